@@ -1,0 +1,103 @@
+"""``partnerfleet-backend``: serve, migrate, keys, partners, jobs.
+
+Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from partnerfleet_backend.kit.errors import ServiceError
+from partnerfleet_backend.settings import Settings, get_settings
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-12-01T00:00:00Z")
+    return moment
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partnerfleet-backend",
+        description="The partner-program licensing service. Settings come from PARTNERFLEET_* "
+        "environment variables (PARTNERFLEET_DATABASE_URL: SQLite in ./.partnerfleet if unset).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="migrate, then serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--test-clock", action="store_true",
+                       help="enable PUT /v1/clock; periodic jobs then run only when asked")
+    commands.add_parser("migrate", help="apply the database migrations")
+    operator_key = commands.add_parser("operator-key", help="operator keys")
+    operator_key.add_subparsers(dest="action", required=True).add_parser(
+        "create", help="create an operator key; prints operator_key=..."
+    )
+    partner = commands.add_parser("partner", help="partner accounts")
+    partner_create = partner.add_subparsers(dest="action", required=True).add_parser(
+        "create", help="create a partner with a write key; prints partner_id=... and api_key=..."
+    )
+    partner_create.add_argument("--name", required=True)
+    partner_create.add_argument("--top-up", type=int, metavar="CENTS",
+                                help="nominal credit to add, in cents")
+    partner_create.add_argument("--addon", action="append", default=[], metavar="OPTION",
+                                help="add-on option to buy (repeatable)")
+    jobs = commands.add_parser("jobs", help="periodic jobs")
+    jobs_run = jobs.add_subparsers(dest="action", required=True).add_parser(
+        "run", help="run the jobs due now (or at --at)"
+    )
+    jobs_run.add_argument("--at", type=_parse_time, help="RFC 3339 time to run the jobs for")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve" and args.test_clock:
+        os.environ["PARTNERFLEET_TEST_CLOCK"] = "true"
+        get_settings.cache_clear()
+    settings = get_settings()
+    try:
+        return _run(args, settings)
+    except ServiceError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        print(f"error: {field}: {first['msg']}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from partnerfleet_backend import commands
+    from partnerfleet_backend.migrate import migrate
+
+    if args.command == "migrate":
+        migrate(settings)
+        print("migrated")
+    elif args.command == "serve":
+        from partnerfleet_backend.server import serve
+
+        migrate(settings)
+        serve(args.host, args.port, args.workers)
+    elif args.command == "operator-key":
+        print(f"operator_key={commands.create_operator_key(settings)}")
+    elif args.command == "partner":
+        partner_id, key = commands.create_partner(settings, args.name, args.top_up, args.addon)
+        print(f"partner_id={partner_id}")
+        print(f"api_key={key}")
+    elif args.command == "jobs":
+        print(commands.run_jobs(settings, args.at))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The one clock of the service: real UTC time, or the shared test clock when enabled."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.models import TestClock
+from partnerfleet_backend.settings import Settings
+
+
+def utcnow() -> datetime:
+    """Wall-clock time in UTC (for timeouts, never for business dates)."""
+    return datetime.now(UTC)
+
+
+def current_time(session: Session, settings: Settings) -> datetime:
+    """Business 'now': the test clock's value when the service runs with it."""
+    if settings.test_clock:
+        row = session.get(TestClock, 1)
+        if row is not None:
+            return row.now
+    return utcnow()
+
+
+def set_test_clock(session: Session, now: datetime) -> datetime:
+    """Move the shared test clock (every worker reads it)."""
+    row = session.get(TestClock, 1)
+    if row is None:
+        session.add(TestClock(id=1, now=now))
+    else:
+        row.now = now
+    return now

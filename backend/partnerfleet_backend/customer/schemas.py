@@ -1,0 +1,51 @@
+"""Bodies of the customer org routes."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from partnerfleet_backend.kit.schemas import Email, InputModel, OutputModel
+
+Segment = Literal["business", "public_admin", "school"]
+Reference = str
+
+
+class CustomerCreate(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+    segment: Segment
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. DE")
+    contact_email: Email
+    reference: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Your own id (CRM); unique."
+    )
+    support_by: Literal["partner", "vendor"] = "partner"
+    access: Literal["full", "limited"] = "full"
+    logo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
+
+
+class CustomerUpdate(InputModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    segment: Segment | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    contact_email: Email | None = None
+    reference: str | None = Field(default=None, min_length=1, max_length=100)
+    support_by: Literal["partner", "vendor"] | None = None
+    access: Literal["full", "limited"] | None = None
+    logo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
+
+
+class CustomerRead(OutputModel):
+    id: str
+    name: str
+    segment: Segment
+    country: str
+    contact_email: str
+    reference: str | None
+    support_by: Literal["partner", "vendor"]
+    access: Literal["full", "limited"]
+    logo_url: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    version: int

@@ -1,0 +1,113 @@
+"""Customer organisations of a partner."""
+
+from sqlalchemy import select
+
+from partnerfleet_backend.audit import snapshot
+from partnerfleet_backend.context import Ctx
+from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
+from partnerfleet_backend.kit.errors import Conflict, NotFound
+from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.models import Customer, License
+
+
+class ReferenceExists(Conflict):
+    code = "reference_exists"
+
+
+class SegmentLocked(Conflict):
+    code = "segment_locked"
+
+
+def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
+    """A customer of this partner; another partner's id is 'not found' too."""
+    customer = ctx.session.get(Customer, customer_id)
+    if customer is None or customer.partner_id != partner_id or customer.status != "active":
+        raise NotFound(f"customer {customer_id} not found", field="customer_id")
+    return customer
+
+
+def _check_reference(ctx: Ctx, partner_id: str, reference: str | None, own_id: str | None) -> None:
+    if reference is None:
+        return
+    existing = ctx.session.scalar(
+        select(Customer).where(Customer.partner_id == partner_id, Customer.reference == reference)
+    )
+    if existing is not None and existing.id != own_id:
+        raise ReferenceExists(
+            f"customer {existing.id} already has reference '{reference}'",
+            field="reference",
+            existing_id=existing.id,
+        )
+
+
+def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
+    _check_reference(ctx, partner_id, body.reference, None)
+    customer = Customer(
+        id=new_id("cus"),
+        partner_id=partner_id,
+        status="active",
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        **body.model_dump(),
+    )
+    ctx.session.add(customer)
+    ctx.session.flush()
+    ctx.audit("customer.created", "customer", customer.id, partner_id=partner_id, before=None,
+              after=snapshot(customer))
+    return customer
+
+
+def list_customers(
+    ctx: Ctx, partner_id: str, limit: int, cursor: str | None, reference: str | None
+) -> tuple[list[Customer], str | None]:
+    statement = select(Customer).where(
+        Customer.partner_id == partner_id, Customer.status == "active"
+    )
+    if reference is not None:
+        statement = statement.where(Customer.reference == reference)
+    return page_rows(ctx.session, statement, Customer.id, limit, cursor)
+
+
+def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) -> Customer:
+    customer = get(ctx, partner_id, customer_id)
+    ctx.check_version(customer.version)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("reference") is not None:
+        _check_reference(ctx, partner_id, changes["reference"], customer.id)
+    if "segment" in changes and changes["segment"] != customer.segment:
+        has_licenses = ctx.session.scalar(
+            select(License.id).where(
+                License.customer_id == customer.id, License.status.not_in(("cancelled", "lapsed"))
+            )
+        )
+        if has_licenses is not None:
+            raise SegmentLocked(
+                "the segment sets license prices; it cannot change while licenses are active",
+                field="segment",
+            )
+    before = snapshot(customer)
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    customer.updated_at = ctx.now
+    ctx.session.flush()
+    ctx.audit("customer.updated", "customer", customer.id, partner_id=partner_id, before=before,
+              after=snapshot(customer))
+    return customer
+
+
+def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
+    """End the relationship; the customer's licenses stay with it, unmanaged (no renewals)."""
+    customer = get(ctx, partner_id, customer_id)
+    ctx.check_version(customer.version)
+    before = snapshot(customer)
+    customer.status = "ended"
+    customer.ended_at = ctx.now
+    customer.updated_at = ctx.now
+    for lic in ctx.session.scalars(select(License).where(License.customer_id == customer.id)):
+        lic.managed = False
+        lic.auto_renew = False
+    ctx.session.flush()
+    ctx.audit("customer.ended", "customer", customer.id, partner_id=partner_id, before=before,
+              after=snapshot(customer))
+    return customer

@@ -1,0 +1,1 @@
+"""Small shared helpers: money, ids, time, errors, pagination."""

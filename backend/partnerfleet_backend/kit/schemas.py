@@ -1,0 +1,57 @@
+"""Base models for request and response bodies, and list pages."""
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields are refused (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OutputModel(BaseModel):
+    """A response body read from a row."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` as `cursor` for the next."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1 to 100.")]
+Cursor = Annotated[
+    str | None, Query(max_length=64, description="`next_cursor` of the previous page.")
+]
+
+
+def page_rows(
+    session: Session,
+    statement: Select[tuple[T]],
+    id_column: InstrumentedAttribute[str],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[T], str | None]:
+    """Rows after `cursor` in id order, and the cursor of the next page."""
+    if cursor:
+        statement = statement.where(id_column > cursor)
+    rows = list(session.scalars(statement.order_by(id_column).limit(limit + 1)))
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, str(getattr(rows[-1], id_column.key))
+    return rows, None
+
+
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]

@@ -1,0 +1,89 @@
+"""Bodies of the license routes."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from partnerfleet_backend.kit.schemas import InputModel, OutputModel
+
+Product = Literal["dns-filter", "mail", "firewall", "vuln-scanner"]
+Edition = Literal["pro", "proplus", "standard"]
+Term = Literal[1, 12, 24, 36, 48, 60]
+Status = Literal["trial", "active", "over_limit", "suspended", "lapsed", "cancelled"]
+
+
+class LicenseCreate(InputModel):
+    customer_id: str = Field(min_length=1, max_length=40)
+    product: Product
+    edition: Edition
+    term_months: Term | None = Field(
+        default=None, description="Prepaid term; absent for usage-billed products."
+    )
+    seats: int | None = Field(
+        default=None, ge=1, le=1_000_000,
+        description="Seats bought; for usage-billed products an optional cap.",
+    )
+    auto_renew: bool = True
+    trial: bool = Field(default=False, description="14 days free, then paid or lapsed.")
+    reference: str | None = Field(default=None, min_length=1, max_length=100)
+    client_reference: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="Unique per partner forever: a replay after the idempotency window "
+        "still cannot charge twice.",
+    )
+
+
+class LicenseUpdate(InputModel):
+    seats: int | None = Field(default=None, ge=1, le=1_000_000)
+    edition: Edition | None = None
+    term_months: Term | None = Field(default=None, description="Term of the next renewal.")
+    auto_renew: bool | None = None
+    reference: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class LicenseRead(OutputModel):
+    id: str
+    customer_id: str
+    product: Product
+    edition: Edition
+    edition_next_term: Edition | None
+    term_months: int | None
+    term_months_next_term: int | None
+    seats: int | None
+    seats_next_term: int | None
+    used_seats: int | None
+    auto_renew: bool
+    trial: bool
+    status: Status
+    reference: str | None
+    client_reference: str | None
+    license_key: str
+    monthly_nominal_cents: int
+    starts_at: datetime
+    ends_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class UsageCreate(InputModel):
+    used: int = Field(ge=0, le=10_000_000)
+    at: datetime | None = Field(default=None, description="When measured; now when absent.")
+
+
+class UsageRead(OutputModel):
+    license_id: str
+    used: int
+    at: datetime
+
+
+class LicenseKeyValidation(OutputModel):
+    """What the product learns from a license key: nothing but this."""
+
+    valid: bool
+    product: str | None = None
+    edition: str | None = None
+    seats: int | None = None
+    expires_at: datetime | None = None

@@ -1,0 +1,32 @@
+"""An add-on option bought by a partner, valid one month at a time."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerfleet_backend.models.base import Base
+
+
+class AddOn(Base):
+    __tablename__ = "addons"
+    __table_args__ = (
+        Index("ix_addons_partner_id_id", "partner_id", "id"),
+        Index("uq_addons_partner_client_reference", "partner_id", "client_reference", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
+    option: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20))  # active | included | requested | ended
+    auto_renew: Mapped[bool] = mapped_column(default=True)
+    price_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    period_start: Mapped[datetime] = mapped_column()
+    period_end: Mapped[datetime] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    client_reference: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,21 @@
+"""Operator and partner API keys, stored only as an HMAC of the key."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerfleet_backend.models.base import Base
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    prefix: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))  # operator | partner
+    scope: Mapped[str] = mapped_column(String(10))  # operator | read | write
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,36 @@
+"""The append-only ledger: top-ups, charges, refunds, expiries, adjustments."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerfleet_backend.models.base import Base
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_partner_id_id", "partner_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # top_up charge refund expiry adjustment
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # nominal, signed
+    net_cents: Mapped[int] = mapped_column(BigInteger)  # what it cost or is worth, signed
+    description: Mapped[str] = mapped_column(String(500))
+    object_type: Mapped[str | None] = mapped_column(String(30))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    refunds_entry_id: Mapped[str | None] = mapped_column(String(40))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class LotConsumption(Base):
+    """Which lots a ledger entry drew from (charges, expiries) or returned to (refunds)."""
+
+    __tablename__ = "lot_consumptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    lot_id: Mapped[str] = mapped_column(ForeignKey("credit_lots.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,60 @@
+"""A license: one customer org x one product x edition x term x seats."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerfleet_backend.models.base import Base
+
+
+class License(Base):
+    __tablename__ = "licenses"
+    __table_args__ = (
+        Index("uq_licenses_partner_reference", "partner_id", "reference", unique=True),
+        Index("uq_licenses_partner_client_reference", "partner_id", "client_reference", unique=True),
+        Index("ix_licenses_partner_id_id", "partner_id", "id"),
+        Index("ix_licenses_customer_id", "customer_id"),
+        Index("ix_licenses_status_ends_at", "status", "ends_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    product: Mapped[str] = mapped_column(String(30))
+    edition: Mapped[str] = mapped_column(String(20))
+    edition_next_term: Mapped[str | None] = mapped_column(String(20))
+    term_months: Mapped[int | None] = mapped_column()
+    term_months_next_term: Mapped[int | None] = mapped_column()
+    seats: Mapped[int | None] = mapped_column()
+    seats_next_term: Mapped[int | None] = mapped_column()
+    used_seats: Mapped[int | None] = mapped_column()
+    auto_renew: Mapped[bool] = mapped_column(default=True)
+    trial: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20))
+    managed: Mapped[bool] = mapped_column(default=True)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    client_reference: Mapped[str | None] = mapped_column(String(200))
+    license_key: Mapped[str] = mapped_column(String(64), unique=True)
+    monthly_nominal_cents: Mapped[int] = mapped_column(default=0)
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class UsageReport(Base):
+    """Seats a product reported in use at a moment."""
+
+    __tablename__ = "usage_reports"
+    __table_args__ = (Index("ix_usage_reports_license_at", "license_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    license_id: Mapped[str] = mapped_column(ForeignKey("licenses.id"))
+    used: Mapped[int] = mapped_column()
+    at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()

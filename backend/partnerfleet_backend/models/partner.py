@@ -1,0 +1,38 @@
+"""A partner account (MSP, reseller, SOC) and its wallet balance."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerfleet_backend.models.base import Base
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    level: Mapped[str] = mapped_column(String(20), default="bronze")
+    billing_email: Mapped[str | None] = mapped_column(String(320))
+    support_contact: Mapped[dict[str, Any] | None] = mapped_column()
+    logo_url: Mapped[str | None] = mapped_column(String(2000))
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Wallet(Base):
+    """The balance is the sum of the ledger, kept here so a debit can be one guarded UPDATE."""
+
+    __tablename__ = "wallets"
+    __table_args__ = (CheckConstraint("balance_cents >= 0", name="balance_not_negative"),)
+
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    has_topped_up: Mapped[bool] = mapped_column(default=False)

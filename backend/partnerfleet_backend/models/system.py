@@ -1,0 +1,43 @@
+"""Service-wide rows: the catalog document and the test clock."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerfleet_backend.models.base import Base
+
+
+class CatalogDocument(Base):
+    """The catalog as data: products, editions, metrics and prices."""
+
+    __tablename__ = "catalog"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class TestClock(Base):
+    """The shared 'now' of a service started with its test clock."""
+
+    __tablename__ = "test_clock"
+    __test__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    now: Mapped[datetime] = mapped_column()
+
+
+class Notification(Base):
+    """A message to a partner: reminders, warnings, flags."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(1000))
+    data: Mapped[dict[str, Any] | None] = mapped_column()
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column()

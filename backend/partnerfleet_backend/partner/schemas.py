@@ -1,0 +1,92 @@
+"""Bodies of the partner and key routes."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from partnerfleet_backend.kit.schemas import Email, InputModel, OutputModel
+
+LevelName = Literal["bronze", "silver", "gold", "platinum"]
+
+
+class SupportContact(InputModel):
+    """What the partner's customers see when the partner gives support."""
+
+    phone: str | None = Field(default=None, max_length=40)
+    email: Email | None = None
+    hours: str | None = Field(default=None, max_length=200)
+
+
+class PartnerCreate(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+    billing_email: Email | None = None
+    level: LevelName = "bronze"
+
+
+class PartnerUpdate(InputModel):
+    """Operator changes to a partner account."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    billing_email: Email | None = None
+    level: LevelName | None = None
+    status: Literal["active", "suspended"] | None = None
+
+
+class MeUpdate(InputModel):
+    """A partner's changes to its own profile."""
+
+    billing_email: Email | None = None
+    support_contact: SupportContact | None = None
+    logo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
+    webhook_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
+
+
+class PartnerRead(OutputModel):
+    id: str
+    name: str
+    status: str
+    level: LevelName
+    support_level: Literal["basic", "premium"]
+    benefits: dict[str, Any]
+    billing_email: str | None
+    support_contact: dict[str, Any] | None
+    logo_url: str | None
+    webhook_url: str | None
+    balance_cents: int
+    created_at: datetime
+    version: int
+
+
+class ApiKeyCreate(InputModel):
+    scope: Literal["read", "write"]
+
+
+class ApiKeyCreated(BaseModel):
+    """The key itself is shown here once and never again."""
+
+    id: str
+    key: str
+    scope: str
+    partner_id: str | None
+
+
+class TopUpCreate(InputModel):
+    amount_cents: int = Field(gt=0, le=10**10)
+
+
+class TopUpRead(BaseModel):
+    id: str
+    amount_cents: int
+    discount_bp: int
+    price_cents: int
+    expires_at: datetime
+
+
+class AdjustmentCreate(InputModel):
+    amount_cents: int = Field(ge=-(10**10), le=10**10)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class RefundCreate(InputModel):
+    entry_id: str = Field(min_length=1, max_length=40)

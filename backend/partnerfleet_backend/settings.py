@@ -1,0 +1,52 @@
+"""One settings object for the service, the CLI and the jobs (env prefix ``PARTNERFLEET_``)."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Read from the environment; SQLite under ``./.partnerfleet`` when nothing is set."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTNERFLEET_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".partnerfleet"))
+    database_url: str | None = None
+    secret_key: str | None = None
+    test_clock: bool = False
+    max_body_bytes: int = 64 * 1024
+    idempotency_window_seconds: int = 24 * 3600
+    idempotency_lock_seconds: int = 30
+    validate_rate_per_minute: int = 120
+    db_retry_attempts: int = 5
+
+    def resolved_database_url(self) -> str:
+        """The database URL; SQLite in the data directory by default."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'partnerfleet.db').resolve()}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The server secret that keys are HMAC'd with; kept in the data dir when not set."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            try:
+                with path.open("x") as handle:
+                    handle.write(secrets.token_hex(32))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        return path.read_text().strip().encode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

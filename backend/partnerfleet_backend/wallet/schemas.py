@@ -1,0 +1,37 @@
+"""Bodies of the wallet routes."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from partnerfleet_backend.kit.schemas import OutputModel
+
+
+class LotRead(OutputModel):
+    id: str
+    amount_cents: int
+    remaining_cents: int
+    discount_bp: int
+    price_cents: int
+    created_at: datetime
+    expires_at: datetime
+
+
+class WalletRead(BaseModel):
+    balance_cents: int
+    available_cents: int
+    expires_at: datetime | None
+    lots: list[LotRead]
+
+
+class LedgerEntryRead(OutputModel):
+    id: str
+    kind: str
+    amount_cents: int
+    net_cents: int
+    description: str
+    object_type: str | None
+    object_id: str | None
+    refunds_entry_id: str | None
+    request_id: str | None
+    created_at: datetime
