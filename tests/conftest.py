@@ -108,3 +108,8 @@ def live_service(service_env: dict[str, str], tmp_path_factory: pytest.TempPathF
 def live_operator(live_service: str, operator_key: str) -> Iterator[Caller]:
     with requests.Session() as session:
         yield Caller(session, live_service, operator_key)
+
+
+@pytest.fixture
+def settings_fixture(settings: Settings) -> Settings:
+    return settings
