@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import requests
 from fastapi.testclient import TestClient
-
 from partnerfleet_backend.app import create_app
 from partnerfleet_backend.commands import create_operator_key
 from partnerfleet_backend.db import dispose_engines
 from partnerfleet_backend.migrate import migrate
 from partnerfleet_backend.settings import Settings, get_settings
+
 from tests.support.api import Caller, PartnerHandle, make_partner
 from tests.support.postgres import running_postgres
 from tests.support.server import running_service
@@ -36,7 +36,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def service_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def service_env(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     """Environment shared by the in-process app and the served processes."""
     env = {
         "PARTNERFLEET_DATABASE_URL": database_url,
@@ -97,7 +99,9 @@ def partner(operator: Caller) -> PartnerHandle:
 
 
 @pytest.fixture(scope="session")
-def live_service(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_service(
+    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The real service: gunicorn with 4 uvicorn workers on the test database."""
     log = Path(tmp_path_factory.mktemp("live")) / "service.log"
     with running_service(service_env, workers=4, log=log) as base:

@@ -8,7 +8,7 @@ class TestAddOns:
     def test_an_option_is_charged_at_its_nominal_price(self, partner: PartnerHandle) -> None:
         addon = partner.write.post("/v1/addons", {"option": "api-calls-50k"}, expect=201).json()
         assert (addon["status"], addon["price_cents"]) == ("active", 11_000)
-        charge = [e for e in ledger(partner.read) if e["kind"] == "charge"][0]
+        charge = next(e for e in ledger(partner.read) if e["kind"] == "charge")
         assert (charge["amount_cents"], charge["net_cents"]) == (-11_000, -7_700)  # 30 % lot
 
     def test_an_option_the_level_includes_is_not_charged(self, operator: Caller) -> None:
@@ -17,7 +17,9 @@ class TestAddOns:
         assert (addon["status"], addon["price_cents"]) == ("included", 0)
         assert [e["kind"] for e in ledger(p.read)] == ["top_up"]
 
-    def test_raw_data_export_is_a_quote_request_never_a_charge(self, partner: PartnerHandle) -> None:
+    def test_raw_data_export_is_a_quote_request_never_a_charge(
+        self, partner: PartnerHandle
+    ) -> None:
         addon = partner.write.post("/v1/addons", {"option": "data-export-raw"}, expect=201).json()
         assert addon["status"] == "requested"
         assert [e["kind"] for e in ledger(partner.read)] == ["top_up"]
@@ -57,5 +59,7 @@ class TestSupport:
         assert (r["support_level"], r["source"]) == ("premium", "level")
         assert [e["kind"] for e in ledger(p.read)] == ["top_up"]
         me = p.read.get("/v1/me").json()
-        assert me["benefits"]["white_label"] is True and me["benefits"]["api_calls_per_month"] \
-            == 50_000
+        assert (
+            me["benefits"]["white_label"] is True
+            and me["benefits"]["api_calls_per_month"] == 50_000
+        )

@@ -18,8 +18,10 @@ class TestKeys:
         assert client.get("/v1/me", headers={"Authorization": "Bearer pfk_nope"}).status_code == 401
 
     def test_a_read_key_gets_403_on_any_change(self, partner: PartnerHandle) -> None:
-        r = partner.read.post("/v1/customers", {"name": "x", "segment": "school", "country": "DE",
-                                                "contact_email": "a@b.de"})
+        r = partner.read.post(
+            "/v1/customers",
+            {"name": "x", "segment": "school", "country": "DE", "contact_email": "a@b.de"},
+        )
         assert (r.status_code, r.json()["code"]) == (403, "forbidden")
         assert "read-only" in r.json()["detail"]
 
@@ -35,8 +37,12 @@ class TestKeys:
 
     def test_a_partner_key_cannot_use_operator_routes(self, partner: PartnerHandle) -> None:
         assert partner.write.get("/v1/partners").status_code == 403
-        assert partner.write.post(f"/v1/partners/{partner.id}/top-ups",
-                                  {"amount_cents": 100_000}).status_code == 403
+        assert (
+            partner.write.post(
+                f"/v1/partners/{partner.id}/top-ups", {"amount_cents": 100_000}
+            ).status_code
+            == 403
+        )
 
     def test_keys_are_stored_only_as_hashes(self, operator: Caller, settings) -> None:
         p = make_partner(operator)
@@ -57,8 +63,9 @@ class TestInput:
     def test_unknown_fields_are_refused(self, partner: PartnerHandle) -> None:
         customer = make_customer(partner)
         for extra in ({"balance_cents": 1}, {"partner_id": "ptn_x"}, {"level": "platinum"}):
-            r = partner.write.post("/v1/licenses", {"customer_id": customer["id"], **LICENSE,
-                                                    **extra})
+            r = partner.write.post(
+                "/v1/licenses", {"customer_id": customer["id"], **LICENSE, **extra}
+            )
             assert r.status_code == 422, extra
             assert next(iter(extra)) in r.json()["detail"]
         r = partner.write.patch("/v1/me", {"level": "platinum"})
@@ -103,10 +110,12 @@ class TestIdempotency:
     def test_the_same_key_with_another_body_is_422(self, partner: PartnerHandle) -> None:
         customer = make_customer(partner)
         key = {"Idempotency-Key": uuid.uuid4().hex}
-        partner.write.post("/v1/licenses", {"customer_id": customer["id"], **LICENSE},
-                           headers=key, expect=201)
-        r = partner.write.post("/v1/licenses", {"customer_id": customer["id"], **LICENSE,
-                                                "seats": 11}, headers=key)
+        partner.write.post(
+            "/v1/licenses", {"customer_id": customer["id"], **LICENSE}, headers=key, expect=201
+        )
+        r = partner.write.post(
+            "/v1/licenses", {"customer_id": customer["id"], **LICENSE, "seats": 11}, headers=key
+        )
         assert (r.status_code, r.json()["code"]) == (422, "idempotency_key_reused")
 
     def test_a_refused_charge_stays_refused_under_its_key_even_after_a_top_up(
@@ -119,8 +128,10 @@ class TestIdempotency:
         assert p.write.post("/v1/licenses", body, headers=key).status_code == 402
         operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 5_500_000}, expect=201)
         assert p.write.post("/v1/licenses", body, headers=key).status_code == 402
-        assert p.write.post("/v1/licenses", body, headers={"Idempotency-Key": "new"}).status_code \
+        assert (
+            p.write.post("/v1/licenses", body, headers={"Idempotency-Key": "new"}).status_code
             == 201
+        )
 
     def test_concurrent_use_of_one_key_charges_once(self, partner: PartnerHandle) -> None:
         customer = make_customer(partner)
@@ -140,12 +151,13 @@ class TestIdempotency:
         assert [e["kind"] for e in ledger(partner.read)].count("charge") == 1
 
     def test_keys_are_scoped_per_partner(self, operator: Caller) -> None:
-        a, b = make_partner(operator, top_up_cents=55_000), make_partner(operator,
-                                                                        top_up_cents=55_000)
+        a, b = (
+            make_partner(operator, top_up_cents=55_000),
+            make_partner(operator, top_up_cents=55_000),
+        )
         key = {"Idempotency-Key": "shared-key"}
         ca, cb = make_customer(a), make_customer(b)
-        a.write.post("/v1/licenses", {"customer_id": ca["id"], **LICENSE}, headers=key,
-                     expect=201)
+        a.write.post("/v1/licenses", {"customer_id": ca["id"], **LICENSE}, headers=key, expect=201)
         r = b.write.post("/v1/licenses", {"customer_id": cb["id"], **LICENSE}, headers=key)
         assert r.status_code == 201 and r.json()["customer_id"] == cb["id"]
 
@@ -157,7 +169,10 @@ class TestIdempotency:
         first = partner.write.post("/v1/licenses", body, expect=201).json()
         r = partner.write.post("/v1/licenses", body)
         assert (r.status_code, r.json()["code"], r.json()["existing_id"]) == (
-            409, "client_reference_exists", first["id"])
+            409,
+            "client_reference_exists",
+            first["id"],
+        )
         assert [e["kind"] for e in ledger(partner.read)].count("charge") == 1
 
 
@@ -168,10 +183,15 @@ class TestVersions:
         customer = make_customer(partner)
         r = partner.read.get(f"/v1/customers/{customer['id']}")
         assert r.headers["etag"] == '"1"'
-        partner.write.patch(f"/v1/customers/{customer['id']}", {"name": "Neu"},
-                            headers={"If-Match": '"1"'}, expect=200)
-        stale = partner.write.patch(f"/v1/customers/{customer['id']}", {"name": "Alt"},
-                                    headers={"If-Match": '"1"'})
+        partner.write.patch(
+            f"/v1/customers/{customer['id']}",
+            {"name": "Neu"},
+            headers={"If-Match": '"1"'},
+            expect=200,
+        )
+        stale = partner.write.patch(
+            f"/v1/customers/{customer['id']}", {"name": "Alt"}, headers={"If-Match": '"1"'}
+        )
         assert (stale.status_code, stale.json()["code"]) == (412, "version_conflict")
         assert partner.read.get(f"/v1/customers/{customer['id']}").json()["name"] == "Neu"
         gone = partner.write.delete(f"/v1/customers/{customer['id']}", headers={"If-Match": '"1"'})
@@ -179,10 +199,15 @@ class TestVersions:
 
     def test_every_change_is_audited_with_key_and_request_id(self, partner: PartnerHandle) -> None:
         customer = make_customer(partner)
-        partner.write.patch(f"/v1/customers/{customer['id']}", {"name": "Neu"},
-                            headers={"X-Request-Id": "req-audit-1"}, expect=200)
-        events = partner.read.get("/v1/audit-events",
-                                  params={"object_id": customer["id"]}).json()["items"]
+        partner.write.patch(
+            f"/v1/customers/{customer['id']}",
+            {"name": "Neu"},
+            headers={"X-Request-Id": "req-audit-1"},
+            expect=200,
+        )
+        events = partner.read.get("/v1/audit-events", params={"object_id": customer["id"]}).json()[
+            "items"
+        ]
         assert [e["action"] for e in events] == ["customer.created", "customer.updated"]
         update = events[1]
         assert update["request_id"] == "req-audit-1"

@@ -9,31 +9,50 @@ from tests.test_wallet import ledger
 
 # Every route the service serves, by how a partner's key must be treated there.
 OPERATOR_ONLY = {
-    ("POST", "/v1/partners"), ("GET", "/v1/partners"), ("GET", "/v1/partners/{partner_id}"),
-    ("PATCH", "/v1/partners/{partner_id}"), ("DELETE", "/v1/partners/{partner_id}"),
+    ("POST", "/v1/partners"),
+    ("GET", "/v1/partners"),
+    ("GET", "/v1/partners/{partner_id}"),
+    ("PATCH", "/v1/partners/{partner_id}"),
+    ("DELETE", "/v1/partners/{partner_id}"),
     ("POST", "/v1/partners/{partner_id}/api-keys"),
     ("DELETE", "/v1/partners/{partner_id}/api-keys/{key_id}"),
-    ("POST", "/v1/partners/{partner_id}/top-ups"), ("POST", "/v1/partners/{partner_id}/addons"),
+    ("POST", "/v1/partners/{partner_id}/top-ups"),
+    ("POST", "/v1/partners/{partner_id}/addons"),
     ("POST", "/v1/partners/{partner_id}/adjustments"),
     ("POST", "/v1/partners/{partner_id}/refunds"),
-    ("PUT", "/v1/clock"), ("POST", "/v1/jobs/run"),
+    ("PUT", "/v1/clock"),
+    ("POST", "/v1/jobs/run"),
 }
 OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
-    ("GET", "/v1/customers/{customer_id}"), ("PATCH", "/v1/customers/{customer_id}"),
+    ("GET", "/v1/customers/{customer_id}"),
+    ("PATCH", "/v1/customers/{customer_id}"),
     ("DELETE", "/v1/customers/{customer_id}"),
-    ("GET", "/v1/licenses/{license_id}"), ("PATCH", "/v1/licenses/{license_id}"),
-    ("DELETE", "/v1/licenses/{license_id}"), ("POST", "/v1/licenses/{license_id}/usage"),
-    ("GET", "/v1/addons/{addon_id}"), ("PATCH", "/v1/addons/{addon_id}"),
+    ("GET", "/v1/licenses/{license_id}"),
+    ("PATCH", "/v1/licenses/{license_id}"),
+    ("DELETE", "/v1/licenses/{license_id}"),
+    ("POST", "/v1/licenses/{license_id}/usage"),
+    ("GET", "/v1/addons/{addon_id}"),
+    ("PATCH", "/v1/addons/{addon_id}"),
     ("DELETE", "/v1/addons/{addon_id}"),
 }
 LISTS = {
-    ("GET", "/v1/customers"), ("GET", "/v1/licenses"), ("GET", "/v1/addons"),
-    ("GET", "/v1/wallet/ledger"), ("GET", "/v1/notifications"), ("GET", "/v1/audit-events"),
+    ("GET", "/v1/customers"),
+    ("GET", "/v1/licenses"),
+    ("GET", "/v1/addons"),
+    ("GET", "/v1/wallet/ledger"),
+    ("GET", "/v1/notifications"),
+    ("GET", "/v1/audit-events"),
 }
 SELF_ONLY = {  # act only on the caller's own account
-    ("GET", "/v1/me"), ("PATCH", "/v1/me"), ("GET", "/v1/wallet"), ("GET", "/v1/support"),
-    ("PUT", "/v1/support"), ("POST", "/v1/customers"), ("POST", "/v1/licenses"),
-    ("POST", "/v1/addons"), ("GET", "/v1/catalog"),
+    ("GET", "/v1/me"),
+    ("PATCH", "/v1/me"),
+    ("GET", "/v1/wallet"),
+    ("GET", "/v1/support"),
+    ("PUT", "/v1/support"),
+    ("POST", "/v1/customers"),
+    ("POST", "/v1/licenses"),
+    ("POST", "/v1/addons"),
+    ("GET", "/v1/catalog"),
 }
 PUBLIC = {("GET", "/v1/license-keys/{license_key}/validate")}
 
@@ -49,12 +68,26 @@ BODIES: dict[str, Any] = {
 def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
     a = make_partner(operator, top_up_cents=110_000)
     customer = make_customer(a, reference="iso-ref")
-    lic = a.write.post("/v1/licenses", {"customer_id": customer["id"], "product": "dns-filter",
-                                        "edition": "pro", "term_months": 12, "seats": 3},
-                       expect=201).json()
+    lic = a.write.post(
+        "/v1/licenses",
+        {
+            "customer_id": customer["id"],
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 12,
+            "seats": 3,
+        },
+        expect=201,
+    ).json()
     addon = a.write.post("/v1/addons", {"option": "api-calls-25k"}, expect=201).json()
-    ids = {"customer_id": customer["id"], "license_id": lic["id"], "addon_id": addon["id"],
-           "partner_id": a.id, "key_id": "key_x", "license_key": lic["license_key"]}
+    ids = {
+        "customer_id": customer["id"],
+        "license_id": lic["id"],
+        "addon_id": addon["id"],
+        "partner_id": a.id,
+        "key_id": "key_x",
+        "license_key": lic["license_key"],
+    }
     return a, ids
 
 
@@ -79,8 +112,9 @@ def test_every_served_route_is_classified(client: Any) -> None:
     assert not known - routes(client), "routes listed here that the service no longer serves"
 
 
-def test_partner_b_cannot_reach_partner_a(client: Any, operator: Caller,
-                                          owner: tuple[PartnerHandle, dict[str, str]]) -> None:
+def test_partner_b_cannot_reach_partner_a(
+    client: Any, operator: Caller, owner: tuple[PartnerHandle, dict[str, str]]
+) -> None:
     a, ids = owner
     b = make_partner(operator, top_up_cents=55_000)
     before = state_of(a, ids)
@@ -101,12 +135,20 @@ def test_partner_b_cannot_reach_partner_a(client: Any, operator: Caller,
         elif (method, path) in LISTS:
             r = b.read.get(url, params={"limit": 100})
             assert r.status_code == 200
-            assert not set(ids.values()) & {str(v) for item in r.json()["items"]
-                                            for v in item.values()}, (method, path)
+            assert not set(ids.values()) & {
+                str(v) for item in r.json()["items"] for v in item.values()
+            }, (method, path)
     leaked = b.read.get("/v1/customers", params={"reference": "iso-ref"}).json()["items"]
     assert leaked == []
-    foreign = b.write.post("/v1/licenses", {"customer_id": ids["customer_id"],
-                                            "product": "dns-filter", "edition": "pro",
-                                            "term_months": 12, "seats": 1})
+    foreign = b.write.post(
+        "/v1/licenses",
+        {
+            "customer_id": ids["customer_id"],
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 12,
+            "seats": 1,
+        },
+    )
     assert foreign.status_code == 404
     assert state_of(a, ids) == before

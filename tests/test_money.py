@@ -3,7 +3,6 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from partnerfleet_backend.catalog import Catalog, default_catalog_document
 from partnerfleet_backend.kit.money import div_round_half_up, net_of_discount
 from partnerfleet_backend.license.service import prorate
@@ -20,7 +19,7 @@ class TestRounding:
         assert div_round_half_up(-5, 10) == -1
         assert div_round_half_up(-14, 10) == -1
 
-    @given(st.integers(-10**12, 10**12), st.integers(1, 10**6))
+    @given(st.integers(-(10**12), 10**12), st.integers(1, 10**6))
     def test_is_within_half_of_the_exact_quotient(self, numerator: int, denominator: int) -> None:
         result = div_round_half_up(numerator, denominator)
         assert abs(result * denominator - numerator) * 2 <= denominator
@@ -83,10 +82,12 @@ class TestCatalogPrices:
                     div_round_half_up(yearly * 120, 100)
                 )
 
-    @pytest.mark.parametrize(("product", "cents"), [("mail", 100), ("firewall", 150),
-                                                     ("vuln-scanner", 200)])
-    def test_usage_billed_products_have_a_unit_price_and_no_term(self, product: str,
-                                                                 cents: int) -> None:
+    @pytest.mark.parametrize(
+        ("product", "cents"), [("mail", 100), ("firewall", 150), ("vuln-scanner", 200)]
+    )
+    def test_usage_billed_products_have_a_unit_price_and_no_term(
+        self, product: str, cents: int
+    ) -> None:
         assert self.catalog.is_usage_billed(product)
         assert self.catalog.unit_cents(product, "business", "standard", None) == cents
 
@@ -103,8 +104,15 @@ class TestProration:
 class TestLevels:
     @pytest.mark.parametrize(
         ("monthly_cents", "level"),
-        [(0, "bronze"), (10_999, "bronze"), (11_000, "silver"), (38_499, "silver"),
-         (38_500, "gold"), (109_999, "gold"), (110_000, "platinum")],
+        [
+            (0, "bronze"),
+            (10_999, "bronze"),
+            (11_000, "silver"),
+            (38_499, "silver"),
+            (38_500, "gold"),
+            (109_999, "gold"),
+            (110_000, "platinum"),
+        ],
     )
     def test_level_follows_monthly_nominal_usage(self, monthly_cents: int, level: str) -> None:
         assert level_for_monthly_usage(monthly_cents).name == level

@@ -20,24 +20,41 @@ PRICE = 110  # one seat of dns-filter pro, business, monthly: 1.10 EUR
 PROCESSES, PER_PROCESS = 8, 300
 
 
-@pytest.mark.parametrize(("credit", "label"), [(55_000 + 300_000, "enough"),
-                                               (55_000, "too little")])
-def test_storm_of_charges_keeps_the_wallet_exact(live_operator: Caller, credit: int,
-                                                 label: str) -> None:
+@pytest.mark.parametrize(
+    ("credit", "label"), [(55_000 + 300_000, "enough"), (55_000, "too little")]
+)
+def test_storm_of_charges_keeps_the_wallet_exact(
+    live_operator: Caller, credit: int, label: str
+) -> None:
     p = make_partner(live_operator)
     live_operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 55_000}, expect=201)
     if credit > 55_000:
-        live_operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": credit - 55_000},
-                           expect=201)
+        live_operator.post(
+            f"/v1/partners/{p.id}/top-ups", {"amount_cents": credit - 55_000}, expect=201
+        )
     customer = make_customer(p, segment="business")
-    body = {"customer_id": customer["id"], "product": "dns-filter", "edition": "pro",
-            "term_months": 1, "seats": 1}
-    statuses = storm(live_operator.base, "/v1/licenses", p.write.key, body,
-                     processes=PROCESSES, per_process=PER_PROCESS)
+    body = {
+        "customer_id": customer["id"],
+        "product": "dns-filter",
+        "edition": "pro",
+        "term_months": 1,
+        "seats": 1,
+    }
+    statuses = storm(
+        live_operator.base,
+        "/v1/licenses",
+        p.write.key,
+        body,
+        processes=PROCESSES,
+        per_process=PER_PROCESS,
+    )
     entries = ledger(p.read)
     wallet = p.read.get("/v1/wallet", expect=200).json()
     check_wallet_invariants(
-        credit=credit, price=PRICE, statuses=statuses, balance=wallet["balance_cents"],
+        credit=credit,
+        price=PRICE,
+        statuses=statuses,
+        balance=wallet["balance_cents"],
         ledger_sum=sum(e["amount_cents"] for e in entries),
         charge_rows=sum(1 for e in entries if e["kind"] == "charge"),
     )
@@ -57,9 +74,20 @@ def test_the_naive_canary_is_caught(service_env: dict[str, str], tmp_path: Path)
     env = {**os.environ, "NAIVE_DATABASE_URL": service_env["PARTNERFLEET_DATABASE_URL"]}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
-        [str(gunicorn), "-k", "uvicorn_worker.UvicornWorker", "-w", "4", "-b",
-         f"127.0.0.1:{port}", "tests.support.naive_wallet:app"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(gunicorn),
+            "-k",
+            "uvicorn_worker.UvicornWorker",
+            "-w",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "tests.support.naive_wallet:app",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -73,13 +101,19 @@ def test_the_naive_canary_is_caught(service_env: dict[str, str], tmp_path: Path)
             time.sleep(0.1)
         credit = 300_000
         requests.post(base + "/reset", json={"balance": credit}, timeout=10).raise_for_status()
-        statuses = storm(base, "/charge", "none", {"amount": PRICE}, processes=PROCESSES,
-                         per_process=PER_PROCESS)
+        statuses = storm(
+            base, "/charge", "none", {"amount": PRICE}, processes=PROCESSES, per_process=PER_PROCESS
+        )
         state = requests.get(base + "/state", timeout=10).json()
         with pytest.raises(AssertionError) as caught:
-            check_wallet_invariants(credit=credit, price=PRICE, statuses=statuses,
-                                    balance=state["balance"], ledger_sum=state["ledger_sum"],
-                                    charge_rows=state["charge_rows"])
+            check_wallet_invariants(
+                credit=credit,
+                price=PRICE,
+                statuses=statuses,
+                balance=state["balance"],
+                ledger_sum=state["ledger_sum"],
+                charge_rows=state["charge_rows"],
+            )
         print(f"canary caught: {caught.value}; statuses {dict(statuses)}; state {state}")
     finally:
         server.terminate()

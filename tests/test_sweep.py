@@ -6,8 +6,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from partnerfleet_backend.app import create_app
+
 from tests.support.api import Caller, PartnerHandle, make_partner
 
 # Moving the shared test clock or running the jobs at random times would disturb other tests;
@@ -32,18 +32,22 @@ def sweep_partner(client: Any, operator_key: str) -> PartnerHandle:
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
-def test_no_input_makes_a_server_error(method: str, path: str, api_schema: Any,
-                                       operator_key: str, sweep_partner: PartnerHandle) -> None:
+def test_no_input_makes_a_server_error(
+    method: str, path: str, api_schema: Any, operator_key: str, sweep_partner: PartnerHandle
+) -> None:
     operation = api_schema[path][method]
     key = operator_key if path.startswith("/v1/partners") else sweep_partner.write.key
     seen: set[int] = set()
 
-    cases = st.one_of(operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
-                      operation.as_strategy(schemathesis.GenerationMode.NEGATIVE))
+    cases = st.one_of(
+        operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
+        operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
+    )
 
     @given(case=cases, _=st.just(None))
-    @settings(max_examples=40, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def sweep(case: schemathesis.Case, _: None) -> None:
         response = case.call(headers={"Authorization": f"Bearer {key}"})
         seen.add(response.status_code)

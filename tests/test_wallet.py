@@ -12,8 +12,9 @@ def ledger(caller: Caller) -> list[dict]:
     entries: list[dict] = []
     cursor = None
     while True:
-        page = caller.get("/v1/wallet/ledger", params={"limit": 100, "cursor": cursor},
-                          expect=200).json()
+        page = caller.get(
+            "/v1/wallet/ledger", params={"limit": 100, "cursor": cursor}, expect=200
+        ).json()
         entries += page["items"]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -21,8 +22,14 @@ def ledger(caller: Caller) -> list[dict]:
 
 
 def buy_monthly_license(caller: Caller, customer_id: str, seats: int, **kw: object):
-    body = {"customer_id": customer_id, "product": "dns-filter", "edition": "pro",
-            "term_months": 1, "seats": seats, **kw}
+    body = {
+        "customer_id": customer_id,
+        "product": "dns-filter",
+        "edition": "pro",
+        "term_months": 1,
+        "seats": seats,
+        **kw,
+    }
     return caller.post("/v1/licenses", body)
 
 
@@ -39,8 +46,11 @@ class TestTopUp:
         p = make_partner(operator)
         r = operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 55_000}, expect=201)
         body = r.json()
-        assert (body["amount_cents"], body["discount_bp"], body["price_cents"]) == (55_000, 2_500,
-                                                                                   41_250)
+        assert (body["amount_cents"], body["discount_bp"], body["price_cents"]) == (
+            55_000,
+            2_500,
+            41_250,
+        )
         assert body["expires_at"].startswith("2027-01-15T12:00:00")
         r = operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 275_000}, expect=201)
         assert (r.json()["discount_bp"], r.json()["price_cents"]) == (3_500, 178_750)
@@ -62,7 +72,10 @@ class TestCharges:
         problem = r.json()
         assert r.headers["content-type"].startswith("application/problem+json")
         assert (problem["code"], problem["needed_cents"], problem["available_cents"]) == (
-            "insufficient_credit", 110_000, 55_000)
+            "insufficient_credit",
+            110_000,
+            55_000,
+        )
         assert p.read.get("/v1/wallet").json() == before
         assert p.read.get("/v1/licenses").json()["items"] == []
         assert [e["kind"] for e in ledger(p.read)] == ["top_up"]
@@ -104,7 +117,9 @@ class TestExpiry:
         operator.post("/v1/jobs/run", {}, expect=200)
         entries = ledger(p.read)
         assert [(e["kind"], e["amount_cents"], e["net_cents"]) for e in entries] == [
-            ("top_up", 55_000, 41_250), ("expiry", -55_000, -41_250)]
+            ("top_up", 55_000, 41_250),
+            ("expiry", -55_000, -41_250),
+        ]
         assert p.read.get("/v1/wallet").json()["balance_cents"] == 0
 
     def test_a_top_up_before_expiry_extends_all_remaining_credit(
@@ -139,7 +154,7 @@ class TestRefundAndAdjustment:
         p = make_partner(operator, top_up_cents=55_000)
         customer = make_customer(p)
         buy_monthly_license(p.write, customer["id"], seats=10).raise_for_status()
-        charge = [e for e in ledger(p.read) if e["kind"] == "charge"][0]
+        charge = next(e for e in ledger(p.read) if e["kind"] == "charge")
         r = operator.post(f"/v1/partners/{p.id}/refunds", {"entry_id": charge["id"]}, expect=201)
         assert (r.json()["amount_cents"], r.json()["net_cents"]) == (220, 165)
         operator.post(f"/v1/partners/{p.id}/refunds", {"entry_id": charge["id"]}, expect=409)
@@ -147,9 +162,13 @@ class TestRefundAndAdjustment:
 
     def test_negative_adjustment_cannot_overdraw(self, operator: Caller) -> None:
         p = make_partner(operator, top_up_cents=55_000)
-        r = operator.post(f"/v1/partners/{p.id}/adjustments",
-                          {"amount_cents": -60_000, "reason": "test"})
+        r = operator.post(
+            f"/v1/partners/{p.id}/adjustments", {"amount_cents": -60_000, "reason": "test"}
+        )
         assert r.status_code == 402
-        operator.post(f"/v1/partners/{p.id}/adjustments",
-                      {"amount_cents": 5_000, "reason": "goodwill"}, expect=201)
+        operator.post(
+            f"/v1/partners/{p.id}/adjustments",
+            {"amount_cents": 5_000, "reason": "goodwill"},
+            expect=201,
+        )
         assert p.read.get("/v1/wallet").json()["balance_cents"] == 60_000

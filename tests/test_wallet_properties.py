@@ -5,8 +5,6 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from sqlalchemy import func, select
-
 from partnerfleet_backend.context import Ctx
 from partnerfleet_backend.db import run_in_transaction
 from partnerfleet_backend.kit.errors import InsufficientCredit, ServiceError
@@ -18,6 +16,7 @@ from partnerfleet_backend.program import top_up_discount_bp
 from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
+from sqlalchemy import func, select
 
 
 class Model:
@@ -52,13 +51,23 @@ def run_state_machine(app_settings: Settings) -> None:
 
         def ctx_run(self, work):  # type: ignore[no-untyped-def]
             return run_in_transaction(
-                lambda s: work(Ctx(session=s, now=self.now, actor=None, request_id="prop",
-                                   settings=app_settings)), app_settings)
+                lambda s: work(
+                    Ctx(
+                        session=s,
+                        now=self.now,
+                        actor=None,
+                        request_id="prop",
+                        settings=app_settings,
+                    )
+                ),
+                app_settings,
+            )
 
         @initialize()
         def make_partner(self) -> None:
             self.partner_id = self.ctx_run(
-                lambda ctx: partners.create(ctx, PartnerCreate(name="prop")).id)
+                lambda ctx: partners.create(ctx, PartnerCreate(name="prop")).id
+            )
 
         @rule(amount=st.integers(1, 3_000_000))
         def top_up(self, amount: int) -> None:
@@ -78,8 +87,9 @@ def run_state_machine(app_settings: Settings) -> None:
         @rule(amount=st.integers(1, 400_000))
         def charge(self, amount: int) -> None:
             try:
-                entry = self.ctx_run(lambda ctx: wallet.charge(
-                    ctx, self.partner_id, amount, Charge("prop")).id)
+                entry = self.ctx_run(
+                    lambda ctx: wallet.charge(ctx, self.partner_id, amount, Charge("prop")).id
+                )
             except InsufficientCredit as refused:
                 assert self.model.available(self.now) < amount
                 assert refused.extra["available_cents"] == self.model.available(self.now)
@@ -112,34 +122,52 @@ def run_state_machine(app_settings: Settings) -> None:
             self.now += timedelta(days=days)
 
         def lots(self) -> list[CreditLot]:
-            return self.ctx_run(lambda ctx: list(ctx.session.scalars(
-                select(CreditLot).where(CreditLot.partner_id == self.partner_id)
-                .order_by(CreditLot.created_at, CreditLot.id))))
+            return self.ctx_run(
+                lambda ctx: list(
+                    ctx.session.scalars(
+                        select(CreditLot)
+                        .where(CreditLot.partner_id == self.partner_id)
+                        .order_by(CreditLot.created_at, CreditLot.id)
+                    )
+                )
+            )
 
         @invariant()
         def balance_is_the_ledger_and_the_lots_and_never_negative(self) -> None:
             def read(ctx: Ctx) -> tuple[int, int, int]:
                 s = ctx.session
-                balance = s.scalar(select(Wallet.balance_cents)
-                                   .where(Wallet.partner_id == self.partner_id))
-                ledger = s.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-                                  .where(LedgerEntry.partner_id == self.partner_id))
-                lots = s.scalar(select(func.coalesce(func.sum(CreditLot.remaining_cents), 0))
-                                .where(CreditLot.partner_id == self.partner_id))
+                balance = s.scalar(
+                    select(Wallet.balance_cents).where(Wallet.partner_id == self.partner_id)
+                )
+                ledger = s.scalar(
+                    select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+                        LedgerEntry.partner_id == self.partner_id
+                    )
+                )
+                lots = s.scalar(
+                    select(func.coalesce(func.sum(CreditLot.remaining_cents), 0)).where(
+                        CreditLot.partner_id == self.partner_id
+                    )
+                )
                 return int(balance or 0), int(ledger), int(lots)
 
             balance, ledger, lots = self.ctx_run(read)
             assert balance == ledger == lots >= 0
             assert balance == sum(lot[0] for lot in self.model.lots)
             assert [lot.remaining_cents for lot in self.lots()] == [
-                lot[0] for lot in self.model.lots], "lots are not drawn oldest first"
+                lot[0] for lot in self.model.lots
+            ], "lots are not drawn oldest first"
 
         @invariant()
         def ledger_rows_are_never_changed(self) -> None:
-            rows = self.ctx_run(lambda ctx: [
-                (e.id, e.kind, e.amount_cents, e.net_cents, e.created_at)
-                for e in ctx.session.scalars(select(LedgerEntry).where(
-                    LedgerEntry.partner_id == self.partner_id))])
+            rows = self.ctx_run(
+                lambda ctx: [
+                    (e.id, e.kind, e.amount_cents, e.net_cents, e.created_at)
+                    for e in ctx.session.scalars(
+                        select(LedgerEntry).where(LedgerEntry.partner_id == self.partner_id)
+                    )
+                ]
+            )
             current = {r[0]: r for r in rows}
             for entry_id, row in self.seen_ledger.items():
                 assert current.get(entry_id) == row
@@ -147,9 +175,14 @@ def run_state_machine(app_settings: Settings) -> None:
 
         @invariant()
         def net_never_exceeds_nominal(self) -> None:
-            rows = self.ctx_run(lambda ctx: [(e.kind, e.amount_cents, e.net_cents) for e in
-                                             ctx.session.scalars(select(LedgerEntry).where(
-                                                 LedgerEntry.partner_id == self.partner_id))])
+            rows = self.ctx_run(
+                lambda ctx: [
+                    (e.kind, e.amount_cents, e.net_cents)
+                    for e in ctx.session.scalars(
+                        select(LedgerEntry).where(LedgerEntry.partner_id == self.partner_id)
+                    )
+                ]
+            )
             for kind, amount, net in rows:
                 assert abs(net) <= abs(amount), (kind, amount, net)
                 if kind == "top_up":
@@ -157,7 +190,9 @@ def run_state_machine(app_settings: Settings) -> None:
                     assert abs(net * 10_000 - exact) <= 5_000  # rounded once, to the cent
 
     WalletMachine.TestCase.settings = settings(
-        max_examples=60, stateful_step_count=30, deadline=None,
+        max_examples=60,
+        stateful_step_count=30,
+        deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     WalletMachine.TestCase().runTest()

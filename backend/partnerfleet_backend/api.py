@@ -35,7 +35,9 @@ def parse_if_match(value: str | None) -> int | None:
         return None
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise ValidationFailed("If-Match must carry an object version such as \"3\"", field="If-Match")
+        raise ValidationFailed(
+            'If-Match must carry an object version such as "3"', field="If-Match"
+        )
     return int(text)
 
 
@@ -65,7 +67,9 @@ class Api:
         """Run read-only service code."""
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, write=False)
 
-    def write(self, work: Callable[[Ctx], BaseModel | dict[str, Any]], status_code: int = 200) -> JSONResponse:
+    def write(
+        self, work: Callable[[Ctx], BaseModel | dict[str, Any]], status_code: int = 200
+    ) -> JSONResponse:
         """Run a change in one transaction; POSTs honour their Idempotency-Key."""
         key = self.idempotency_key if self.request.method == "POST" else None
         scope = self.partner_id or "operator"
@@ -109,11 +113,15 @@ class Api:
         if key is None:
             return
         if error.status < 500 and error.status not in (409, 412):
-            idempotency.record_refusal(self.settings, scope, key, print_, error.status, error.problem())
+            idempotency.record_refusal(
+                self.settings, scope, key, print_, error.status, error.problem()
+            )
         else:
             idempotency.release(self.settings, scope, key)
 
-    def _respond(self, body: dict[str, Any], status_code: int, *, replayed: bool = False) -> JSONResponse:
+    def _respond(
+        self, body: dict[str, Any], status_code: int, *, replayed: bool = False
+    ) -> JSONResponse:
         headers = {}
         if isinstance(body.get("version"), int):
             headers["ETag"] = f'"{body["version"]}"'
@@ -132,11 +140,15 @@ def _api(
     authorization: str | None,
 ) -> tuple[Actor, str, str | None, int | None]:
     actor = run_in_transaction(
-        lambda s: authenticate(s, settings.resolved_secret_key(), authorization), settings, write=False
+        lambda s: authenticate(s, settings.resolved_secret_key(), authorization),
+        settings,
+        write=False,
     )
     request.state.actor = actor
     if idempotency_key is not None and not 0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH:
-        raise ValidationFailed("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
+        )
     return actor, request_id_of(request), idempotency_key, parse_if_match(if_match)
 
 
@@ -160,7 +172,10 @@ def _make_dependency(kind: str) -> Callable[..., Api]:
     ) -> Api:
         settings = get_settings()
         actor, rid, key, match = _api(
-            request, settings, idempotency_key=idempotency_key, if_match=if_match,
+            request,
+            settings,
+            idempotency_key=idempotency_key,
+            if_match=if_match,
             authorization=authorization,
         )
         partner_id: str | None = None

@@ -29,8 +29,15 @@ from partnerfleet_backend.wallet.endpoints import router as wallet_router
 log = logging.getLogger("partnerfleet")
 
 PROBLEM = "application/problem+json"
-STATUS_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-                405: "method_not_allowed", 406: "not_acceptable", 415: "unsupported_media_type"}
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+}
 
 
 def problem_response(error: ServiceError, request_id: str | None) -> JSONResponse:
@@ -73,8 +80,10 @@ class RequestIdAndBodyLimit:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
@@ -136,7 +145,10 @@ def create_app() -> FastAPI:
         text = str(error.orig).lower()
         sqlstate = getattr(error.orig, "sqlstate", None)
         if (isinstance(error, OperationalError) or sqlstate in ("53100", "53200")) and (
-            "full" in text or "locked" in text or sqlstate is not None or error.connection_invalidated
+            "full" in text
+            or "locked" in text
+            or sqlstate is not None
+            or error.connection_invalidated
         ):
             log.warning("database unavailable: %s", text)
             return problem_response(
@@ -156,8 +168,14 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (partner_router, wallet_router, customer_router, license_router, addon_router,
-                   system_router):
+    for router in (
+        partner_router,
+        wallet_router,
+        customer_router,
+        license_router,
+        addon_router,
+        system_router,
+    ):
         app.include_router(router)
     app.add_middleware(RequestIdAndBodyLimit, max_body_bytes=settings.max_body_bytes)
     return app

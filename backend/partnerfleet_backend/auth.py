@@ -1,4 +1,4 @@
-"""API keys: generated with a recognisable prefix, stored as HMAC-SHA256, checked in constant time."""
+"""API keys: a recognisable prefix, stored as HMAC-SHA256, checked in constant time."""
 
 import hashlib
 import hmac

@@ -33,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--test-clock", action="store_true",
-                       help="enable PUT /v1/clock; periodic jobs then run only when asked")
+    serve.add_argument(
+        "--test-clock",
+        action="store_true",
+        help="enable PUT /v1/clock; periodic jobs then run only when asked",
+    )
     commands.add_parser("migrate", help="apply the database migrations")
     operator_key = commands.add_parser("operator-key", help="operator keys")
     operator_key.add_subparsers(dest="action", required=True).add_parser(
@@ -45,10 +48,16 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="create a partner with a write key; prints partner_id=... and api_key=..."
     )
     partner_create.add_argument("--name", required=True)
-    partner_create.add_argument("--top-up", type=int, metavar="CENTS",
-                                help="nominal credit to add, in cents")
-    partner_create.add_argument("--addon", action="append", default=[], metavar="OPTION",
-                                help="add-on option to buy (repeatable)")
+    partner_create.add_argument(
+        "--top-up", type=int, metavar="CENTS", help="nominal credit to add, in cents"
+    )
+    partner_create.add_argument(
+        "--addon",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="add-on option to buy (repeatable)",
+    )
     jobs = commands.add_parser("jobs", help="periodic jobs")
     jobs_run = jobs.add_subparsers(dest="action", required=True).add_parser(
         "run", help="run the jobs due now (or at --at)"

@@ -3,6 +3,8 @@
 import json
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate
 from partnerfleet_backend.auth import issue_key
@@ -14,19 +16,29 @@ from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.schemas import PartnerCreate
 from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.wallet import service as wallet
-from sqlalchemy.orm import Session
 
 
 def _ctx(session: Session, settings: Settings) -> Ctx:
-    return Ctx(session=session, now=current_time(session, settings), actor=None,
-               request_id="cli", settings=settings)
+    return Ctx(
+        session=session,
+        now=current_time(session, settings),
+        actor=None,
+        request_id="cli",
+        settings=settings,
+    )
 
 
 def create_operator_key(settings: Settings) -> str:
     def work(session: Session) -> str:
         ctx = _ctx(session, settings)
-        _, plain = issue_key(session, settings.resolved_secret_key(), kind="operator",
-                             scope="operator", partner_id=None, now=ctx.now)
+        _, plain = issue_key(
+            session,
+            settings.resolved_secret_key(),
+            kind="operator",
+            scope="operator",
+            partner_id=None,
+            now=ctx.now,
+        )
         return plain
 
     return run_in_transaction(work, settings)

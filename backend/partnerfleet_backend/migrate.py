@@ -34,7 +34,9 @@ def migrate(settings: Settings) -> None:
             command.upgrade(config, "head")
             connection.commit()
             if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID}
+                )
                 connection.commit()
     finally:
         engine.dispose()

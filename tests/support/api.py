@@ -18,11 +18,20 @@ class Caller:
     key: str
     headers: dict[str, str] = field(default_factory=dict)
 
-    def call(self, method: str, path: str, json: Any = None, *, expect: int | None = None,
-             headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        expect: int | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
         merged = {"Authorization": f"Bearer {self.key}", **self.headers, **(headers or {})}
-        response = self.http.request(method, self.base + path, json=json, headers=merged,
-                                     params=params)
+        response = self.http.request(
+            method, self.base + path, json=json, headers=merged, params=params
+        )
         if expect is not None:
             assert response.status_code == expect, (
                 f"{method} {path}: {response.status_code} {response.text}"
@@ -52,18 +61,21 @@ class PartnerHandle:
     read: Caller
 
 
-def make_partner(operator: Caller, *, name: str | None = None, top_up_cents: int = 0,
-                 level: str = "bronze") -> PartnerHandle:
+def make_partner(
+    operator: Caller, *, name: str | None = None, top_up_cents: int = 0, level: str = "bronze"
+) -> PartnerHandle:
     """A new partner with a write and a read key, and credit if asked."""
     body = {"name": name or f"Partner {uuid.uuid4().hex[:6]}", "level": level}
     partner = operator.post("/v1/partners", body, expect=201).json()
     keys = {}
     for scope in ("write", "read"):
-        keys[scope] = operator.post(f"/v1/partners/{partner['id']}/api-keys", {"scope": scope},
-                                    expect=201).json()["key"]
+        keys[scope] = operator.post(
+            f"/v1/partners/{partner['id']}/api-keys", {"scope": scope}, expect=201
+        ).json()["key"]
     if top_up_cents:
-        operator.post(f"/v1/partners/{partner['id']}/top-ups", {"amount_cents": top_up_cents},
-                      expect=201)
+        operator.post(
+            f"/v1/partners/{partner['id']}/top-ups", {"amount_cents": top_up_cents}, expect=201
+        )
     return PartnerHandle(
         id=partner["id"],
         write=Caller(operator.http, operator.base, keys["write"]),
@@ -72,7 +84,12 @@ def make_partner(operator: Caller, *, name: str | None = None, top_up_cents: int
 
 
 def make_customer(partner: PartnerHandle, **overrides: Any) -> dict[str, Any]:
-    body = {"name": "Gymnasium Nord", "segment": "school", "country": "DE",
-            "contact_email": "it@example.org", **overrides}
+    body = {
+        "name": "Gymnasium Nord",
+        "segment": "school",
+        "country": "DE",
+        "contact_email": "it@example.org",
+        **overrides,
+    }
     result: dict[str, Any] = partner.write.post("/v1/customers", body, expect=201).json()
     return result

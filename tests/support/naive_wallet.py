@@ -21,8 +21,12 @@ def healthz() -> dict[str, str]:
 @app.post("/reset")
 def reset(body: dict[str, int]) -> dict[str, int]:
     with engine.begin() as c:
-        c.execute(text("CREATE TABLE IF NOT EXISTS naive_wallet (id INTEGER PRIMARY KEY, "
-                       "balance BIGINT NOT NULL)"))
+        c.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS naive_wallet (id INTEGER PRIMARY KEY, "
+                "balance BIGINT NOT NULL)"
+            )
+        )
         c.execute(text("CREATE TABLE IF NOT EXISTS naive_ledger (amount BIGINT NOT NULL)"))
         c.execute(text("DELETE FROM naive_wallet"))
         c.execute(text("DELETE FROM naive_ledger"))
@@ -39,8 +43,9 @@ def charge(body: dict[str, int]) -> JSONResponse:
     if balance < amount:
         return JSONResponse({"code": "insufficient_credit"}, status_code=402)
     with engine.begin() as c:
-        c.execute(text("UPDATE naive_wallet SET balance = :b WHERE id = 1"),
-                  {"b": balance - amount})
+        c.execute(
+            text("UPDATE naive_wallet SET balance = :b WHERE id = 1"), {"b": balance - amount}
+        )
         c.execute(text("INSERT INTO naive_ledger VALUES (:a)"), {"a": -amount})
     return JSONResponse({"ok": True}, status_code=201)
 

@@ -54,18 +54,43 @@ def running_postgres() -> Iterator[str]:
         _as_postgres_user([str(c) for c in cmd]), check=True, capture_output=True, text=True
     )
     try:
-        run(bindir / "initdb", "-D", data, "-A", "trust", "-U", "partnerfleet", "--no-sync",
-            "-E", "UTF8", "--locale", "C")
-        run(bindir / "pg_ctl", "-D", data, "-w", "-t", "60", "-l", root / "server.log",
-            "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            "start")
-        run(bindir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "partnerfleet",
-            "partnerfleet")
+        run(
+            bindir / "initdb",
+            "-D",
+            data,
+            "-A",
+            "trust",
+            "-U",
+            "partnerfleet",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C",
+        )
+        run(
+            bindir / "pg_ctl",
+            "-D",
+            data,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            root / "server.log",
+            "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "start",
+        )
+        run(
+            bindir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "partnerfleet", "partnerfleet"
+        )
         yield f"postgresql+psycopg://partnerfleet@127.0.0.1:{port}/partnerfleet"
     except subprocess.CalledProcessError as error:
         raise RuntimeError(f"starting PostgreSQL failed: {error.cmd}: {error.stderr}") from None
     finally:
-        subprocess.run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m",
-                                          "immediate", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)

@@ -16,16 +16,18 @@ BIN = Path(sys.executable).parent / "partnerfleet-backend"
 
 
 @contextmanager
-def running_service(env: dict[str, str], *, workers: int = 4, test_clock: bool = True,
-                    log: Path | None = None) -> Iterator[str]:
+def running_service(
+    env: dict[str, str], *, workers: int = 4, test_clock: bool = True, log: Path | None = None
+) -> Iterator[str]:
     """Serve on a free port; yields the base URL; stops the whole process group afterwards."""
     port = free_port()
     command = [str(BIN), "serve", "--port", str(port), "--workers", str(workers)]
     if test_clock:
         command.append("--test-clock")
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=out, stderr=out,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=out, stderr=out, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

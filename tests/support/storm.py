@@ -20,8 +20,15 @@ def _fire(args: tuple[str, str, str, dict[str, Any], int]) -> Counter[int]:
     return statuses
 
 
-def storm(base: str, path: str, key: str, body: dict[str, Any], *, processes: int = 8,
-          per_process: int = 300) -> Counter[int]:
+def storm(
+    base: str,
+    path: str,
+    key: str,
+    body: dict[str, Any],
+    *,
+    processes: int = 8,
+    per_process: int = 300,
+) -> Counter[int]:
     """POST `body` processes x per_process times from separate processes; count statuses."""
     total: Counter[int] = Counter()
     with ProcessPoolExecutor(processes) as pool:
@@ -30,16 +37,25 @@ def storm(base: str, path: str, key: str, body: dict[str, Any], *, processes: in
     return total
 
 
-def check_wallet_invariants(*, credit: int, price: int, statuses: Counter[int], balance: int,
-                            ledger_sum: int, charge_rows: int) -> None:
+def check_wallet_invariants(
+    *,
+    credit: int,
+    price: int,
+    statuses: Counter[int],
+    balance: int,
+    ledger_sum: int,
+    charge_rows: int,
+) -> None:
     """What must hold after a storm; raises AssertionError naming the broken invariant."""
     attempts = sum(statuses.values())
     successes = statuses[201]
     assert set(statuses) <= {201, 402}, f"unexpected statuses {dict(statuses)}"
     assert successes == min(attempts, credit // price), (
-        f"{successes} charges succeeded, expected {min(attempts, credit // price)}")
+        f"{successes} charges succeeded, expected {min(attempts, credit // price)}"
+    )
     assert balance >= 0, f"balance went negative: {balance}"
     assert balance == credit - successes * price, (
-        f"balance {balance} != {credit} - {successes} x {price}: lost or invented money")
+        f"balance {balance} != {credit} - {successes} x {price}: lost or invented money"
+    )
     assert balance == ledger_sum, f"balance {balance} != sum of ledger {ledger_sum}"
     assert charge_rows == successes, f"{charge_rows} ledger charges for {successes} successes"

@@ -59,7 +59,8 @@ def buy(ctx: Ctx, partner_id: str, body: AddOnCreate) -> AddOn:
         if existing is not None:
             raise ClientReferenceExists(
                 f"add-on {existing} was already bought with this client_reference",
-                field="client_reference", existing_id=existing,
+                field="client_reference",
+                existing_id=existing,
             )
     if body.option in SINGLE_OPTIONS:
         current = _current(ctx, partner_id, body.option)
@@ -67,7 +68,8 @@ def buy(ctx: Ctx, partner_id: str, body: AddOnCreate) -> AddOn:
             raise AddOnAlreadyActive(
                 f"{body.option} is already active as {current.id} until "
                 f"{current.period_end.isoformat()}",
-                field="option", existing_id=current.id,
+                field="option",
+                existing_id=current.id,
             )
     if option.get("on_request"):
         status, price = "requested", 0
@@ -90,9 +92,17 @@ def buy(ctx: Ctx, partner_id: str, body: AddOnCreate) -> AddOn:
     )
     ctx.session.add(addon)
     ctx.session.flush()
-    wallet.charge(ctx, partner_id, price, Charge(f"add-on {body.option}, one month", "addon", addon.id))
-    ctx.audit("addon.created", "addon", addon.id, partner_id=partner_id, before=None,
-              after=snapshot(addon))
+    wallet.charge(
+        ctx, partner_id, price, Charge(f"add-on {body.option}, one month", "addon", addon.id)
+    )
+    ctx.audit(
+        "addon.created",
+        "addon",
+        addon.id,
+        partner_id=partner_id,
+        before=None,
+        after=snapshot(addon),
+    )
     return addon
 
 
@@ -103,8 +113,14 @@ def set_auto_renew(ctx: Ctx, partner_id: str, addon_id: str, auto_renew: bool) -
     addon.auto_renew = auto_renew
     addon.updated_at = ctx.now
     ctx.session.flush()
-    ctx.audit("addon.updated", "addon", addon.id, partner_id=partner_id, before=before,
-              after=snapshot(addon))
+    ctx.audit(
+        "addon.updated",
+        "addon",
+        addon.id,
+        partner_id=partner_id,
+        before=before,
+        after=snapshot(addon),
+    )
     return addon
 
 
@@ -121,8 +137,14 @@ def cancel(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
     if addon.status in ("included", "requested"):
         addon.status = "ended"
     ctx.session.flush()
-    ctx.audit("addon.cancelled", "addon", addon.id, partner_id=partner_id, before=before,
-              after=snapshot(addon))
+    ctx.audit(
+        "addon.cancelled",
+        "addon",
+        addon.id,
+        partner_id=partner_id,
+        before=before,
+        after=snapshot(addon),
+    )
     return addon
 
 
@@ -145,13 +167,17 @@ def support(ctx: Ctx, partner_id: str) -> SupportRead:
     until = None
     if source == "option":
         current = ctx.session.scalar(
-            select(AddOn).where(
-                AddOn.partner_id == partner_id, AddOn.option == "premium-support",
-                AddOn.status == "active", AddOn.period_end > ctx.now,
-            ).order_by(AddOn.period_end.desc())
+            select(AddOn)
+            .where(
+                AddOn.partner_id == partner_id,
+                AddOn.option == "premium-support",
+                AddOn.status == "active",
+                AddOn.period_end > ctx.now,
+            )
+            .order_by(AddOn.period_end.desc())
         )
         until = current.period_end if current else None
-    return SupportRead(support_level=level, source=source, premium_until=until)  # type: ignore[arg-type]
+    return SupportRead(support_level=level, source=source, premium_until=until)
 
 
 def set_support(ctx: Ctx, partner_id: str, level: str) -> SupportRead:

@@ -53,8 +53,14 @@ def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
     )
     ctx.session.add(customer)
     ctx.session.flush()
-    ctx.audit("customer.created", "customer", customer.id, partner_id=partner_id, before=None,
-              after=snapshot(customer))
+    ctx.audit(
+        "customer.created",
+        "customer",
+        customer.id,
+        partner_id=partner_id,
+        before=None,
+        after=snapshot(customer),
+    )
     return customer
 
 
@@ -91,8 +97,14 @@ def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) ->
         setattr(customer, field, value)
     customer.updated_at = ctx.now
     ctx.session.flush()
-    ctx.audit("customer.updated", "customer", customer.id, partner_id=partner_id, before=before,
-              after=snapshot(customer))
+    ctx.audit(
+        "customer.updated",
+        "customer",
+        customer.id,
+        partner_id=partner_id,
+        before=before,
+        after=snapshot(customer),
+    )
     return customer
 
 
@@ -108,6 +120,12 @@ def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
         lic.managed = False
         lic.auto_renew = False
     ctx.session.flush()
-    ctx.audit("customer.ended", "customer", customer.id, partner_id=partner_id, before=before,
-              after=snapshot(customer))
+    ctx.audit(
+        "customer.ended",
+        "customer",
+        customer.id,
+        partner_id=partner_id,
+        before=before,
+        after=snapshot(customer),
+    )
     return customer

@@ -39,7 +39,7 @@ Cursor = Annotated[
 
 def page_rows(
     session: Session,
-    statement: Select[tuple[T]],
+    statement: Select[T],
     id_column: InstrumentedAttribute[str],
     limit: int,
     cursor: str | None,

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 
 def add_months(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    """The same day and time `months` later, clamped to the month's end (31 Jan + 1 -> 28 Feb)."""
     month_index = moment.month - 1 + months
     year = moment.year + month_index // 12
     month = month_index % 12 + 1

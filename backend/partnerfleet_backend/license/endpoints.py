@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.api import PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.clock import current_time
 from partnerfleet_backend.context import Ctx
 from partnerfleet_backend.db import run_in_transaction
 from partnerfleet_backend.kit.errors import RateLimited
@@ -23,7 +24,6 @@ from partnerfleet_backend.license.schemas import (
     UsageCreate,
     UsageRead,
 )
-from partnerfleet_backend.clock import current_time
 from partnerfleet_backend.settings import get_settings
 
 router = APIRouter(prefix="/v1")
@@ -85,9 +85,7 @@ def cancel_license(license_id: str, api: PartnerWriteApi) -> JSONResponse:
     """Cancel a license; a prepaid term is not refunded."""
     pid = api.partner_id
     assert pid is not None
-    return api.write(
-        lambda ctx: LicenseRead.model_validate(service.cancel(ctx, pid, license_id))
-    )
+    return api.write(lambda ctx: LicenseRead.model_validate(service.cancel(ctx, pid, license_id)))
 
 
 @router.post("/licenses/{license_id}/usage", status_code=201, response_model=UsageRead, tags=[L])
@@ -127,8 +125,11 @@ class _Window:
 _validate_window = _Window()
 
 
-@router.get("/license-keys/{license_key}/validate", response_model=LicenseKeyValidation,
-            tags=["license keys"])
+@router.get(
+    "/license-keys/{license_key}/validate",
+    response_model=LicenseKeyValidation,
+    tags=["license keys"],
+)
 def validate_license_key(
     request: Request, license_key: str = Path(max_length=64)
 ) -> LicenseKeyValidation:
@@ -145,8 +146,13 @@ def validate_license_key(
         raise error
 
     def work(session: Session) -> dict[str, object]:
-        ctx = Ctx(session=session, now=current_time(session, settings), actor=None,
-                  request_id=None, settings=settings)
+        ctx = Ctx(
+            session=session,
+            now=current_time(session, settings),
+            actor=None,
+            request_id=None,
+            settings=settings,
+        )
         return service.validate_key(ctx, license_key)
 
     return LicenseKeyValidation.model_validate(run_in_transaction(work, settings, write=False))

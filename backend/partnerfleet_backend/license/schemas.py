@@ -21,14 +21,18 @@ class LicenseCreate(InputModel):
         default=None, description="Prepaid term; absent for usage-billed products."
     )
     seats: int | None = Field(
-        default=None, ge=1, le=1_000_000,
+        default=None,
+        ge=1,
+        le=1_000_000,
         description="Seats bought; for usage-billed products an optional cap.",
     )
     auto_renew: bool = True
     trial: bool = Field(default=False, description="14 days free, then paid or lapsed.")
     reference: str | None = Field(default=None, min_length=1, max_length=100)
     client_reference: str | None = Field(
-        default=None, min_length=1, max_length=200,
+        default=None,
+        min_length=1,
+        max_length=200,
         description="Unique per partner forever: a replay after the idempotency window "
         "still cannot charge twice.",
     )

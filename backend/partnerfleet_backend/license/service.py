@@ -148,14 +148,23 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     if lic.status == "active" and not usage_billed:
         assert body.term_months is not None and body.seats is not None
         wallet.charge(
-            ctx, partner_id, body.seats * unit * body.term_months,
+            ctx,
+            partner_id,
+            body.seats * unit * body.term_months,
             Charge(
                 f"{body.product} {body.edition} x {body.seats} for {body.term_months} months",
-                "license", lic.id,
+                "license",
+                lic.id,
             ),
         )
-    ctx.audit("license.created", "license", lic.id, partner_id=partner_id, before=None,
-              after=snapshot(lic))
+    ctx.audit(
+        "license.created",
+        "license",
+        lic.id,
+        partner_id=partner_id,
+        before=None,
+        after=snapshot(lic),
+    )
     return lic
 
 
@@ -178,8 +187,9 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         lic.auto_renew = changes["auto_renew"]
     if changes.get("term_months") is not None:
         if usage_billed:
-            raise ValidationFailed(f"{lic.product} is billed on usage and has no term",
-                                   field="term_months")
+            raise ValidationFailed(
+                f"{lic.product} is billed on usage and has no term", field="term_months"
+            )
         lic.term_months_next_term = (
             None if changes["term_months"] == lic.term_months else changes["term_months"]
         )
@@ -195,8 +205,14 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         lic.monthly_nominal_cents = lic.seats * _unit(catalog, customer, lic, lic.edition)
     lic.updated_at = ctx.now
     ctx.session.flush()
-    ctx.audit("license.updated", "license", lic.id, partner_id=partner_id, before=before,
-              after=snapshot(lic))
+    ctx.audit(
+        "license.updated",
+        "license",
+        lic.id,
+        partner_id=partner_id,
+        before=before,
+        after=snapshot(lic),
+    )
     return lic
 
 
@@ -223,11 +239,14 @@ def _change_prepaid(
     amount = prorate(extra_per_term, days_left, days_in_term)
     if seats_now != lic.seats or edition_now != lic.edition:
         wallet.charge(
-            ctx, lic.partner_id, amount,
+            ctx,
+            lic.partner_id,
+            amount,
             Charge(
                 f"{lic.product}: {lic.seats} {lic.edition} -> {seats_now} {edition_now}, "
                 f"{days_left} of {days_in_term} days left",
-                "license", lic.id,
+                "license",
+                lic.id,
             ),
         )
     lic.seats, lic.edition = seats_now, edition_now
@@ -245,8 +264,14 @@ def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
     lic.cancelled_at = ctx.now
     lic.updated_at = ctx.now
     ctx.session.flush()
-    ctx.audit("license.cancelled", "license", lic.id, partner_id=partner_id, before=before,
-              after=snapshot(lic))
+    ctx.audit(
+        "license.cancelled",
+        "license",
+        lic.id,
+        partner_id=partner_id,
+        before=before,
+        after=snapshot(lic),
+    )
     return lic
 
 
@@ -281,9 +306,10 @@ def report_usage(ctx: Ctx, partner_id: str, license_id: str, body: UsageCreate) 
     report = UsageReport(license_id=lic.id, used=body.used, at=at, created_at=ctx.now)
     ctx.session.add(report)
     latest = ctx.session.scalar(
-        select(UsageReport.at).where(UsageReport.license_id == lic.id).order_by(
-            UsageReport.at.desc()
-        ).limit(1)
+        select(UsageReport.at)
+        .where(UsageReport.license_id == lic.id)
+        .order_by(UsageReport.at.desc())
+        .limit(1)
     )
     if latest is None or at >= latest:
         lic.used_seats = body.used
@@ -294,8 +320,10 @@ def report_usage(ctx: Ctx, partner_id: str, license_id: str, body: UsageCreate) 
 def validate_key(ctx: Ctx, key: str) -> dict[str, object]:
     """Validity, product, edition, seats and expiry of a key; nothing else."""
     lic = ctx.session.scalar(select(License).where(License.license_key == key))
-    usable = lic is not None and lic.status in ("trial", "active", "over_limit") and (
-        lic.ends_at is None or lic.ends_at > ctx.now
+    usable = (
+        lic is not None
+        and lic.status in ("trial", "active", "over_limit")
+        and (lic.ends_at is None or lic.ends_at > ctx.now)
     )
     if lic is None or not usable:
         return {"valid": False}

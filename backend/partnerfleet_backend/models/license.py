@@ -12,7 +12,9 @@ class License(Base):
     __tablename__ = "licenses"
     __table_args__ = (
         Index("uq_licenses_partner_reference", "partner_id", "reference", unique=True),
-        Index("uq_licenses_partner_client_reference", "partner_id", "client_reference", unique=True),
+        Index(
+            "uq_licenses_partner_client_reference", "partner_id", "client_reference", unique=True
+        ),
         Index("ix_licenses_partner_id_id", "partner_id", "id"),
         Index("ix_licenses_customer_id", "customer_id"),
         Index("ix_licenses_status_ends_at", "status", "ends_at"),

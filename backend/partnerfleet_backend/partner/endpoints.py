@@ -63,8 +63,9 @@ def close_partner(partner_id: str, api: OperatorApi) -> JSONResponse:
     return api.write(lambda ctx: service.view(ctx, service.close(ctx, partner_id)))
 
 
-@router.post("/partners/{partner_id}/api-keys", status_code=201, response_model=ApiKeyCreated,
-             tags=[P])
+@router.post(
+    "/partners/{partner_id}/api-keys", status_code=201, response_model=ApiKeyCreated, tags=[P]
+)
 def create_api_key(partner_id: str, body: ApiKeyCreate, api: OperatorApi) -> JSONResponse:
     """Issue a partner key with scope `read` or `write`; the key is shown once (operator)."""
     return api.write(lambda ctx: service.create_key(ctx, partner_id, body.scope), 201)
@@ -83,14 +84,20 @@ def top_up(partner_id: str, body: TopUpCreate, api: OperatorApi) -> JSONResponse
     def work(ctx: Ctx) -> TopUpRead:
         service.get(ctx, partner_id)
         lot = wallet.top_up(ctx, partner_id, body.amount_cents)
-        return TopUpRead(id=lot.id, amount_cents=lot.amount_cents, discount_bp=lot.discount_bp,
-                         price_cents=lot.price_cents, expires_at=lot.expires_at)
+        return TopUpRead(
+            id=lot.id,
+            amount_cents=lot.amount_cents,
+            discount_bp=lot.discount_bp,
+            price_cents=lot.price_cents,
+            expires_at=lot.expires_at,
+        )
 
     return api.write(work, 201)
 
 
-@router.post("/partners/{partner_id}/adjustments", status_code=201,
-             response_model=LedgerEntryRead, tags=[P])
+@router.post(
+    "/partners/{partner_id}/adjustments", status_code=201, response_model=LedgerEntryRead, tags=[P]
+)
 def adjust(partner_id: str, body: AdjustmentCreate, api: OperatorApi) -> JSONResponse:
     """A manual correction of the credit: positive adds a lot, negative debits (operator)."""
 
@@ -103,8 +110,9 @@ def adjust(partner_id: str, body: AdjustmentCreate, api: OperatorApi) -> JSONRes
     return api.write(work, 201)
 
 
-@router.post("/partners/{partner_id}/refunds", status_code=201, response_model=LedgerEntryRead,
-             tags=[P])
+@router.post(
+    "/partners/{partner_id}/refunds", status_code=201, response_model=LedgerEntryRead, tags=[P]
+)
 def refund(partner_id: str, body: RefundCreate, api: OperatorApi) -> JSONResponse:
     """Refund a whole charge to the lots it was drawn from (operator)."""
 

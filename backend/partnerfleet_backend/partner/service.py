@@ -54,8 +54,8 @@ def view(ctx: Ctx, partner: Partner) -> PartnerRead:
         id=partner.id,
         name=partner.name,
         status=partner.status,
-        level=partner.level,  # type: ignore[arg-type]
-        support_level=support_level(ctx, partner)[0],  # type: ignore[arg-type]
+        level=partner.level,
+        support_level=support_level(ctx, partner)[0],
         benefits=LEVELS[partner.level].benefits(),
         billing_email=partner.billing_email,
         support_contact=partner.support_contact,
@@ -80,8 +80,14 @@ def create(ctx: Ctx, body: PartnerCreate) -> Partner:
     ctx.session.add(partner)
     ctx.session.flush()
     ctx.session.add(Wallet(partner_id=partner.id, balance_cents=0, has_topped_up=False))
-    ctx.audit("partner.created", "partner", partner.id, partner_id=partner.id, before=None,
-              after=snapshot(partner))
+    ctx.audit(
+        "partner.created",
+        "partner",
+        partner.id,
+        partner_id=partner.id,
+        before=None,
+        after=snapshot(partner),
+    )
     return partner
 
 
@@ -98,8 +104,9 @@ def _apply(ctx: Ctx, partner: Partner, changes: dict[str, object], action: str) 
         setattr(partner, field, value)
     partner.updated_at = ctx.now
     ctx.session.flush()
-    ctx.audit(action, "partner", partner.id, partner_id=partner.id, before=before,
-              after=snapshot(partner))
+    ctx.audit(
+        action, "partner", partner.id, partner_id=partner.id, before=before, after=snapshot(partner)
+    )
     return partner
 
 
@@ -123,11 +130,21 @@ def close(ctx: Ctx, partner_id: str) -> Partner:
 def create_key(ctx: Ctx, partner_id: str, scope: str) -> ApiKeyCreated:
     get(ctx, partner_id)
     row, plain = issue_key(
-        ctx.session, ctx.settings.resolved_secret_key(), kind="partner", scope=scope,
-        partner_id=partner_id, now=ctx.now,
+        ctx.session,
+        ctx.settings.resolved_secret_key(),
+        kind="partner",
+        scope=scope,
+        partner_id=partner_id,
+        now=ctx.now,
     )
-    ctx.audit("api_key.created", "api_key", row.id, partner_id=partner_id, before=None,
-              after={"id": row.id, "scope": scope, "prefix": row.prefix})
+    ctx.audit(
+        "api_key.created",
+        "api_key",
+        row.id,
+        partner_id=partner_id,
+        before=None,
+        after={"id": row.id, "scope": scope, "prefix": row.prefix},
+    )
     return ApiKeyCreated(id=row.id, key=plain, scope=scope, partner_id=partner_id)
 
 
@@ -137,6 +154,12 @@ def revoke_key(ctx: Ctx, partner_id: str, key_id: str) -> dict[str, object]:
         raise NotFound(f"key {key_id} not found")
     if row.revoked_at is None:
         row.revoked_at = ctx.now
-        ctx.audit("api_key.revoked", "api_key", row.id, partner_id=partner_id,
-                  before={"revoked_at": None}, after={"revoked_at": ctx.now.isoformat()})
+        ctx.audit(
+            "api_key.revoked",
+            "api_key",
+            row.id,
+            partner_id=partner_id,
+            before={"revoked_at": None},
+            after={"revoked_at": ctx.now.isoformat()},
+        )
     return {"id": row.id, "scope": row.scope, "revoked_at": row.revoked_at}

@@ -72,11 +72,15 @@ def list_notifications(
 
     def work(ctx: Ctx) -> Page[NotificationRead]:
         rows, next_cursor = page_rows(
-            ctx.session, select(Notification).where(Notification.partner_id == pid),
-            Notification.id, limit, cursor,
+            ctx.session,
+            select(Notification).where(Notification.partner_id == pid),
+            Notification.id,
+            limit,
+            cursor,
         )
-        return Page(items=[NotificationRead.model_validate(r) for r in rows],
-                    next_cursor=next_cursor)
+        return Page(
+            items=[NotificationRead.model_validate(r) for r in rows], next_cursor=next_cursor
+        )
 
     return api.read(work)
 
@@ -105,7 +109,6 @@ def list_audit_events(
         if object_id is not None:
             statement = statement.where(AuditEvent.object_id == object_id)
         rows, next_cursor = page_rows(ctx.session, statement, AuditEvent.id, limit, cursor)
-        return Page(items=[AuditEventRead.model_validate(r) for r in rows],
-                    next_cursor=next_cursor)
+        return Page(items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
     return api.read(work)

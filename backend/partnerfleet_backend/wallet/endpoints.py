@@ -41,9 +41,14 @@ def get_ledger(
 
     def work(ctx: Ctx) -> Page[LedgerEntryRead]:
         rows, next_cursor = page_rows(
-            ctx.session, select(LedgerEntry).where(LedgerEntry.partner_id == pid),
-            LedgerEntry.id, limit, cursor,
+            ctx.session,
+            select(LedgerEntry).where(LedgerEntry.partner_id == pid),
+            LedgerEntry.id,
+            limit,
+            cursor,
         )
-        return Page(items=[LedgerEntryRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+        return Page(
+            items=[LedgerEntryRead.model_validate(r) for r in rows], next_cursor=next_cursor
+        )
 
     return api.read(work)

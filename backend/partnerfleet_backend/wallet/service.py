@@ -36,9 +36,7 @@ class Charge:
 
 
 def _lock_wallet(session: Session, partner_id: str) -> Wallet:
-    wallet = session.scalar(
-        select(Wallet).where(Wallet.partner_id == partner_id).with_for_update()
-    )
+    wallet = session.scalar(select(Wallet).where(Wallet.partner_id == partner_id).with_for_update())
     if wallet is None:
         raise NotFound(f"partner {partner_id} not found")
     return wallet
@@ -58,7 +56,9 @@ def _open_lots(session: Session, ctx: Ctx, partner_id: str) -> list[CreditLot]:
     )
 
 
-def _entry(ctx: Ctx, partner_id: str, kind: str, amount: int, net: int, charge: Charge) -> LedgerEntry:
+def _entry(
+    ctx: Ctx, partner_id: str, kind: str, amount: int, net: int, charge: Charge
+) -> LedgerEntry:
     entry = LedgerEntry(
         id=new_id("led"),
         partner_id=partner_id,
@@ -160,7 +160,11 @@ def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
     lot = _add_lot(ctx, partner_id, amount_cents, discount, price, extend=True)
     ctx.session.flush()
     entry = _entry(
-        ctx, partner_id, "top_up", amount_cents, price,
+        ctx,
+        partner_id,
+        "top_up",
+        amount_cents,
+        price,
         Charge(f"top-up of {amount_cents} cents at {discount / 100:g} % off", "credit_lot", lot.id),
     )
     ctx.session.flush()
@@ -184,7 +188,9 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
         .returning(Wallet.balance_cents)
     ).first()
     if guarded is None:
-        available = session.scalar(select(Wallet.balance_cents).where(Wallet.partner_id == partner_id))
+        available = session.scalar(
+            select(Wallet.balance_cents).where(Wallet.partner_id == partner_id)
+        )
         raise InsufficientCredit(amount_cents, int(available or 0))
     left = amount_cents
     weighted = 0
@@ -220,7 +226,11 @@ def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
         raise ChargeAlreadyRefunded(f"charge {entry_id} was refunded by {already}")
     amount = -original.amount_cents
     entry = _entry(
-        ctx, partner_id, "refund", amount, -original.net_cents,
+        ctx,
+        partner_id,
+        "refund",
+        amount,
+        -original.net_cents,
         Charge(f"refund of {entry_id}", original.object_type, original.object_id),
     )
     entry.refunds_entry_id = entry_id
@@ -229,7 +239,9 @@ def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
         lot = session.get(CreditLot, used.lot_id)
         assert lot is not None
         lot.remaining_cents += used.amount_cents
-        session.add(LotConsumption(entry_id=entry.id, lot_id=lot.id, amount_cents=-used.amount_cents))
+        session.add(
+            LotConsumption(entry_id=entry.id, lot_id=lot.id, amount_cents=-used.amount_cents)
+        )
     session.execute(
         update(Wallet)
         .where(Wallet.partner_id == partner_id)
@@ -252,8 +264,14 @@ def adjust(ctx: Ctx, partner_id: str, amount_cents: int, reason: str) -> LedgerE
     expire_due_credit(ctx, partner_id)
     lot = _add_lot(ctx, partner_id, amount_cents, 0, 0, extend=False)
     ctx.session.flush()
-    entry = _entry(ctx, partner_id, "adjustment", amount_cents, 0,
-                   Charge(f"adjustment: {reason}", "credit_lot", lot.id))
+    entry = _entry(
+        ctx,
+        partner_id,
+        "adjustment",
+        amount_cents,
+        0,
+        Charge(f"adjustment: {reason}", "credit_lot", lot.id),
+    )
     ctx.session.flush()
     ctx.session.add(LotConsumption(entry_id=entry.id, lot_id=lot.id, amount_cents=-amount_cents))
     return entry

@@ -1,0 +1,26 @@
+"""A minimal Pulumi program with one dynamic resource."""
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
+
+
+class EchoProvider(ResourceProvider):
+    def create(self, props: dict) -> CreateResult:
+        return CreateResult(
+            "echo-1", {"message": props["message"], "length": len(props["message"])}
+        )
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        return DiffResult(changes=olds.get("message") != news.get("message"))
+
+
+class Echo(Resource):
+    message: pulumi.Output[str]
+    length: pulumi.Output[int]
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(EchoProvider(), name, {"message": message, "length": None})
+
+
+echo = Echo("echo", pulumi.Config().get("message") or "hello")
+pulumi.export("length", echo.length)
