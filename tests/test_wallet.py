@@ -3,22 +3,13 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tests.support.api import Caller, make_customer, make_partner
+from tests.support.api import Caller, all_items, make_customer, make_partner
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def ledger(caller: Caller) -> list[dict]:
-    entries: list[dict] = []
-    cursor = None
-    while True:
-        page = caller.get(
-            "/v1/wallet/ledger", params={"limit": 100, "cursor": cursor}, expect=200
-        ).json()
-        entries += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return entries
+    return all_items(caller, "/v1/wallet/ledger")
 
 
 def buy_monthly_license(caller: Caller, customer_id: str, seats: int, **kw: object):

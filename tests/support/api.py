@@ -93,3 +93,17 @@ def make_customer(partner: PartnerHandle, **overrides: Any) -> dict[str, Any]:
     }
     result: dict[str, Any] = partner.write.post("/v1/customers", body, expect=201).json()
     return result
+
+
+def all_items(caller: Caller, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a paginated list."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = caller.get(
+            path, params={**params, "limit": 100, "cursor": cursor}, expect=200
+        ).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items

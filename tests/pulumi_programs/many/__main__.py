@@ -1,4 +1,4 @@
-"""N dynamic resources; config `useWorkaround` imports partnerfleet first (which patches the SDK)."""
+"""N dynamic resources; `useWorkaround` imports partnerfleet first (it patches the SDK)."""
 
 import pulumi
 

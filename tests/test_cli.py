@@ -1,0 +1,70 @@
+"""The ``partnerfleet-backend`` console script: output a script can parse, reliable exit codes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.api import all_items
+
+BIN = Path(sys.executable).parent / "partnerfleet-backend"
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_partner_create_prints_id_and_key_one_per_line(service_env: dict[str, str], client) -> None:
+    import os
+
+    env = {**os.environ, **service_env}
+    done = run(
+        env,
+        "partner",
+        "create",
+        "--name",
+        "CLI MSP",
+        "--top-up",
+        "110000",
+        "--addon",
+        "api-calls-25k",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split("=", 1) for line in done.stdout.splitlines())
+    assert set(lines) == {"partner_id", "api_key"}
+    me = client.get("/v1/me", headers={"Authorization": f"Bearer {lines['api_key']}"}).json()
+    assert (me["id"], me["balance_cents"]) == (lines["partner_id"], 110_000 - 5_500)
+
+
+def test_a_refused_command_exits_1_with_the_reason_and_creates_nothing(
+    service_env: dict[str, str], operator
+) -> None:
+    import os
+
+    env = {**os.environ, **service_env}
+    before = len(all_items(operator, "/v1/partners"))
+    done = run(env, "partner", "create", "--name", "Too small", "--top-up", "100")
+    assert done.returncode == 1
+    assert "first top-up must be at least 55000 cents" in done.stderr
+    assert done.stdout == ""
+    after = all_items(operator, "/v1/partners")
+    assert len(after) == before and "Too small" not in {p["name"] for p in after}
+
+
+def test_wrong_usage_exits_2(service_env: dict[str, str]) -> None:
+    import os
+
+    done = run({**os.environ, **service_env}, "partner", "create")
+    assert done.returncode == 2
+    assert "--name" in done.stderr
+
+
+def test_operator_key_create_prints_a_working_key(service_env: dict[str, str], client) -> None:
+    import os
+
+    done = run({**os.environ, **service_env}, "operator-key", "create")
+    assert done.returncode == 0
+    key = done.stdout.strip().removeprefix("operator_key=")
+    assert key.startswith("pfo_")
+    assert client.get("/v1/partners", headers={"Authorization": f"Bearer {key}"}).status_code == 200
