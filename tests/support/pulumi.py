@@ -7,6 +7,7 @@ provider run on this virtual environment's Python.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -120,8 +121,12 @@ class PulumiWorkspace:
         return result
 
     def stack(self, program: Path, name: str = "test") -> "Stack":
-        self.run(program, "stack", "init", name)
-        return Stack(self, program, name)
+        """A new stack of a copy of `program` (stack config files stay out of the repo)."""
+        copy = self.root / "programs" / program.name
+        shutil.copytree(program, copy, ignore=shutil.ignore_patterns("Pulumi.*.yaml",
+                                                                     "__pycache__"))
+        self.run(copy, "stack", "init", name)
+        return Stack(self, copy, name)
 
 
 @dataclass
