@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-sqlite test-postgres engine postgres lint bench clean
+.PHONY: install demo test test-sqlite test-postgres engine postgres lint fmt bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .partnerfleet .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -123,8 +123,9 @@ class PulumiWorkspace:
     def stack(self, program: Path, name: str = "test") -> "Stack":
         """A new stack of a copy of `program` (stack config files stay out of the repo)."""
         copy = self.root / "programs" / program.name
-        shutil.copytree(program, copy, ignore=shutil.ignore_patterns("Pulumi.*.yaml",
-                                                                     "__pycache__"))
+        shutil.copytree(
+            program, copy, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__")
+        )
         self.run(copy, "stack", "init", name)
         return Stack(self, copy, name)
 
