@@ -70,7 +70,7 @@ class TestInput:
             assert next(iter(extra)) in r.json()["detail"]
         r = partner.write.patch("/v1/me", {"level": "platinum"})
         assert r.status_code == 422
-        assert partner.read.get("/v1/me").json()["level"] == "bronze"
+        assert partner.read.get("/v1/me").json()["level"] == "silver"
 
     def test_a_body_over_64_kib_is_413(self, partner: PartnerHandle) -> None:
         r = partner.write.post("/v1/customers", {"name": "x" * 70_000})

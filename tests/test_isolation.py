@@ -45,6 +45,7 @@ LISTS = {
 }
 SELF_ONLY = {  # act only on the caller's own account
     ("GET", "/v1/me"),
+    ("GET", "/v1/quota"),
     ("PATCH", "/v1/me"),
     ("GET", "/v1/wallet"),
     ("GET", "/v1/support"),

@@ -118,3 +118,21 @@ def test_the_naive_canary_is_caught(service_env: dict[str, str], tmp_path: Path)
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_quota_is_exact_under_concurrency(live_operator: Caller, settings) -> None:
+    """Quota left 1,000, 8 processes send 1,200 requests: exactly 1,000 pass, 200 get 429."""
+    from datetime import UTC, datetime
+
+    from tests.test_quota import set_used
+
+    live_operator.put(
+        "/v1/clock", {"now": datetime(2027, 7, 15, tzinfo=UTC).isoformat()}, expect=200
+    )
+    p = make_partner(live_operator)
+    set_used(settings, p.id, "2027-07", 24_000)
+    statuses = storm(
+        live_operator.base, "/v1/me", p.read.key, None, processes=8, per_process=150, method="GET"
+    )
+    assert dict(statuses) == {200: 1_000, 429: 200}
+    assert p.read.get("/v1/quota").status_code == 429

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnerfleet_backend import idempotency
+from partnerfleet_backend import idempotency, quota
 from partnerfleet_backend.auth import Actor, authenticate, require_operator, require_partner
 from partnerfleet_backend.clock import current_time
 from partnerfleet_backend.context import Ctx
@@ -139,11 +139,14 @@ def _api(
     if_match: str | None,
     authorization: str | None,
 ) -> tuple[Actor, str, str | None, int | None]:
-    actor = run_in_transaction(
-        lambda s: authenticate(s, settings.resolved_secret_key(), authorization),
-        settings,
-        write=False,
-    )
+    def work(session: Session) -> Actor:
+        actor = authenticate(session, settings.resolved_secret_key(), authorization)
+        if actor.partner_id is not None:
+            state = quota.consume(session, actor.partner_id, current_time(session, settings))
+            request.state.ratelimit = state.headers()
+        return actor
+
+    actor = run_in_transaction(work, settings)
     request.state.actor = actor
     if idempotency_key is not None and not 0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH:
         raise ValidationFailed(

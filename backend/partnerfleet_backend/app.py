@@ -62,6 +62,11 @@ class RequestIdAndBodyLimit:
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"\x00" in target or b"%00" in target:
+            bad = ValidationFailed("the URL must not contain NUL characters", field="url")
+            await problem_response(bad, request_id)(scope, receive, send)
+            return
         too_large = PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes")
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
@@ -80,10 +85,12 @@ class RequestIdAndBodyLimit:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                extra = [(b"x-request-id", request_id.encode())]
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                for name, value in scope["state"].get("ratelimit", {}).items():
+                    if name.lower().encode() not in present:
+                        extra.append((name.encode(), value.encode()))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         try:

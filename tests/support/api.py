@@ -62,7 +62,7 @@ class PartnerHandle:
 
 
 def make_partner(
-    operator: Caller, *, name: str | None = None, top_up_cents: int = 0, level: str = "bronze"
+    operator: Caller, *, name: str | None = None, top_up_cents: int = 0, level: str = "silver"
 ) -> PartnerHandle:
     """A new partner with a write and a read key, and credit if asked."""
     body = {"name": name or f"Partner {uuid.uuid4().hex[:6]}", "level": level}

@@ -7,14 +7,15 @@ from typing import Any
 import requests
 
 
-def _fire(args: tuple[str, str, str, dict[str, Any], int]) -> Counter[int]:
-    base, path, key, body, count = args
+def _fire(args: tuple[str, str, str, str, dict[str, Any] | None, int]) -> Counter[int]:
+    method, base, path, key, body, count = args
     statuses: Counter[int] = Counter()
     with requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {key}"
         for _ in range(count):
             try:
-                statuses[session.post(base + path, json=body, timeout=60).status_code] += 1
+                response = session.request(method, base + path, json=body, timeout=60)
+                statuses[response.status_code] += 1
             except requests.RequestException:
                 statuses[-1] += 1
     return statuses
@@ -24,15 +25,16 @@ def storm(
     base: str,
     path: str,
     key: str,
-    body: dict[str, Any],
+    body: dict[str, Any] | None,
     *,
     processes: int = 8,
     per_process: int = 300,
+    method: str = "POST",
 ) -> Counter[int]:
     """POST `body` processes x per_process times from separate processes; count statuses."""
     total: Counter[int] = Counter()
     with ProcessPoolExecutor(processes) as pool:
-        for statuses in pool.map(_fire, [(base, path, key, body, per_process)] * processes):
+        for statuses in pool.map(_fire, [(method, base, path, key, body, per_process)] * processes):
             total.update(statuses)
     return total
 

@@ -10,6 +10,7 @@ from partnerfleet_backend.models.idempotency_key import IdempotencyKey
 from partnerfleet_backend.models.ledger_entry import LedgerEntry, LotConsumption
 from partnerfleet_backend.models.license import License, UsageReport
 from partnerfleet_backend.models.partner import Partner, Wallet
+from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import CatalogDocument, Notification, TestClock
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "LotConsumption",
     "Notification",
     "Partner",
+    "QuotaCounter",
     "TestClock",
     "UsageReport",
     "Wallet",

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from partnerfleet_backend import quota
 from partnerfleet_backend.api import AnyActorApi, OperatorApi, PartnerReadApi
 from partnerfleet_backend.catalog import load_catalog
 from partnerfleet_backend.clock import set_test_clock
@@ -53,6 +54,28 @@ class JobsRun(InputModel):
 def run_jobs(api: OperatorApi, body: JobsRun | None = None) -> JSONResponse:
     """Run the periodic jobs that are due now (renewals, reminders, level, credit expiry...)."""
     return api.write(lambda ctx: run_due_jobs(ctx, at=body.at if body else None))
+
+
+class QuotaRead(BaseModel):
+    limit: int
+    used: int
+    remaining: int
+    resets_at: datetime
+
+
+@router.get("/quota", response_model=QuotaRead, tags=["quota"])
+def get_quota(api: PartnerReadApi) -> QuotaRead:
+    """This month's API calls: the level's calls plus active packs; resets 00:00 UTC on the 1st."""
+    pid = api.partner_id
+    assert pid is not None
+
+    def work(ctx: Ctx) -> QuotaRead:
+        state = quota.current(ctx.session, pid, ctx.now)
+        return QuotaRead(
+            limit=state.limit, used=state.used, remaining=state.remaining, resets_at=state.resets_at
+        )
+
+    return api.read(work)
 
 
 class NotificationRead(OutputModel):

@@ -1,0 +1,159 @@
+"""The API-call quota: every partner-key request counts, with one atomic increment."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.catalog import load_catalog
+from partnerfleet_backend.kit.errors import ServiceError
+from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.kit.timeutil import start_of_next_month
+from partnerfleet_backend.models import AddOn, Notification, Partner, QuotaCounter
+from partnerfleet_backend.program import LEVELS
+
+WARN_AT_PERCENT = (80, 95)
+
+
+class QuotaExhausted(ServiceError):
+    status = 429
+    code = "quota_exhausted"
+    title = "API-call quota exhausted"
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    limit: int
+    used: int
+    resets_at: datetime
+    now: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+    @property
+    def reset_seconds(self) -> int:
+        return max(int((self.resets_at - self.now).total_seconds() + 0.999), 0)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+
+
+def period_of(now: datetime) -> str:
+    return f"{now.year:04d}-{now.month:02d}"
+
+
+def monthly_limit(session: Session, partner_id: str, now: datetime) -> int:
+    """The level's calls plus the calls of API-call packs active now."""
+    level = session.scalar(select(Partner.level).where(Partner.id == partner_id)) or "bronze"
+    calls_by_option = {
+        o["option"]: int(o.get("api_calls", 0))
+        for o in load_catalog(session).document["addon_options"]
+    }
+    pack_options = [name for name, calls in calls_by_option.items() if calls]
+    packs = session.execute(
+        select(AddOn.option, func.count())
+        .where(
+            AddOn.partner_id == partner_id,
+            AddOn.option.in_(pack_options),
+            AddOn.status == "active",
+            AddOn.period_start <= now,
+            AddOn.period_end > now,
+        )
+        .group_by(AddOn.option)
+    ).all()
+    return LEVELS[level].api_calls + sum(calls_by_option[o] * n for o, n in packs)
+
+
+def _used(session: Session, partner_id: str, period: str) -> int:
+    value = session.scalar(
+        select(QuotaCounter.used).where(
+            QuotaCounter.partner_id == partner_id, QuotaCounter.period == period
+        )
+    )
+    return int(value or 0)
+
+
+def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
+    """The quota as it stands, without counting a call."""
+    return QuotaState(
+        limit=monthly_limit(session, partner_id, now),
+        used=_used(session, partner_id, period_of(now)),
+        resets_at=start_of_next_month(now),
+        now=now,
+    )
+
+
+def consume(session: Session, partner_id: str, now: datetime) -> QuotaState:
+    """Count one call, or raise 429 when the month's calls are used up (nothing counted then)."""
+    period = period_of(now)
+    limit = monthly_limit(session, partner_id, now)
+    resets_at = start_of_next_month(now)
+    used = None
+    for _ in range(2):
+        used = session.scalar(
+            update(QuotaCounter)
+            .where(
+                QuotaCounter.partner_id == partner_id,
+                QuotaCounter.period == period,
+                QuotaCounter.used < limit,
+            )
+            .values(used=QuotaCounter.used + 1)
+            .returning(QuotaCounter.used)
+        )
+        if used is not None or limit <= 0:
+            break
+        exists = session.scalar(
+            select(QuotaCounter.used).where(
+                QuotaCounter.partner_id == partner_id, QuotaCounter.period == period
+            )
+        )
+        if exists is not None:
+            break
+        try:
+            with session.begin_nested():
+                session.execute(
+                    insert(QuotaCounter).values(partner_id=partner_id, period=period, used=0)
+                )
+        except IntegrityError:
+            pass  # a concurrent request created it
+    if used is None:
+        state = QuotaState(limit, _used(session, partner_id, period), resets_at, now)
+        error = QuotaExhausted(
+            f"the API-call quota of {limit} calls for {period} is used up; it resets at "
+            f"{resets_at.isoformat()}. Buy an API-call pack (api-calls-25k ... api-calls-200k) "
+            "through your vendor or the dashboard to continue now",
+            limit=limit,
+            resets_at=resets_at.isoformat(),
+        )
+        error.headers.update(state.headers())
+        error.headers["Retry-After"] = str(state.reset_seconds)
+        raise error
+    state = QuotaState(limit, int(used), resets_at, now)
+    _warn(session, partner_id, state, period)
+    return state
+
+
+def _warn(session: Session, partner_id: str, state: QuotaState, period: str) -> None:
+    for percent in WARN_AT_PERCENT:
+        threshold = -(-state.limit * percent // 100)  # ceil
+        if state.limit and state.used == threshold:
+            session.add(
+                Notification(
+                    id=new_id("ntf"),
+                    partner_id=partner_id,
+                    kind="quota_warning",
+                    message=f"{percent} % of the API-call quota for {period} is used "
+                    f"({state.used} of {state.limit}); it resets at {state.resets_at.isoformat()}",
+                    data={"percent": percent, "used": state.used, "limit": state.limit},
+                    dedupe_key=f"quota:{partner_id}:{period}:{percent}",
+                    created_at=state.now,
+                )
+            )
