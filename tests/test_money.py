@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from partnerfleet_backend.catalog import Catalog, default_catalog_document
 from partnerfleet_backend.kit.money import div_round_half_up, net_of_discount
 from partnerfleet_backend.license.service import prorate

@@ -6,8 +6,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from partnerfleet_backend.app import create_app
 
+from partnerfleet_backend.app import create_app
 from tests.support.api import Caller, PartnerHandle, make_partner
 
 # Moving the shared test clock or running the jobs at random times would disturb other tests;

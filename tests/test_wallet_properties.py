@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import func, select
+
 from partnerfleet_backend.context import Ctx
 from partnerfleet_backend.db import run_in_transaction
 from partnerfleet_backend.kit.errors import InsufficientCredit, ServiceError
@@ -16,7 +18,6 @@ from partnerfleet_backend.program import top_up_discount_bp
 from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
-from sqlalchemy import func, select
 
 
 class Model:

@@ -22,7 +22,7 @@ _MARK = "_partnerfleet_restores_pickler"
 def _restoring(serialize: Callable[[Any], str]) -> Callable[[Any], str]:
     @functools.wraps(serialize)
     def serialize_provider(provider: Any) -> str:
-        pure = pickle._Pickler  # type: ignore[attr-defined]
+        pure = pickle._Pickler
         with _lock:
             saved = {name: pure.__dict__[name] for name in ("_batch_setitems", "save_dict")}
             try:
@@ -39,4 +39,4 @@ def apply_sdk_fixes() -> None:
     """Patch the SDK once per process (idempotent)."""
     current = dynamic_module.serialize_provider
     if not getattr(current, _MARK, False):
-        dynamic_module.serialize_provider = _restoring(current)  # type: ignore[assignment]
+        dynamic_module.serialize_provider = _restoring(current)

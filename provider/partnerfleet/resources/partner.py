@@ -1,0 +1,119 @@
+"""Partner: with an operator key, partner accounts; with a partner key, the own profile."""
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Literal
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
+
+from partnerfleet import config
+from partnerfleet.resources._base import BackendProvider, plain, user_errors
+from partnerfleet.resources._resource import BackendResource
+
+OPERATOR_ONLY = ("name", "level")
+
+
+@dataclass
+class PartnerArgs:
+    """Inputs of a Partner (see schemas/partner.schema.json)."""
+
+    name: pulumi.Input[str] | None = None
+    level: pulumi.Input[Literal["bronze", "silver", "gold", "platinum"]] | None = None
+    billing_email: pulumi.Input[str] | None = None
+    support_contact: pulumi.Input[dict[str, str]] | None = None
+    logo_url: pulumi.Input[str] | None = None
+    webhook_url: pulumi.Input[str] | None = None
+
+
+class PartnerProvider(BackendProvider):
+    kind = "Partner"
+    schema_name = "partner"
+    collection = "/v1/partners"
+    outputs: ClassVar[tuple[str, ...]] = (
+        "name",
+        "status",
+        "level",
+        "support_level",
+        "benefits",
+        "billing_email",
+        "support_contact",
+        "logo_url",
+        "webhook_url",
+        "balance_cents",
+        "created_at",
+        "version",
+    )
+
+    def _operator(self) -> bool:
+        return config.connection().api_key.startswith("pfo_")
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(olds, news)
+        if config.connection().api_key and not self._operator():
+            for field in OPERATOR_ONLY:
+                if field in result.inputs:
+                    result.failures.append(
+                        CheckFailure(
+                            field,
+                            f"{field} can only be set with an operator key; a partner key "
+                            "manages its own profile",
+                        )
+                    )
+        elif self._operator() and "name" not in result.inputs:
+            result.failures.append(CheckFailure("name", "name is required"))
+        return result
+
+    def _path(self, id_: str) -> str:
+        return f"{self.collection}/{id_}" if self._operator() else "/v1/me"
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        body = self.inputs_of(props)
+        with user_errors("Partner: create failed"):
+            if self._operator():
+                obj = self.client().post(self.collection, body)
+            else:
+                obj = self.client().patch("/v1/me", body) if body else self.client().get("/v1/me")
+        return CreateResult(obj["id"], self.outs(obj))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with user_errors(f"Partner {id_}: refresh failed"):
+            obj = self.client().get(self._path(id_))
+        return ReadResult(id_, self.outs(obj), self.inputs_from(obj, props))
+
+    def inputs_from(self, obj: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        inputs = super().inputs_from(obj, props)
+        if not self._operator():
+            for field in OPERATOR_ONLY:
+                inputs.pop(field, None)
+        return {k: v for k, v in inputs.items() if k in props or k in ("pf_identity",)}
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        body = self.changed_fields(olds, news)
+        with user_errors(f"Partner {id_}: update failed"):
+            obj = self.client().patch(self._path(id_), body, if_match=plain(olds.get("version")))
+        return UpdateResult(outs=self.outs(obj))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if self._operator():
+            super().delete(id_, props)
+        # a partner's own profile stays when the resource goes
+
+
+class Partner(BackendResource, module="partnerfleet", name="Partner"):
+    """A partner account (operator key) or the partner's own profile (partner key)."""
+
+    name: pulumi.Output[str]
+    level: pulumi.Output[str]
+    support_level: pulumi.Output[str]
+    benefits: pulumi.Output[dict[str, Any]]
+    balance_cents: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: PartnerArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        inputs = asdict(args) if args is not None else kwargs
+        super().__init__(PartnerProvider(), "Partner", resource_name, inputs, opts)
