@@ -300,3 +300,14 @@ class TestUsage:
         lic = school_proplus(partner, seats=5)
         partner.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 7}, expect=201)
         assert partner.read.get(f"/v1/licenses/{lic['id']}").json()["used_seats"] == 7
+
+
+class TestPendingChanges:
+    def test_asking_for_the_current_seats_again_withdraws_a_pending_decrease(
+        self, partner: PartnerHandle
+    ) -> None:
+        lic = school_proplus(partner, seats=100)
+        partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 80}, expect=200)
+        back = partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 100}, expect=200).json()
+        assert (back["seats"], back["seats_next_term"]) == (100, None)
+        assert len(charges(partner)) == 1

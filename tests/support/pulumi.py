@@ -116,6 +116,7 @@ class PulumiWorkspace:
         if check and done.returncode != 0:
             raise AssertionError(
                 f"pulumi {' '.join(args)} exited {done.returncode}\n"
+                f"errors: {result.diagnostics}\n"
                 f"stderr: {done.stderr[-3000:]}\nstdout: {done.stdout[-3000:]}"
             )
         return result

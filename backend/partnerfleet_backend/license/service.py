@@ -198,7 +198,8 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     catalog.check_edition(lic.product, new_edition)
     if usage_billed or lic.status == "trial":
         lic.seats, lic.edition = new_seats, new_edition
-    elif new_seats != lic.seats or new_edition != lic.edition:
+    elif "seats" in changes or "edition" in changes:
+        # asking for the current value again also withdraws a pending decrease or downgrade
         _change_prepaid(ctx, catalog, customer, lic, new_seats, new_edition)
     if not usage_billed and lic.status != "trial":
         assert lic.seats is not None
