@@ -22,7 +22,7 @@ engine:
 postgres:
 	scripts/ensure-postgres
 
-demo: install
+demo: install engine
 	$(PY) scripts/demo.py
 
 test-sqlite: install engine

@@ -1,13 +1,12 @@
-"""The main job, for now: the backend on SQLite, a demo partner, a top-up, a license, the wallet.
+"""The main job: the backend on SQLite, a demo partner, `pulumi up` of the example fleet.
 
-Run through `make demo`. Uses a fresh data directory under .partnerfleet/demo each time.
+Run through `make demo`. Uses a fresh data directory under .partnerfleet/demo each time and
+the offline Pulumi engine of scripts/install-pulumi (local file state, no network).
 """
 
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,23 +15,35 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.postgres import free_port  # noqa: E402
+from tests.support.pulumi import PulumiWorkspace  # noqa: E402
+
 BIN = Path(sys.executable).parent / "partnerfleet-backend"
 DATA = ROOT / ".partnerfleet" / "demo"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+STACK = "demo"
 
 
 def euros(cents: int) -> str:
     return f"{cents / 100:,.2f} EUR"
 
 
+def wait_until_up(base: str) -> None:
+    for _ in range(300):
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the backend did not start")
+
+
 def main() -> int:
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
+    (ROOT / f"Pulumi.{STACK}.yaml").unlink(missing_ok=True)
     env = {**os.environ, "PARTNERFLEET_DATA_DIR": str(DATA)}
     env.pop("PARTNERFLEET_DATABASE_URL", None)
     port = free_port()
@@ -42,17 +53,8 @@ def main() -> int:
         [str(BIN), "serve", "--port", str(port), "--workers", "2"], env=env, start_new_session=True
     )
     try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        else:
-            print("the backend did not start", file=sys.stderr)
-            return 1
-        print("== seeding a demo partner: 2,750 EUR of credit (35 % off) and an API-call pack")
+        wait_until_up(base)
+        print("== seeding a demo partner: 60,000 EUR of credit (50 % off), an API-call pack")
         created = subprocess.run(
             [
                 str(BIN),
@@ -61,7 +63,7 @@ def main() -> int:
                 "--name",
                 "Demo MSP GmbH",
                 "--top-up",
-                "275000",
+                "6000000",
                 "--addon",
                 "api-calls-25k",
             ],
@@ -71,61 +73,47 @@ def main() -> int:
             check=True,
         )
         values = dict(line.split("=", 1) for line in created.stdout.split())
-        api = requests.Session()
-        api.headers["Authorization"] = f"Bearer {values['api_key']}"
         print(f"   partner_id={values['partner_id']}")
 
-        customer = api.post(
-            f"{base}/v1/customers",
-            json={
-                "name": "Gesamtschule Nord",
-                "segment": "school",
-                "country": "DE",
-                "contact_email": "it@gesamtschule-nord.example",
-                "reference": "crm-1001",
-            },
-            timeout=10,
+        print("== pulumi up of examples/fleet.yaml (offline engine, local file state)")
+        workspace = PulumiWorkspace(DATA / "pulumi")
+        stack = workspace.stack(ROOT, STACK, copy_program=False)
+        stack.config("partnerfleet:endpoint", base)
+        stack.config("partnerfleet:apiKey", values["api_key"], secret=True)
+        up = subprocess.run(
+            ["pulumi", "up", "--yes", "--stack", STACK, "--non-interactive"],
+            cwd=ROOT,
+            env=workspace.env(),
+            check=False,
         )
-        customer.raise_for_status()
-        license_ = api.post(
-            f"{base}/v1/licenses",
-            json={
-                "customer_id": customer.json()["id"],
-                "product": "dns-filter",
-                "edition": "proplus",
-                "term_months": 12,
-                "seats": 400,
-                "reference": "crm-1001-dns",
-            },
-            headers={"Idempotency-Key": "demo-license-1"},
-            timeout=10,
-        )
-        license_.raise_for_status()
-        lic = license_.json()
-        print(
-            f"== assigned {lic['product']} {lic['edition']} x {lic['seats']} seats for "
-            f"{lic['term_months']} months to {customer.json()['name']} "
-            f"(until {lic['ends_at'][:10]})"
-        )
+        if up.returncode != 0:
+            return up.returncode
 
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {values['api_key']}"
         me = api.get(f"{base}/v1/me", timeout=10).json()
         wallet = api.get(f"{base}/v1/wallet", timeout=10).json()
-        ledger = api.get(f"{base}/v1/wallet/ledger", timeout=10).json()["items"]
-        print(f"== partner {me['name']}: level {me['level']}, support {me['support_level']}")
+        customers = api.get(f"{base}/v1/customers", params={"limit": 100}, timeout=10).json()
+        licenses = api.get(f"{base}/v1/licenses", params={"limit": 100}, timeout=10).json()
         print(
-            f"   wallet balance {euros(wallet['balance_cents'])}, "
-            f"valid until {wallet['expires_at'][:10]}"
+            f"\n== {me['name']}: level {me['level']}, support {me['support_level']}, "
+            f"benefits {me['benefits']}"
         )
-        print("   ledger (nominal / net):")
-        for entry in ledger:
+        print(
+            f"   wallet: {euros(wallet['balance_cents'])} left, valid until "
+            f"{wallet['expires_at'][:10]}"
+        )
+        print(
+            f"   created: {len(customers['items'])} customer orgs, "
+            f"{len(licenses['items'])} licenses"
+        )
+        for lic in licenses["items"]:
+            seats = lic["seats"] if lic["seats"] is not None else "usage"
+            term = f"{lic['term_months']} months" if lic["term_months"] else "billed on usage"
             print(
-                f"     {entry['kind']:<8} {euros(entry['amount_cents']):>14} "
-                f"{euros(entry['net_cents']):>14}  {entry['description']}"
+                f"     {lic['reference']:<15} {lic['product']:<13} {lic['edition']:<8} "
+                f"{seats!s:>5} seats  {term}"
             )
-        print(
-            "   license:",
-            json.dumps({k: lic[k] for k in ("id", "status", "seats", "monthly_nominal_cents")}),
-        )
         return 0
     finally:
         os.killpg(server.pid, signal.SIGTERM)

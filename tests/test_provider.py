@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pulumi.output import UNKNOWN
 from pulumi.runtime import rpc
 
 from partnerfleet import config
@@ -132,8 +133,9 @@ class TestDiff:
         moved = LicenseProvider().diff("lic", self.outs, {**self.news, "customer_id": "cus_2"})
         assert (moved.changes, moved.replaces) == (True, ["customer_id"])
 
-    def test_unknown_values_count_as_changed(self) -> None:
-        result = LicenseProvider().diff("lic", self.outs, {**self.news, "customer_id": rpc.UNKNOWN})
+    @pytest.mark.parametrize("unknown", [rpc.UNKNOWN, UNKNOWN], ids=["wire", "sdk"])
+    def test_unknown_values_count_as_changed(self, unknown: Any) -> None:
+        result = LicenseProvider().diff("lic", self.outs, {**self.news, "customer_id": unknown})
         assert (result.changes, result.replaces) == (True, ["customer_id"])
 
     def test_a_pending_decrease_is_no_diff(self) -> None:
@@ -297,3 +299,36 @@ class TestErrors:
         ):
             created(CustomerOrgProvider(), ORG)
         config._configured = None
+
+
+class TestDroppedConnection:
+    def test_a_create_whose_answer_is_lost_is_retried_and_charged_once(
+        self, live_operator: Caller
+    ) -> None:
+        from urllib.parse import urlparse
+
+        from tests.support.flaky_proxy import flaky_proxy
+
+        p = make_partner(live_operator, top_up_cents=110_000)
+        use(live_operator.base, p.write.key)
+        org_id, _ = created(CustomerOrgProvider(), ORG)
+        port = urlparse(live_operator.base).port
+        assert port is not None
+        with flaky_proxy(port, b"POST /v1/licenses ") as proxy:
+            use(f"http://127.0.0.1:{proxy.port}", p.write.key)
+            config.client().jitter = lambda delay: 0.01  # type: ignore[method-assign]
+            lic_id, lic = created(
+                LicenseProvider(),
+                {
+                    "customer_id": org_id,
+                    "product": "dns-filter",
+                    "edition": "pro",
+                    "term_months": 12,
+                    "seats": 10,
+                },
+            )
+            assert proxy.matching_requests == 2  # the first answer was lost, then a retry
+        assert [e["kind"] for e in ledger(p.read)].count("charge") == 1
+        licenses = p.read.get("/v1/licenses").json()["items"]
+        assert [item["id"] for item in licenses] == [lic_id]
+        assert lic["seats"] == 10

@@ -121,8 +121,11 @@ class PulumiWorkspace:
             )
         return result
 
-    def stack(self, program: Path, name: str = "test") -> "Stack":
+    def stack(self, program: Path, name: str = "test", *, copy_program: bool = True) -> "Stack":
         """A new stack of a copy of `program` (stack config files stay out of the repo)."""
+        if not copy_program:
+            self.run(program, "stack", "init", name)
+            return Stack(self, program, name)
         copy = self.root / "programs" / program.name
         shutil.copytree(
             program, copy, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "__pycache__")

@@ -19,6 +19,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from partnerfleet import config, errors, schema
@@ -30,8 +31,8 @@ BULK_TTL_SECONDS = 60.0
 
 
 def is_unknown(value: Any) -> bool:
-    """Whether a value is not known yet (preview)."""
-    return isinstance(value, str) and value == rpc.UNKNOWN
+    """Whether a value is not known yet (preview): the SDK's Unknown, or its wire form."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
 def plain(value: Any) -> Any:
