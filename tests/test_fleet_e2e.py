@@ -166,3 +166,20 @@ def test_thousands_of_resources_and_the_call_economy(live_operator: Caller, tmp_
     stack.config("renamed", str(k))
     assert stack.up().changes == {"same": n + 1 - k, "update": k}
     assert spent() <= k + n // 50 + 10
+
+
+def test_the_basic_example_runs(live_operator: Caller, tmp_path: Path) -> None:
+    partner = make_partner(live_operator, top_up_cents=110_000)
+    stack = PulumiWorkspace(tmp_path / "pulumi").stack(ROOT / "examples" / "basic")
+    stack.config("partnerfleet:endpoint", live_operator.base)
+    stack.config("partnerfleet:apiKey", partner.write.key, secret=True)
+    assert stack.preview().changes == {"create": 6}
+    stack.up()
+    outputs = stack.outputs()
+    assert outputs["license_key"].startswith("PF-") and outputs["seats"] == 100
+    assert outputs["level"] == "silver"
+    stack.config("seats", "80")
+    stack.up()
+    assert stack.outputs()["seats_next_term"] == 80
+    assert stack.preview().changes == {"same": 6}
+    assert stack.destroy().changes == {"delete": 6}

@@ -332,3 +332,46 @@ class TestDroppedConnection:
         licenses = p.read.get("/v1/licenses").json()["items"]
         assert [item["id"] for item in licenses] == [lic_id]
         assert lic["seats"] == 10
+
+
+class TestPartner:
+    def test_a_partner_key_manages_its_own_profile(self, partner: PartnerHandle) -> None:
+        from partnerfleet.resources.partner import PartnerProvider
+
+        props = {
+            "billing_email": "billing@msp.example",
+            "support_contact": {"phone": "+49 30 123", "hours": "Mo-Fr 8-18"},
+        }
+        pid, outs = created(PartnerProvider(), props)
+        assert pid == partner.id and outs["billing_email"] == "billing@msp.example"
+        refused = PartnerProvider().check({}, {"name": "x", "level": "platinum"})
+        assert {f.property for f in refused.failures} == {"name", "level"}
+        updated = PartnerProvider().update(
+            pid, outs, {**props, "logo_url": "https://l.example/a.png"}
+        )
+        assert updated.outs["logo_url"] == "https://l.example/a.png"
+        PartnerProvider().delete(pid, updated.outs)  # the own profile stays
+        assert partner.read.get("/v1/me").json()["billing_email"] == "billing@msp.example"
+
+    def test_an_operator_key_manages_partner_accounts(self, live_operator: Caller) -> None:
+        from partnerfleet.resources.partner import PartnerProvider
+
+        use(live_operator.base, live_operator.key)
+        pid, outs = created(PartnerProvider(), {"name": "New MSP", "level": "gold"})
+        assert outs["level"] == "gold" and outs["benefits"]["white_label"] is True
+        PartnerProvider().delete(pid, outs)
+        assert live_operator.get(f"/v1/partners/{pid}").status_code == 404
+        config._configured = None
+
+
+class TestReadFunctions:
+    def test_wallet_level_quota_and_catalog(self, partner: PartnerHandle, monkeypatch) -> None:
+        import partnerfleet
+
+        monkeypatch.setenv("PARTNERFLEET_ENDPOINT", config.connection().endpoint)
+        monkeypatch.setenv("PARTNERFLEET_API_KEY", partner.read.key)
+        assert partnerfleet.get_wallet()["balance_cents"] == 110_000
+        assert partnerfleet.get_level()["level"] == "silver"
+        assert partnerfleet.get_quota()["limit"] == 25_000
+        products = {p["product"] for p in partnerfleet.get_catalog()["products"]}
+        assert products == {"dns-filter", "mail", "firewall", "vuln-scanner"}

@@ -151,13 +151,15 @@ def load_fleet(path: str | Path) -> FleetSpec:
 def _unique(
     path: Path, root: yaml.Node | None, data: Any, located: list[tuple[list[Any], str]], what: str
 ) -> None:
-    counts = Counter(value for _, value in located)
+    first: dict[str, list[Any]] = {}
     for location, value in located:
-        if counts[value] > 1:
+        if value in first:
+            earlier = _line(root, first[value])
             raise FleetError(
                 f"{_where(path, root, data, location)}: {location[-1]}: {what} "
-                f"'{value}' is used {counts[value]} times; it must be unique"
+                f"'{value}' is already used on line {earlier}; it must be unique"
             )
+        first[value] = location
 
 
 class Fleet(pulumi.ComponentResource):

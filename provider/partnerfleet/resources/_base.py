@@ -153,8 +153,8 @@ class BackendProvider(ResourceProvider):
         defaults = self.defaults()
         changed = []
         for name in self.input_names():
-            if name in self.create_only:
-                continue
+            if name in self.create_only or (name not in after and name not in defaults):
+                continue  # not asked for: whatever the backend holds is fine
             new = after.get(name, defaults.get(name))
             old = before.get(name)
             if old is None:
