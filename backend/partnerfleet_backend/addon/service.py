@@ -10,6 +10,7 @@ from partnerfleet_backend.kit.errors import Conflict, NotFound
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.timeutil import add_months
+from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.models import AddOn
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.program import LEVELS
@@ -21,10 +22,6 @@ SINGLE_OPTIONS = ("premium-support", "white-label", "data-export-raw")
 
 class AddOnAlreadyActive(Conflict):
     code = "addon_already_active"
-
-
-class ClientReferenceExists(Conflict):
-    code = "client_reference_exists"
 
 
 def get(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
@@ -50,18 +47,7 @@ def buy(ctx: Ctx, partner_id: str, body: AddOnCreate) -> AddOn:
     """Buy an option for one month: charged unless the partner's level includes it."""
     partner = partners.get(ctx, partner_id)
     option = load_catalog(ctx.session).addon_option(body.option)
-    if body.client_reference is not None:
-        existing = ctx.session.scalar(
-            select(AddOn.id).where(
-                AddOn.partner_id == partner_id, AddOn.client_reference == body.client_reference
-            )
-        )
-        if existing is not None:
-            raise ClientReferenceExists(
-                f"add-on {existing} was already bought with this client_reference",
-                field="client_reference",
-                existing_id=existing,
-            )
+    ensure_unique(ctx, AddOn.client_reference, partner_id, body.client_reference, what="add-on")
     if body.option in SINGLE_OPTIONS:
         current = _current(ctx, partner_id, body.option)
         if current is not None:

@@ -8,11 +8,8 @@ from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
 from partnerfleet_backend.kit.errors import Conflict, NotFound
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.models import Customer, License
-
-
-class ReferenceExists(Conflict):
-    code = "reference_exists"
 
 
 class SegmentLocked(Conflict):
@@ -27,22 +24,8 @@ def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     return customer
 
 
-def _check_reference(ctx: Ctx, partner_id: str, reference: str | None, own_id: str | None) -> None:
-    if reference is None:
-        return
-    existing = ctx.session.scalar(
-        select(Customer).where(Customer.partner_id == partner_id, Customer.reference == reference)
-    )
-    if existing is not None and existing.id != own_id:
-        raise ReferenceExists(
-            f"customer {existing.id} already has reference '{reference}'",
-            field="reference",
-            existing_id=existing.id,
-        )
-
-
 def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
-    _check_reference(ctx, partner_id, body.reference, None)
+    ensure_unique(ctx, Customer.reference, partner_id, body.reference, what="customer")
     customer = Customer(
         id=new_id("cus"),
         partner_id=partner_id,
@@ -80,7 +63,14 @@ def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) ->
     ctx.check_version(customer.version)
     changes = body.model_dump(exclude_unset=True)
     if changes.get("reference") is not None:
-        _check_reference(ctx, partner_id, changes["reference"], customer.id)
+        ensure_unique(
+            ctx,
+            Customer.reference,
+            partner_id,
+            changes["reference"],
+            own_id=customer.id,
+            what="customer",
+        )
     if "segment" in changes and changes["segment"] != customer.segment:
         has_licenses = ctx.session.scalar(
             select(License.id).where(

@@ -14,6 +14,7 @@ from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.money import div_round_half_up
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.timeutil import add_months, whole_days
+from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate, UsageCreate
 from partnerfleet_backend.models import Customer, License, UsageReport
 from partnerfleet_backend.wallet import service as wallet
@@ -21,14 +22,6 @@ from partnerfleet_backend.wallet.service import Charge
 
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CHANGEABLE_STATUSES = ("trial", "active", "over_limit", "suspended")
-
-
-class ReferenceExists(Conflict):
-    code = "reference_exists"
-
-
-class ClientReferenceExists(Conflict):
-    code = "client_reference_exists"
 
 
 class TrialAlreadyUsed(Conflict):
@@ -63,20 +56,6 @@ def _unit(catalog: Catalog, customer: Customer, lic: License, edition: str) -> i
     return catalog.unit_cents(lic.product, customer.segment, edition, lic.term_months)
 
 
-def _check_reference(ctx: Ctx, partner_id: str, reference: str | None, own_id: str | None) -> None:
-    if reference is None:
-        return
-    existing = ctx.session.scalar(
-        select(License).where(License.partner_id == partner_id, License.reference == reference)
-    )
-    if existing is not None and existing.id != own_id:
-        raise ReferenceExists(
-            f"license {existing.id} already has reference '{reference}'",
-            field="reference",
-            existing_id=existing.id,
-        )
-
-
 def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     customer = customers.get(ctx, partner_id, body.customer_id)
     catalog = load_catalog(ctx.session)
@@ -85,19 +64,8 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     catalog.check_term(body.product, body.term_months)
     if not usage_billed and body.seats is None:
         raise ValidationFailed("seats is required for a prepaid license", field="seats")
-    _check_reference(ctx, partner_id, body.reference, None)
-    if body.client_reference is not None:
-        existing = ctx.session.scalar(
-            select(License.id).where(
-                License.partner_id == partner_id, License.client_reference == body.client_reference
-            )
-        )
-        if existing is not None:
-            raise ClientReferenceExists(
-                f"license {existing} was already created with this client_reference",
-                field="client_reference",
-                existing_id=existing,
-            )
+    ensure_unique(ctx, License.reference, partner_id, body.reference, what="license")
+    ensure_unique(ctx, License.client_reference, partner_id, body.client_reference, what="license")
     if body.trial:
         used = ctx.session.scalar(
             select(License.id).where(
@@ -181,7 +149,9 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     if ("seats" in changes or "edition" in changes) and lic.status not in CHANGEABLE_STATUSES:
         raise LicenseNotActive(f"license {lic.id} is {lic.status}; seats and edition are fixed")
     if "reference" in changes:
-        _check_reference(ctx, partner_id, changes["reference"], lic.id)
+        ensure_unique(
+            ctx, License.reference, partner_id, changes["reference"], own_id=lic.id, what="license"
+        )
         lic.reference = changes["reference"]
     if "auto_renew" in changes and changes["auto_renew"] is not None:
         lic.auto_renew = changes["auto_renew"]
