@@ -3,13 +3,18 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tests.support.api import Caller, all_items, make_customer, make_partner
+from tests.support.api import Caller, PartnerHandle, all_items, make_customer, make_partner
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def ledger(caller: Caller) -> list[dict]:
     return all_items(caller, "/v1/wallet/ledger")
+
+
+def keep_level(operator: Caller, p: PartnerHandle, level: str = "silver") -> None:
+    """The monthly job set the level from usage (none here): give the API calls back by hand."""
+    operator.patch(f"/v1/partners/{p.id}", {"level": level}, expect=200)
 
 
 def buy_monthly_license(caller: Caller, customer_id: str, seats: int, **kw: object):
@@ -106,6 +111,7 @@ class TestExpiry:
         p = make_partner(operator, top_up_cents=55_000)
         set_clock(datetime(2027, 1, 15, 12, 0, 1, tzinfo=UTC))
         operator.post("/v1/jobs/run", {}, expect=200)
+        keep_level(operator, p)
         entries = ledger(p.read)
         assert [(e["kind"], e["amount_cents"], e["net_cents"]) for e in entries] == [
             ("top_up", 55_000, 41_250),
@@ -122,6 +128,7 @@ class TestExpiry:
         operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 100}, expect=201)
         set_clock(datetime(2027, 6, 1, tzinfo=UTC))
         operator.post("/v1/jobs/run", {}, expect=200)
+        keep_level(operator, p)
         wallet = p.read.get("/v1/wallet").json()
         assert wallet["balance_cents"] == 55_100
         assert {lot["expires_at"][:10] for lot in wallet["lots"]} == {"2028-01-01"}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.catalog import load_catalog
 from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.kit.ids import new_id
-from partnerfleet_backend.kit.timeutil import start_of_next_month
+from partnerfleet_backend.kit.timeutil import period_of, start_of_next_month
 from partnerfleet_backend.models import AddOn, Notification, Partner, QuotaCounter
 from partnerfleet_backend.program import LEVELS
 
@@ -44,10 +44,6 @@ class QuotaState:
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_seconds),
         }
-
-
-def period_of(now: datetime) -> str:
-    return f"{now.year:04d}-{now.month:02d}"
 
 
 def monthly_limit(session: Session, partner_id: str, now: datetime) -> int:

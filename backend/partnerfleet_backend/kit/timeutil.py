@@ -27,3 +27,14 @@ def whole_days(start: date, end: date) -> int:
 def isoformat_z(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z`` suffix."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def period_of(moment: datetime) -> str:
+    """The calendar month of `moment` in UTC, as YYYY-MM."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def start_of_month(moment: datetime) -> datetime:
+    """00:00:00 UTC on the 1st of the month of `moment`."""
+    return moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -109,6 +109,7 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     else:
         assert body.term_months is not None and body.seats is not None
         lic.status = "active"
+        lic.term_anchor_at = ctx.now
         lic.ends_at = add_months(ctx.now, body.term_months)
         lic.monthly_nominal_cents = body.seats * unit
     ctx.session.add(lic)

@@ -8,7 +8,7 @@ from partnerfleet_backend.models.credit_lot import CreditLot
 from partnerfleet_backend.models.customer import Customer
 from partnerfleet_backend.models.idempotency_key import IdempotencyKey
 from partnerfleet_backend.models.ledger_entry import LedgerEntry, LotConsumption
-from partnerfleet_backend.models.license import License, UsageReport
+from partnerfleet_backend.models.license import License, UsageBill, UsageReport
 from partnerfleet_backend.models.partner import Partner, Wallet
 from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import CatalogDocument, Notification, TestClock
@@ -29,6 +29,7 @@ __all__ = [
     "Partner",
     "QuotaCounter",
     "TestClock",
+    "UsageBill",
     "UsageReport",
     "Wallet",
 ]

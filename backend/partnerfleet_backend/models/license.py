@@ -41,6 +41,7 @@ class License(Base):
     monthly_nominal_cents: Mapped[int] = mapped_column(default=0)
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime | None] = mapped_column()
+    term_anchor_at: Mapped[datetime | None] = mapped_column()  # terms end N months after it
     cancelled_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
@@ -59,4 +60,19 @@ class UsageReport(Base):
     license_id: Mapped[str] = mapped_column(ForeignKey("licenses.id"))
     used: Mapped[int] = mapped_column()
     at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class UsageBill(Base):
+    """A usage-billed license's bill for one month (at most one per license and month)."""
+
+    __tablename__ = "usage_bills"
+    __table_args__ = (Index("uq_usage_bills_license_period", "license_id", "period", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    license_id: Mapped[str] = mapped_column(ForeignKey("licenses.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    peak_used: Mapped[int] = mapped_column()
+    amount_cents: Mapped[int] = mapped_column()
+    charged: Mapped[bool] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()

@@ -16,6 +16,7 @@ class Partner(Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="active")
     level: Mapped[str] = mapped_column(String(20), default="bronze")
+    level_period: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM the level is for
     billing_email: Mapped[str | None] = mapped_column(String(320))
     support_contact: Mapped[dict[str, Any] | None] = mapped_column()
     logo_url: Mapped[str | None] = mapped_column(String(2000))

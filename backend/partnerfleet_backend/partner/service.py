@@ -8,6 +8,7 @@ from partnerfleet_backend.context import Ctx
 from partnerfleet_backend.kit.errors import NotFound
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.kit.timeutil import period_of
 from partnerfleet_backend.models import AddOn, ApiKey, Partner, Wallet
 from partnerfleet_backend.partner.schemas import (
     ApiKeyCreated,
@@ -73,6 +74,7 @@ def create(ctx: Ctx, body: PartnerCreate) -> Partner:
         name=body.name,
         billing_email=body.billing_email,
         level=body.level,
+        level_period=period_of(ctx.now),
         status="active",
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -111,7 +113,10 @@ def _apply(ctx: Ctx, partner: Partner, changes: dict[str, object], action: str) 
 
 
 def update(ctx: Ctx, partner_id: str, body: PartnerUpdate) -> Partner:
-    return _apply(ctx, get(ctx, partner_id), body.model_dump(exclude_unset=True), "partner.updated")
+    changes: dict[str, object] = body.model_dump(exclude_unset=True)
+    if "level" in changes:  # set by hand: holds until the next monthly recomputation
+        changes["level_period"] = period_of(ctx.now)
+    return _apply(ctx, get(ctx, partner_id), changes, "partner.updated")
 
 
 def update_me(ctx: Ctx, partner_id: str, body: MeUpdate) -> Partner:
