@@ -45,6 +45,7 @@ def service_env(
         "PARTNERFLEET_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "PARTNERFLEET_SECRET_KEY": "test-secret-0123456789abcdef0123456789abcdef",
         "PARTNERFLEET_TEST_CLOCK": "true",
+        "PARTNERFLEET_JOBS_INTERVAL_SECONDS": "3600",  # tests run the jobs when they want
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

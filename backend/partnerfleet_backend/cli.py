@@ -4,6 +4,7 @@ Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage.
 """
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -96,7 +97,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from partnerfleet_backend.server import serve
 
         migrate(settings)
-        serve(args.host, args.port, args.workers)
+        serve(args.host, args.port, args.workers, settings.jobs_interval_seconds)
     elif args.command == "operator-key":
         print(f"operator_key={commands.create_operator_key(settings)}")
     elif args.command == "partner":
@@ -104,7 +105,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"partner_id={partner_id}")
         print(f"api_key={key}")
     elif args.command == "jobs":
+        from partnerfleet_backend.webhooks import deliver_due
+
         print(commands.run_jobs(settings, args.at))
+        print(json.dumps(deliver_due(settings)))
     return 0
 
 

@@ -23,8 +23,55 @@ class Server(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve until stopped (SIGTERM/SIGINT)."""
+def scheduler_loop(interval_seconds: float) -> None:
+    """Run the due jobs and deliver webhooks every `interval_seconds` (a process of its own).
+
+    The jobs are idempotent and lock what they change, so several hosts may run this at once.
+    """
+    import logging
+    import signal
+    import time
+
+    from partnerfleet_backend.commands import run_jobs
+    from partnerfleet_backend.settings import get_settings
+    from partnerfleet_backend.webhooks import deliver_due
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # gunicorn's Ctrl-C stops us via terminate()
+    log = logging.getLogger("partnerfleet.scheduler")
+    settings = get_settings()
+    while True:
+        started = time.monotonic()
+        try:
+            if not settings.test_clock:
+                run_jobs(settings, None)
+            deliver_due(settings)
+        except Exception:  # keep the calendar running; the next round retries
+            log.exception("scheduled jobs failed")
+        time.sleep(max(interval_seconds - (time.monotonic() - started), 1.0))
+
+
+def serve(host: str, port: int, workers: int, jobs_interval_seconds: float = 60.0) -> None:
+    """Serve until stopped (SIGTERM/SIGINT), with the scheduler beside the workers.
+
+    With the test clock the periodic jobs run only when asked; webhooks are still delivered.
+    """
+    import multiprocessing
+
+    scheduler = multiprocessing.get_context("spawn").Process(
+        target=scheduler_loop,
+        args=(jobs_interval_seconds,),
+        daemon=True,
+        name="partnerfleet-scheduler",
+    )
+    scheduler.start()
+    try:
+        _run_gunicorn(host, port, workers)
+    finally:
+        scheduler.terminate()
+        scheduler.join(timeout=10)
+
+
+def _run_gunicorn(host: str, port: int, workers: int) -> None:
     Server(
         {
             "bind": f"{host}:{port}",

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     idempotency_lock_seconds: int = 30
     validate_rate_per_minute: int = 120
     db_retry_attempts: int = 5
+    jobs_interval_seconds: float = 60.0
 
     def resolved_database_url(self) -> str:
         """The database URL; SQLite in the data directory by default."""

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -33,6 +33,7 @@ class Notification(Base):
     """A message to a partner: reminders, warnings, flags."""
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_delivery", "delivery", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -41,3 +42,7 @@ class Notification(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column()
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column()
+    delivery: Mapped[str] = mapped_column(String(12), default="pending")  # pending delivered failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(300))

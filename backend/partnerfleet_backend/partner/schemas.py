@@ -53,6 +53,9 @@ class PartnerRead(OutputModel):
     support_contact: dict[str, Any] | None
     logo_url: str | None
     webhook_url: str | None
+    webhook_secret: str | None = Field(
+        default=None, description="Signs webhook deliveries (HMAC-SHA256); set with webhook_url."
+    )
     balance_cents: int
     created_at: datetime
     version: int

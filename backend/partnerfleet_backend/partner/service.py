@@ -1,5 +1,7 @@
 """Partner accounts, their keys and their profile."""
 
+import secrets
+
 from sqlalchemy import select
 
 from partnerfleet_backend.audit import snapshot
@@ -62,6 +64,7 @@ def view(ctx: Ctx, partner: Partner) -> PartnerRead:
         support_contact=partner.support_contact,
         logo_url=partner.logo_url,
         webhook_url=partner.webhook_url,
+        webhook_secret=partner.webhook_secret,
         balance_cents=wallet.balance_cents if wallet else 0,
         created_at=partner.created_at,
         version=partner.version,
@@ -121,7 +124,10 @@ def update(ctx: Ctx, partner_id: str, body: PartnerUpdate) -> Partner:
 
 def update_me(ctx: Ctx, partner_id: str, body: MeUpdate) -> Partner:
     changes = body.model_dump(exclude_unset=True, mode="json")
-    return _apply(ctx, get(ctx, partner_id), changes, "partner.profile_updated")
+    partner = get(ctx, partner_id)
+    if changes.get("webhook_url") and not partner.webhook_secret:
+        changes["webhook_secret"] = "whsec_" + secrets.token_urlsafe(32)
+    return _apply(ctx, partner, changes, "partner.profile_updated")
 
 
 def close(ctx: Ctx, partner_id: str) -> Partner:

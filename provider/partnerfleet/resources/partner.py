@@ -116,4 +116,11 @@ class Partner(BackendResource, module="partnerfleet", name="Partner"):
         **kwargs: Any,
     ) -> None:
         inputs = asdict(args) if args is not None else kwargs
-        super().__init__(PartnerProvider(), "Partner", resource_name, inputs, opts)
+        super().__init__(
+            PartnerProvider(),
+            "Partner",
+            resource_name,
+            inputs,
+            opts,
+            secret_outputs=("webhook_secret",),
+        )
