@@ -243,3 +243,51 @@ class TestUsage:
         p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 12}, expect=200)
         run_jobs(operator)
         assert p.read.get(f"/v1/licenses/{lic['id']}").json()["status"] == "active"
+
+
+class TestCalendar:
+    def test_monthly_terms_from_the_31st_keep_their_day_through_short_months(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2028, 1, 31, 12, 0, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=110_000)
+        customer = make_customer(p, segment="business")
+        lic = p.write.post(
+            "/v1/licenses",
+            {
+                "customer_id": customer["id"],
+                "product": "dns-filter",
+                "edition": "pro",
+                "term_months": 1,
+                "seats": 5,
+            },
+            expect=201,
+        ).json()
+        assert lic["ends_at"].startswith("2028-02-29T12:00:00")  # a leap year
+        set_clock(datetime(2028, 2, 29, 12, 0, tzinfo=UTC))
+        run_jobs(operator)
+        keep_level(operator, p)
+        renewed = p.read.get(f"/v1/licenses/{lic['id']}").json()
+        assert renewed["ends_at"].startswith("2028-03-31T12:00:00")  # back on the 31st
+
+    def test_a_yearly_term_from_february_29_ends_on_february_28(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2028, 2, 29, 8, 0, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=5)
+        assert lic["ends_at"].startswith("2029-02-28T08:00:00")
+
+    def test_the_last_second_of_a_month_and_the_first_of_the_next_are_different_periods(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2028, 4, 30, 23, 59, 59, 999_000, tzinfo=UTC))
+        p = make_partner(operator)
+        before = p.read.get("/v1/quota")
+        assert before.json()["resets_at"].startswith("2028-05-01T00:00:00")
+        assert before.headers["ratelimit-reset"] == "1"
+        used = before.json()["used"]
+        set_clock(datetime(2028, 5, 1, 0, 0, 0, tzinfo=UTC))
+        after = p.read.get("/v1/quota").json()
+        assert used >= 1 and after["used"] == 1
+        assert after["resets_at"].startswith("2028-06-01T00:00:00")

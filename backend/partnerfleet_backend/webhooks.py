@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.clock import utcnow
@@ -54,11 +54,18 @@ def deliver_due(settings: Settings, http: requests.Session | None = None) -> dic
 
     def claim(session: Session) -> list[tuple[str, str, str, bytes]]:
         now = utcnow()
+        no_webhook = select(Partner.id).where(Partner.webhook_url.is_(None))
+        session.execute(
+            update(Notification)
+            .where(Notification.delivery == "pending", Notification.partner_id.in_(no_webhook))
+            .values(delivery="none")
+        )
         rows = session.execute(
             select(Notification, Partner.webhook_url, Partner.webhook_secret)
             .join(Partner, Partner.id == Notification.partner_id)
             .where(
                 Notification.delivery == "pending",
+                Partner.webhook_url.is_not(None),
                 (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now),
             )
             .order_by(Notification.id)
@@ -67,9 +74,6 @@ def deliver_due(settings: Settings, http: requests.Session | None = None) -> dic
         ).all()
         claimed = []
         for note, url, secret in rows:
-            if not url or not secret:
-                note.delivery = "none"
-                continue
             note.attempts += 1
             note.next_attempt_at = now + backoff(note.attempts)  # the lease while we send
             body = json.dumps(
@@ -82,7 +86,7 @@ def deliver_due(settings: Settings, http: requests.Session | None = None) -> dic
                 },
                 sort_keys=True,
             ).encode()
-            claimed.append((note.id, url, secret, body))
+            claimed.append((note.id, str(url), str(secret or ""), body))
         return claimed
 
     sent = failed = 0
