@@ -35,10 +35,10 @@ def running_service(
             if process.poll() is not None:
                 raise RuntimeError(f"the service exited with {process.returncode}")
             try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
+                if requests.get(f"{base}/healthz", timeout=2).ok:
                     break
-            except requests.ConnectionError:
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or the workers are still booting
             if time.monotonic() > deadline:
                 raise RuntimeError("the service did not answer within 60 s")
             time.sleep(0.1)

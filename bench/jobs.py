@@ -1,0 +1,117 @@
+"""Benchmark: the monthly level run and the renewal run over many licenses on PostgreSQL.
+
+    .venv/bin/python bench/jobs.py [--licenses 100000] [--partners 1000]
+
+Seeds partners, wallets with credit, customers and licenses whose terms all end now, then
+times (1) the level recomputation, (2) the renewal run (charge, ledger, lots, notifications),
+against a baseline measured in the same run on the same rows: one set-based UPDATE of every
+license (what the database needs at the least to touch each row once).
+"""
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--licenses", type=int, default=100_000)
+    parser.add_argument("--partners", type=int, default=1_000)
+    args = parser.parse_args()
+
+    from tests.support.postgres import running_postgres
+
+    with running_postgres() as url:
+        os.environ["PARTNERFLEET_DATABASE_URL"] = url
+        return run(url, args.licenses, args.partners)
+
+
+def run(url: str, n_licenses: int, n_partners: int) -> int:
+    from sqlalchemy import create_engine, text
+
+    from partnerfleet_backend.context import Ctx
+    from partnerfleet_backend.db import run_in_transaction
+    from partnerfleet_backend.jobs import recompute_levels, renew_licenses
+    from partnerfleet_backend.migrate import migrate
+    from partnerfleet_backend.settings import get_settings
+
+    settings = get_settings()
+    migrate(settings)
+    engine = create_engine(url)
+    now = datetime(2030, 6, 1, tzinfo=UTC)
+    start = now - timedelta(days=365)
+    per_partner = n_licenses // n_partners
+    t = time.perf_counter()
+    with engine.begin() as c:
+        c.execute(text("""
+            INSERT INTO partners (id, name, status, level, level_period, created_at, updated_at,
+                                  version)
+            SELECT 'ptn_' || g, 'Partner ' || g, 'active', 'silver', '2030-05', :s, :s, 1
+            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": start})
+        c.execute(text("""
+            INSERT INTO wallets (partner_id, balance_cents, has_topped_up)
+            SELECT 'ptn_' || g, 100000000, true FROM generate_series(1, :n) g"""),
+            {"n": n_partners})
+        c.execute(text("""
+            INSERT INTO credit_lots (id, partner_id, amount_cents, remaining_cents, discount_bp,
+                                     price_cents, created_at, expires_at)
+            SELECT 'lot_' || g, 'ptn_' || g, 100000000, 100000000, 5000, 50000000, :s, :e
+            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": now - timedelta(days=1),
+                                                 "e": now + timedelta(days=300)})
+        c.execute(text("""
+            INSERT INTO ledger_entries (id, partner_id, kind, amount_cents, net_cents,
+                                        description, created_at)
+            SELECT 'led_' || g, 'ptn_' || g, 'top_up', 100000000, 50000000, 'seed', :s
+            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": now - timedelta(days=1)})
+        c.execute(text("""
+            INSERT INTO customers (id, partner_id, name, segment, country, contact_email,
+                                   support_by, access, status, created_at, updated_at, version)
+            SELECT 'cus_' || g, 'ptn_' || g, 'Customer ' || g, 'school', 'DE', 'it@x.example',
+                   'partner', 'full', 'active', :s, :s, 1
+            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": start})
+        c.execute(text("""
+            INSERT INTO licenses (id, partner_id, customer_id, product, edition, term_months,
+                                  seats, auto_renew, trial, status, managed, license_key,
+                                  monthly_nominal_cents, starts_at, ends_at, term_anchor_at,
+                                  created_at, updated_at, version)
+            SELECT 'lic_' || g, 'ptn_' || (1 + g % :p), 'cus_' || (1 + g % :p), 'dns-filter',
+                   'pro', 12, 10, true, false, 'active', true, 'PF-BENCH-' || g, 180,
+                   :s, :e, :s, :s, :s, 1
+            FROM generate_series(1, :n) g"""),
+            {"n": n_licenses, "p": n_partners, "s": start, "e": now})
+    seed_seconds = time.perf_counter() - t
+
+    t = time.perf_counter()
+    with engine.begin() as c:
+        c.execute(text("UPDATE licenses SET updated_at = :n"), {"n": now})
+    baseline = time.perf_counter() - t
+
+    def timed(job) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        result = run_in_transaction(lambda s: job(Ctx(session=s, now=now, actor=None,
+                                                       request_id="bench",
+                                                       settings=settings)), settings)
+        return time.perf_counter() - t0, result
+
+    levels_seconds, changed = timed(recompute_levels)
+    renew_seconds, renewed = timed(renew_licenses)
+    print(f"licenses: {n_licenses:,} of {n_partners:,} partners ({per_partner} each); "
+          f"seeded in {seed_seconds:.1f} s")
+    print(f"baseline, one UPDATE of every license:  {baseline:8.2f} s")
+    print(f"monthly level run:                      {levels_seconds:8.2f} s  "
+          f"({levels_seconds / baseline:6.1f} x baseline)  changed: {changed}")
+    print(f"renewal run (charge, ledger, lots):     {renew_seconds:8.2f} s  "
+          f"({renew_seconds / baseline:6.1f} x baseline)  {renewed}")
+    print(f"renewals per second: {n_licenses / renew_seconds:,.0f}")
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
