@@ -49,33 +49,47 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
     per_partner = n_licenses // n_partners
     t = time.perf_counter()
     with engine.begin() as c:
-        c.execute(text("""
+        c.execute(
+            text("""
             INSERT INTO partners (id, name, status, level, level_period, created_at, updated_at,
                                   version)
             SELECT 'ptn_' || g, 'Partner ' || g, 'active', 'silver', '2030-05', :s, :s, 1
-            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": start})
-        c.execute(text("""
+            FROM generate_series(1, :n) g"""),
+            {"n": n_partners, "s": start},
+        )
+        c.execute(
+            text("""
             INSERT INTO wallets (partner_id, balance_cents, has_topped_up)
             SELECT 'ptn_' || g, 100000000, true FROM generate_series(1, :n) g"""),
-            {"n": n_partners})
-        c.execute(text("""
+            {"n": n_partners},
+        )
+        c.execute(
+            text("""
             INSERT INTO credit_lots (id, partner_id, amount_cents, remaining_cents, discount_bp,
                                      price_cents, created_at, expires_at)
             SELECT 'lot_' || g, 'ptn_' || g, 100000000, 100000000, 5000, 50000000, :s, :e
-            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": now - timedelta(days=1),
-                                                 "e": now + timedelta(days=300)})
-        c.execute(text("""
+            FROM generate_series(1, :n) g"""),
+            {"n": n_partners, "s": now - timedelta(days=1), "e": now + timedelta(days=300)},
+        )
+        c.execute(
+            text("""
             INSERT INTO ledger_entries (id, partner_id, kind, amount_cents, net_cents,
                                         description, created_at)
             SELECT 'led_' || g, 'ptn_' || g, 'top_up', 100000000, 50000000, 'seed', :s
-            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": now - timedelta(days=1)})
-        c.execute(text("""
+            FROM generate_series(1, :n) g"""),
+            {"n": n_partners, "s": now - timedelta(days=1)},
+        )
+        c.execute(
+            text("""
             INSERT INTO customers (id, partner_id, name, segment, country, contact_email,
                                    support_by, access, status, created_at, updated_at, version)
             SELECT 'cus_' || g, 'ptn_' || g, 'Customer ' || g, 'school', 'DE', 'it@x.example',
                    'partner', 'full', 'active', :s, :s, 1
-            FROM generate_series(1, :n) g"""), {"n": n_partners, "s": start})
-        c.execute(text("""
+            FROM generate_series(1, :n) g"""),
+            {"n": n_partners, "s": start},
+        )
+        c.execute(
+            text("""
             INSERT INTO licenses (id, partner_id, customer_id, product, edition, term_months,
                                   seats, auto_renew, trial, status, managed, license_key,
                                   monthly_nominal_cents, starts_at, ends_at, term_anchor_at,
@@ -84,7 +98,8 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
                    'pro', 12, 10, true, false, 'active', true, 'PF-BENCH-' || g, 180,
                    :s, :e, :s, :s, :s, 1
             FROM generate_series(1, :n) g"""),
-            {"n": n_licenses, "p": n_partners, "s": start, "e": now})
+            {"n": n_licenses, "p": n_partners, "s": start, "e": now},
+        )
     seed_seconds = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -94,20 +109,29 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
 
     def timed(job) -> tuple[float, object]:  # type: ignore[no-untyped-def]
         t0 = time.perf_counter()
-        result = run_in_transaction(lambda s: job(Ctx(session=s, now=now, actor=None,
-                                                       request_id="bench",
-                                                       settings=settings)), settings)
+        result = run_in_transaction(
+            lambda s: job(
+                Ctx(session=s, now=now, actor=None, request_id="bench", settings=settings)
+            ),
+            settings,
+        )
         return time.perf_counter() - t0, result
 
     levels_seconds, changed = timed(recompute_levels)
     renew_seconds, renewed = timed(renew_licenses)
-    print(f"licenses: {n_licenses:,} of {n_partners:,} partners ({per_partner} each); "
-          f"seeded in {seed_seconds:.1f} s")
+    print(
+        f"licenses: {n_licenses:,} of {n_partners:,} partners ({per_partner} each); "
+        f"seeded in {seed_seconds:.1f} s"
+    )
     print(f"baseline, one UPDATE of every license:  {baseline:8.2f} s")
-    print(f"monthly level run:                      {levels_seconds:8.2f} s  "
-          f"({levels_seconds / baseline:6.1f} x baseline)  changed: {changed}")
-    print(f"renewal run (charge, ledger, lots):     {renew_seconds:8.2f} s  "
-          f"({renew_seconds / baseline:6.1f} x baseline)  {renewed}")
+    print(
+        f"monthly level run:                      {levels_seconds:8.2f} s  "
+        f"({levels_seconds / baseline:6.1f} x baseline)  changed: {changed}"
+    )
+    print(
+        f"renewal run (charge, ledger, lots):     {renew_seconds:8.2f} s  "
+        f"({renew_seconds / baseline:6.1f} x baseline)  {renewed}"
+    )
     print(f"renewals per second: {n_licenses / renew_seconds:,.0f}")
     engine.dispose()
     return 0

@@ -37,3 +37,35 @@ def notify(
     )
     ctx.session.flush()
     return True
+
+
+def notify_many(ctx: Ctx, items: list[tuple[str, str, str, str, dict[str, Any] | None]]) -> int:
+    """Store many notifications (partner_id, kind, message, dedupe_key, data); one query for the
+    dedupe keys already present. Returns how many were stored."""
+    if not items:
+        return 0
+    keys = [item[3] for item in items]
+    present: set[str] = set()
+    for start in range(0, len(keys), 1000):
+        present.update(
+            str(k)
+            for k in ctx.session.scalars(
+                select(Notification.dedupe_key).where(
+                    Notification.dedupe_key.in_(keys[start : start + 1000])
+                )
+            )
+        )
+    new = [item for item in items if item[3] not in present]
+    ctx.session.add_all(
+        Notification(
+            id=new_id("ntf"),
+            partner_id=partner_id,
+            kind=kind,
+            message=message,
+            data=data,
+            dedupe_key=key,
+            created_at=ctx.now,
+        )
+        for partner_id, kind, message, key, data in new
+    )
+    return len(new)

@@ -214,6 +214,54 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
     return entry
 
 
+def charge_many(ctx: Ctx, partner_id: str, charges: list[tuple[int, Charge]]) -> list[bool]:
+    """Charge several amounts in order under one wallet lock (the job runs): each is charged in
+    full, oldest lot first, or refused (False) when the credit left cannot pay it."""
+    session = ctx.session
+    _lock_wallet(session, partner_id)
+    expire_due_credit(ctx, partner_id)
+    lots = _open_lots(session, ctx, partner_id)
+    available = sum(lot.remaining_cents for lot in lots)
+    results: list[bool] = []
+    total = 0
+    for amount, what in charges:
+        if amount > available:
+            results.append(False)
+            continue
+        results.append(True)
+        if amount == 0:
+            continue
+        left, weighted, used = amount, 0, []
+        for lot in lots:
+            take = min(left, lot.remaining_cents)
+            if take:
+                lot.remaining_cents -= take
+                weighted += take * (BP_DENOMINATOR - lot.discount_bp)
+                used.append((lot.id, take))
+                left -= take
+            if left == 0:
+                break
+        entry = _entry(
+            ctx, partner_id, "charge", -amount, -div_round_half_up(weighted, BP_DENOMINATOR), what
+        )
+        session.add_all(
+            LotConsumption(entry_id=entry.id, lot_id=lot_id, amount_cents=take)
+            for lot_id, take in used
+        )
+        available -= amount
+        total += amount
+    if total:
+        guarded = session.execute(
+            update(Wallet)
+            .where(Wallet.partner_id == partner_id, Wallet.balance_cents >= total)
+            .values(balance_cents=Wallet.balance_cents - total)
+            .returning(Wallet.balance_cents)
+        ).first()
+        if guarded is None:
+            raise RuntimeError(f"wallet of {partner_id} disagrees with its lots")
+    return results
+
+
 def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
     """Give back a whole charge to the lots it came from."""
     session = ctx.session
