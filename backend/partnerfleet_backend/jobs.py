@@ -286,6 +286,8 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
     notes: list[tuple[str, str, str, str, dict[str, Any] | None]] = []
     renewed: dict[str, dict[str, Any]] = {}  # license id -> its new values (one bulk UPDATE)
     lapsed_now: set[str] = set()
+    prices: dict[tuple[str, str, str, int], int] = {}
+    ledger_rows = wallet.LedgerRows([], [])
 
     def now_of(lic: License, field: str) -> Any:
         return renewed.get(lic.id, {}).get(field, getattr(lic, field))
@@ -301,8 +303,10 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                 seats = now_of(lic, "seats_next_term") or now_of(lic, "seats") or 0
                 edition = now_of(lic, "edition_next_term") or now_of(lic, "edition")
                 term = now_of(lic, "term_months_next_term") or now_of(lic, "term_months")
-                unit = catalog.unit_cents(lic.product, segments[lic.customer_id], edition, term)
-                renewing.append((lic, seats, edition, term, unit))
+                price_key = (lic.product, segments[lic.customer_id], edition, term)
+                if price_key not in prices:
+                    prices[price_key] = catalog.unit_cents(*price_key)
+                renewing.append((lic, seats, edition, term, prices[price_key]))
             paid = wallet.charge_many(
                 ctx,
                 partner_id,
@@ -317,6 +321,7 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                     )
                     for lic, seats, edition, term, unit in renewing
                 ],
+                rows=ledger_rows,
             )
             pending = []
             for (lic, seats, edition, term, unit), ok in zip(renewing, paid, strict=True):
@@ -363,6 +368,7 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                 done["renewed"] += 1
                 if new_end <= ctx.now:
                     pending.append(lic)
+    ledger_rows.write(ctx.session)
     rows = [
         {**values, "b_id": values["id"]}
         for values in renewed.values()
@@ -377,10 +383,9 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
             .values({c: bindparam(c) for c in columns}),
             rows,
         )
-        for values in rows:
-            found = ctx.session.get(License, values["id"])
-            if found is not None:
-                ctx.session.expire(found)
+        for lic in due:
+            if lic.id in renewed:
+                ctx.session.expire(lic)  # reload what the bulk UPDATE wrote, if read again
     notify_many(ctx, notes)
     return done
 

@@ -1,8 +1,9 @@
 """The wallet: top-ups into lots, charges drawn oldest lot first, refunds, expiry."""
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.context import Ctx
@@ -214,9 +215,26 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
     return entry
 
 
-def charge_many(ctx: Ctx, partner_id: str, charges: list[tuple[int, Charge]]) -> list[bool]:
+@dataclass
+class LedgerRows:
+    """Ledger rows of many charges, written together with `write()` (one executemany each)."""
+
+    entries: list[dict[str, object]]
+    consumptions: list[dict[str, object]]
+
+    def write(self, session: Session) -> None:
+        if self.entries:
+            session.execute(cast(Table, LedgerEntry.__table__).insert(), self.entries)
+            session.execute(cast(Table, LotConsumption.__table__).insert(), self.consumptions)
+        self.entries, self.consumptions = [], []
+
+
+def charge_many(
+    ctx: Ctx, partner_id: str, charges: list[tuple[int, Charge]], rows: LedgerRows | None = None
+) -> list[bool]:
     """Charge several amounts in order under one wallet lock (the job runs): each is charged in
-    full, oldest lot first, or refused (False) when the credit left cannot pay it."""
+    full, oldest lot first, or refused (False) when the credit left cannot pay it. The ledger
+    rows go to `rows` when given (the caller writes them), else are written here."""
     session = ctx.session
     _lock_wallet(session, partner_id)
     expire_due_credit(ctx, partner_id)
@@ -224,6 +242,9 @@ def charge_many(ctx: Ctx, partner_id: str, charges: list[tuple[int, Charge]]) ->
     available = sum(lot.remaining_cents for lot in lots)
     results: list[bool] = []
     total = 0
+    own = rows is None
+    rows = rows if rows is not None else LedgerRows([], [])
+    entries, consumptions = rows.entries, rows.consumptions
     for amount, what in charges:
         if amount > available:
             results.append(False)
@@ -231,25 +252,36 @@ def charge_many(ctx: Ctx, partner_id: str, charges: list[tuple[int, Charge]]) ->
         results.append(True)
         if amount == 0:
             continue
-        left, weighted, used = amount, 0, []
+        left, weighted = amount, 0
+        entry_id = new_id("led")
         for lot in lots:
             take = min(left, lot.remaining_cents)
             if take:
                 lot.remaining_cents -= take
                 weighted += take * (BP_DENOMINATOR - lot.discount_bp)
-                used.append((lot.id, take))
+                consumptions.append({"entry_id": entry_id, "lot_id": lot.id, "amount_cents": take})
                 left -= take
             if left == 0:
                 break
-        entry = _entry(
-            ctx, partner_id, "charge", -amount, -div_round_half_up(weighted, BP_DENOMINATOR), what
-        )
-        session.add_all(
-            LotConsumption(entry_id=entry.id, lot_id=lot_id, amount_cents=take)
-            for lot_id, take in used
+        entries.append(
+            {
+                "id": entry_id,
+                "partner_id": partner_id,
+                "kind": "charge",
+                "amount_cents": -amount,
+                "net_cents": -div_round_half_up(weighted, BP_DENOMINATOR),
+                "description": what.description,
+                "object_type": what.object_type,
+                "object_id": what.object_id,
+                "refunds_entry_id": None,
+                "request_id": ctx.request_id,
+                "created_at": ctx.now,
+            }
         )
         available -= amount
         total += amount
+    if own:
+        rows.write(session)
     if total:
         guarded = session.execute(
             update(Wallet)
