@@ -370,9 +370,9 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                     pending.append(lic)
     ledger_rows.write(ctx.session)
     rows = [
-        {**values, "b_id": values["id"]}
-        for values in renewed.values()
-        if values["id"] not in lapsed_now
+        {"b_id": license_id, **{k: v for k, v in values.items() if k != "id"}}
+        for license_id, values in renewed.items()
+        if license_id not in lapsed_now
     ]
     if rows:
         table = cast(Table, License.__table__)
