@@ -236,7 +236,7 @@ def charge_many(
     full, oldest lot first, or refused (False) when the credit left cannot pay it. The ledger
     rows go to `rows` when given (the caller writes them), else are written here."""
     session = ctx.session
-    _lock_wallet(session, partner_id)
+    wallet = _lock_wallet(session, partner_id)
     expire_due_credit(ctx, partner_id)
     lots = _open_lots(session, ctx, partner_id)
     available = sum(lot.remaining_cents for lot in lots)
@@ -288,9 +288,13 @@ def charge_many(
             .where(Wallet.partner_id == partner_id, Wallet.balance_cents >= total)
             .values(balance_cents=Wallet.balance_cents - total)
             .returning(Wallet.balance_cents)
+            # no scan of the session for Wallet objects to update: a job's session holds
+            # thousands of objects; the one wallet we locked is expired instead
+            .execution_options(synchronize_session=False)
         ).first()
         if guarded is None:
             raise RuntimeError(f"wallet of {partner_id} disagrees with its lots")
+        session.expire(wallet)
     return results
 
 
