@@ -19,24 +19,7 @@ def notify(
     data: dict[str, Any] | None = None,
 ) -> bool:
     """Store a notification unless one with `dedupe_key` exists; True when stored."""
-    exists = ctx.session.scalar(
-        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
-    )
-    if exists is not None:
-        return False
-    ctx.session.add(
-        Notification(
-            id=new_id("ntf"),
-            partner_id=partner_id,
-            kind=kind,
-            message=message,
-            data=data,
-            dedupe_key=dedupe_key,
-            created_at=ctx.now,
-        )
-    )
-    ctx.session.flush()
-    return True
+    return notify_many(ctx, [(partner_id, kind, message, dedupe_key, data)]) == 1
 
 
 def notify_many(ctx: Ctx, items: list[tuple[str, str, str, str, dict[str, Any] | None]]) -> int:

@@ -8,11 +8,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.catalog import load_catalog
+from partnerfleet_backend.context import Ctx
 from partnerfleet_backend.kit.errors import ServiceError
-from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import period_of, start_of_next_month
-from partnerfleet_backend.models import AddOn, Notification, Partner, QuotaCounter
+from partnerfleet_backend.models import AddOn, Partner, QuotaCounter
+from partnerfleet_backend.notify import notify
 from partnerfleet_backend.program import LEVELS
+from partnerfleet_backend.settings import get_settings
 
 WARN_AT_PERCENT = (80, 95)
 
@@ -141,15 +143,18 @@ def _warn(session: Session, partner_id: str, state: QuotaState, period: str) -> 
     for percent in WARN_AT_PERCENT:
         threshold = -(-state.limit * percent // 100)  # ceil
         if state.limit and state.used == threshold:
-            session.add(
-                Notification(
-                    id=new_id("ntf"),
-                    partner_id=partner_id,
-                    kind="quota_warning",
-                    message=f"{percent} % of the API-call quota for {period} is used "
-                    f"({state.used} of {state.limit}); it resets at {state.resets_at.isoformat()}",
-                    data={"percent": percent, "used": state.used, "limit": state.limit},
-                    dedupe_key=f"quota:{partner_id}:{period}:{percent}",
-                    created_at=state.now,
-                )
+            notify(
+                Ctx(
+                    session=session,
+                    now=state.now,
+                    actor=None,
+                    request_id=None,
+                    settings=get_settings(),
+                ),
+                partner_id,
+                "quota_warning",
+                f"{percent} % of the API-call quota for {period} is used "
+                f"({state.used} of {state.limit}); it resets at {state.resets_at.isoformat()}",
+                dedupe_key=f"quota:{partner_id}:{period}:{percent}",
+                data={"percent": percent, "used": state.used, "limit": state.limit},
             )

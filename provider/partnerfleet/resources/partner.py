@@ -7,7 +7,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
 from partnerfleet import config
-from partnerfleet.resources._base import BackendProvider, plain, user_errors
+from partnerfleet.resources._base import IDENTITY_KEY, BackendProvider, plain, user_errors
 from partnerfleet.resources._resource import BackendResource
 
 OPERATOR_ONLY = ("name", "level")
@@ -85,7 +85,7 @@ class PartnerProvider(BackendProvider):
         if not self._operator():
             for field in OPERATOR_ONLY:
                 inputs.pop(field, None)
-        return {k: v for k, v in inputs.items() if k in props or k in ("pf_identity",)}
+        return {k: v for k, v in inputs.items() if k in props or k == IDENTITY_KEY}
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         body = self.changed_fields(olds, news)
