@@ -34,7 +34,9 @@ def main() -> int:
 
 def run(url: str, n_licenses: int, n_partners: int) -> int:
     from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
 
+    from partnerfleet_backend.catalog import load_catalog
     from partnerfleet_backend.context import Ctx
     from partnerfleet_backend.db import run_in_transaction
     from partnerfleet_backend.jobs import recompute_levels, renew_licenses
@@ -133,6 +135,22 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
         f"({renew_seconds / baseline:6.1f} x baseline)  {renewed}"
     )
     print(f"renewals per second: {n_licenses / renew_seconds:,.0f}")
+    with engine.connect() as c:  # the work was done, and done right
+        checks = c.execute(
+            text("""
+            SELECT (SELECT count(*) FROM licenses WHERE ends_at > :now AND version = 2),
+                   (SELECT -sum(amount_cents) FROM ledger_entries WHERE kind = 'charge'),
+                   (SELECT sum(100000000 - balance_cents) FROM wallets),
+                   (SELECT sum(100000000 - remaining_cents) FROM credit_lots),
+                   (SELECT count(*) FROM notifications WHERE kind = 'license_renewed')"""),
+            {"now": now.replace(tzinfo=None)},
+        ).one()
+    with Session(engine) as session:
+        unit = load_catalog(session).unit_cents("dns-filter", "school", "pro", 12)
+    expected = n_licenses * 10 * unit * 12  # 10 seats for 12 months each
+    if tuple(checks) != (n_licenses, expected, expected, expected, n_licenses):
+        raise SystemExit(f"wrong result: {tuple(checks)}, expected {expected} cents charged")
+    print(f"checked: {n_licenses:,} licenses moved a term, {expected:,} cents charged once")
     engine.dispose()
     return 0
 

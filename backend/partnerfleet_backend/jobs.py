@@ -12,11 +12,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from partnerfleet_backend.catalog import load_catalog
 from partnerfleet_backend.context import Ctx
+from partnerfleet_backend.kit.bulk import update_rows
 from partnerfleet_backend.kit.errors import InsufficientCredit
 from partnerfleet_backend.kit.timeutil import add_months, period_of, start_of_month
 from partnerfleet_backend.models import (
@@ -239,155 +240,165 @@ def _lapse(ctx: Ctx, lic: License, why: str, extra: dict[str, Any]) -> None:
     lic.status = "lapsed"
     lic.updated_at = ctx.now
     if lic.managed:
-        notify(
-            ctx,
-            lic.partner_id,
-            "license_lapsed",
-            f"license {lic.id} lapsed: {why}",
-            dedupe_key=f"lapsed:{lic.id}:{lic.ends_at}",
-            data={"license_id": lic.id, **extra},
-        )
+        notify_many(ctx, [_lapse_note(lic.partner_id, lic.id, lic.ends_at, why, extra)])
+
+
+RENEWAL_COLUMNS = (
+    "status",
+    "starts_at",
+    "ends_at",
+    "seats",
+    "edition",
+    "term_months",
+    "seats_next_term",
+    "edition_next_term",
+    "term_months_next_term",
+    "monthly_nominal_cents",
+    "term_anchor_at",
+)
 
 
 def renew_licenses(ctx: Ctx) -> dict[str, int]:
     """At a term's end: renew (charged) with the next term's values, or lapse.
 
-    Licenses are locked, then handled partner by partner with one wallet lock each, so a run
-    over many licenses costs a few statements per partner, not per license.
+    Set-based: the due licenses are locked and read as rows in one statement, the partners'
+    wallets together (`wallet.JobCharges`), and the new terms, ledger rows and notifications
+    written in bulk; the per-license work is arithmetic in memory.
     """
     done = {"renewed": 0, "lapsed": 0}
     catalog = load_catalog(ctx.session)
-    due = ctx.session.scalars(
-        select(License)
-        .where(
-            License.status.in_(RENEWING),
-            License.term_months.is_not(None),
-            License.ends_at <= ctx.now,
-        )
-        .order_by(License.partner_id, License.id)
-        .with_for_update()
-    ).all()
+    table = cast(Table, License.__table__)
+    is_due = (
+        table.c.status.in_(RENEWING),
+        table.c.term_months.is_not(None),
+        table.c.ends_at <= ctx.now,
+    )
+    rows = ctx.session.execute(
+        select(table).where(*is_due).order_by(table.c.partner_id, table.c.id).with_for_update()
+    ).mappings()
+    state = {row["id"]: dict(row) for row in rows}  # each due license as it is now
+    if not state:
+        return done
     segments = dict(
         ctx.session.execute(
             select(Customer.id, Customer.segment).where(
-                Customer.id.in_(
-                    select(License.customer_id).where(
-                        License.status.in_(RENEWING),
-                        License.term_months.is_not(None),
-                        License.ends_at <= ctx.now,
-                    )
-                )
+                Customer.id.in_(select(table.c.customer_id).where(*is_due))
             )
         ).all()
     )
-    by_partner: dict[str, list[License]] = defaultdict(list)
-    for lic in due:
-        by_partner[lic.partner_id].append(lic)
+    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for lic in state.values():
+        by_partner[lic["partner_id"]].append(lic)
+    charges = wallet.JobCharges(ctx, set(by_partner))
     notes: list[tuple[str, str, str, str, dict[str, Any] | None]] = []
-    renewed: dict[str, dict[str, Any]] = {}  # license id -> its new values (one bulk UPDATE)
-    lapsed_now: set[str] = set()
     prices: dict[tuple[str, str, str, int], int] = {}
-    ledger_rows = wallet.LedgerRows([], [])
 
-    def now_of(lic: License, field: str) -> Any:
-        return renewed.get(lic.id, {}).get(field, getattr(lic, field))
+    def lapse(lic: dict[str, Any], why: str, extra: dict[str, Any]) -> None:
+        lic["status"] = "lapsed"
+        done["lapsed"] += 1
+        if lic["managed"]:
+            notes.append(_lapse_note(lic["partner_id"], lic["id"], lic["ends_at"], why, extra))
 
     for partner_id, pending in by_partner.items():
         while pending:  # a license overdue by several terms renews once per pass
-            renewing: list[tuple[License, int, str, int, int]] = []
+            renewing: list[tuple[dict[str, Any], int, str, int, int]] = []
             for lic in pending:
-                if not lic.auto_renew or not lic.managed:
-                    _lapse(ctx, lic, "its term ended without auto-renew", {})
-                    done["lapsed"] += 1
+                if not lic["auto_renew"] or not lic["managed"]:
+                    lapse(lic, "its term ended without auto-renew", {})
                     continue
-                seats = now_of(lic, "seats_next_term") or now_of(lic, "seats") or 0
-                edition = now_of(lic, "edition_next_term") or now_of(lic, "edition")
-                term = now_of(lic, "term_months_next_term") or now_of(lic, "term_months")
-                price_key = (lic.product, segments[lic.customer_id], edition, term)
+                seats = lic["seats_next_term"] or lic["seats"] or 0
+                edition = lic["edition_next_term"] or lic["edition"]
+                term = lic["term_months_next_term"] or lic["term_months"]
+                price_key = (lic["product"], segments[lic["customer_id"]], edition, term)
                 if price_key not in prices:
                     prices[price_key] = catalog.unit_cents(*price_key)
                 renewing.append((lic, seats, edition, term, prices[price_key]))
-            paid = wallet.charge_many(
-                ctx,
+            paid = charges.charge(
                 partner_id,
                 [
                     (
                         seats * unit * term,
                         Charge(
-                            f"renewal: {lic.product} {edition} x {seats} for {term} months",
+                            f"renewal: {lic['product']} {edition} x {seats} for {term} months",
                             "license",
-                            lic.id,
+                            lic["id"],
                         ),
                     )
                     for lic, seats, edition, term, unit in renewing
                 ],
-                rows=ledger_rows,
             )
             pending = []
             for (lic, seats, edition, term, unit), ok in zip(renewing, paid, strict=True):
                 if not ok:
-                    if lic.id in renewed:  # renewed once this run, then the credit ran out
-                        lic.starts_at = renewed[lic.id]["starts_at"]
-                        lic.ends_at = renewed[lic.id]["ends_at"]
-                        lapsed_now.add(lic.id)
-                    _lapse(
-                        ctx,
+                    lapse(
                         lic,
                         "not enough credit for the renewal",
                         {"needed_cents": seats * unit * term},
                     )
-                    done["lapsed"] += 1
                     continue
-                anchor = lic.term_anchor_at or lic.starts_at
-                ends_at = now_of(lic, "ends_at")
+                anchor = lic["term_anchor_at"] or lic["starts_at"]
+                ends_at = lic["ends_at"]
                 new_end = add_months(anchor, months_between(anchor, ends_at) + term)
-                renewed[lic.id] = {
-                    "id": lic.id,
-                    "starts_at": ends_at,
-                    "ends_at": new_end,
-                    "seats": seats,
-                    "edition": edition,
-                    "term_months": term,
-                    "seats_next_term": None,
-                    "edition_next_term": None,
-                    "term_months_next_term": None,
-                    "monthly_nominal_cents": seats * unit,
-                    "updated_at": ctx.now,
-                    "term_anchor_at": anchor,
-                    "version": lic.version + 1,
-                }
+                lic.update(
+                    starts_at=ends_at,
+                    ends_at=new_end,
+                    seats=seats,
+                    edition=edition,
+                    term_months=term,
+                    seats_next_term=None,
+                    edition_next_term=None,
+                    term_months_next_term=None,
+                    monthly_nominal_cents=seats * unit,
+                    term_anchor_at=anchor,
+                )
                 notes.append(
                     (
                         partner_id,
                         "license_renewed",
-                        f"license {lic.id} renewed until {new_end.date()}",
-                        f"renewed:{lic.id}:{ends_at}",
-                        {"license_id": lic.id},
+                        f"license {lic['id']} renewed until {new_end.date()}",
+                        f"renewed:{lic['id']}:{ends_at}",
+                        {"license_id": lic["id"]},
                     )
                 )
                 done["renewed"] += 1
                 if new_end <= ctx.now:
                     pending.append(lic)
-    ledger_rows.write(ctx.session)
-    rows = [
-        {"b_id": license_id, **{k: v for k, v in values.items() if k != "id"}}
-        for license_id, values in renewed.items()
-        if license_id not in lapsed_now
-    ]
-    if rows:
-        table = cast(Table, License.__table__)
-        columns = [c for c in rows[0] if c not in ("id", "b_id")]
-        ctx.session.execute(  # one executemany by primary key, not one UPDATE per license
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(c) for c in columns}),
-            rows,
-        )
-        for lic in due:
-            if lic.id in renewed:
-                ctx.session.expire(lic)  # reload what the bulk UPDATE wrote, if read again
+    charges.write()
+    update_rows(  # every due license changed: renewed or lapsed
+        ctx.session,
+        table,
+        [
+            {
+                "id": lic["id"],
+                **{column: lic[column] for column in RENEWAL_COLUMNS},
+                "updated_at": ctx.now,
+                "version": lic["version"] + 1,
+            }
+            for lic in state.values()
+        ],
+    )
+    _expire_loaded(ctx, License, set(state))
     notify_many(ctx, notes)
     return done
+
+
+def _expire_loaded(ctx: Ctx, model: type[License], ids: set[str]) -> None:
+    """Objects of rows changed in bulk read fresh when used again in this session."""
+    for obj in list(ctx.session.identity_map.values()):
+        if isinstance(obj, model) and obj.id in ids:
+            ctx.session.expire(obj)
+
+
+def _lapse_note(
+    partner_id: str, license_id: str, ends_at: datetime | None, why: str, extra: dict[str, Any]
+) -> tuple[str, str, str, str, dict[str, Any] | None]:
+    return (
+        partner_id,
+        "license_lapsed",
+        f"license {license_id} lapsed: {why}",
+        f"lapsed:{license_id}:{ends_at}",
+        {"license_id": license_id, **extra},
+    )
 
 
 def end_trials(ctx: Ctx) -> dict[str, int]:

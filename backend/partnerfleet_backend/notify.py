@@ -1,10 +1,11 @@
 """Notifications to partners, stored once per dedupe key."""
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from partnerfleet_backend.context import Ctx
+from partnerfleet_backend.kit.bulk import insert_rows
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import Notification
 
@@ -38,17 +39,24 @@ def notify_many(ctx: Ctx, items: list[tuple[str, str, str, str, dict[str, Any] |
                 )
             )
         )
-    new = [item for item in items if item[3] not in present]
-    ctx.session.add_all(
-        Notification(
-            id=new_id("ntf"),
-            partner_id=partner_id,
-            kind=kind,
-            message=message,
-            data=data,
-            dedupe_key=key,
-            created_at=ctx.now,
-        )
-        for partner_id, kind, message, key, data in new
+    new: dict[str, tuple[str, str, str, str, dict[str, Any] | None]] = {}
+    for item in items:
+        if item[3] not in present:
+            new.setdefault(item[3], item)  # the first of two with one key in a batch
+    insert_rows(
+        ctx.session,
+        cast(Table, Notification.__table__),
+        [
+            {
+                "id": new_id("ntf"),
+                "partner_id": partner_id,
+                "kind": kind,
+                "message": message,
+                "data": data,
+                "dedupe_key": key,
+                "created_at": ctx.now,
+            }
+            for partner_id, kind, message, key, data in new.values()
+        ],
     )
     return len(new)

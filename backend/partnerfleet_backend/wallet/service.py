@@ -1,5 +1,7 @@
 """The wallet: top-ups into lots, charges drawn oldest lot first, refunds, expiry."""
 
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
@@ -7,6 +9,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.context import Ctx
+from partnerfleet_backend.kit.bulk import insert_rows, update_rows
 from partnerfleet_backend.kit.errors import Conflict, InsufficientCredit, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.money import BP_DENOMINATOR, div_round_half_up, net_of_discount
@@ -216,86 +219,167 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
 
 
 @dataclass
-class LedgerRows:
-    """Ledger rows of many charges, written together with `write()` (one executemany each)."""
-
-    entries: list[dict[str, object]]
-    consumptions: list[dict[str, object]]
-
-    def write(self, session: Session) -> None:
-        if self.entries:
-            session.execute(cast(Table, LedgerEntry.__table__).insert(), self.entries)
-            session.execute(cast(Table, LotConsumption.__table__).insert(), self.consumptions)
-        self.entries, self.consumptions = [], []
+class _Lot:
+    id: str
+    remaining_cents: int
+    discount_bp: int
+    taken: bool = False
 
 
-def charge_many(
-    ctx: Ctx, partner_id: str, charges: list[tuple[int, Charge]], rows: LedgerRows | None = None
-) -> list[bool]:
-    """Charge several amounts in order under one wallet lock (the job runs): each is charged in
-    full, oldest lot first, or refused (False) when the credit left cannot pay it. The ledger
-    rows go to `rows` when given (the caller writes them), else are written here."""
-    session = ctx.session
-    wallet = _lock_wallet(session, partner_id)
-    expire_due_credit(ctx, partner_id)
-    lots = _open_lots(session, ctx, partner_id)
-    available = sum(lot.remaining_cents for lot in lots)
-    results: list[bool] = []
-    total = 0
-    own = rows is None
-    rows = rows if rows is not None else LedgerRows([], [])
-    entries, consumptions = rows.entries, rows.consumptions
-    for amount, what in charges:
-        if amount > available:
-            results.append(False)
-            continue
-        results.append(True)
-        if amount == 0:
-            continue
-        left, weighted = amount, 0
-        entry_id = new_id("led")
-        for lot in lots:
-            take = min(left, lot.remaining_cents)
-            if take:
-                lot.remaining_cents -= take
-                weighted += take * (BP_DENOMINATOR - lot.discount_bp)
-                consumptions.append({"entry_id": entry_id, "lot_id": lot.id, "amount_cents": take})
-                left -= take
-            if left == 0:
-                break
-        entries.append(
-            {
-                "id": entry_id,
-                "partner_id": partner_id,
-                "kind": "charge",
-                "amount_cents": -amount,
-                "net_cents": -div_round_half_up(weighted, BP_DENOMINATOR),
-                "description": what.description,
-                "object_type": what.object_type,
-                "object_id": what.object_id,
-                "refunds_entry_id": None,
-                "request_id": ctx.request_id,
-                "created_at": ctx.now,
-            }
+def _chunks(items: list[str], size: int = 1000) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class JobCharges:
+    """The charges of a job run over many partners, in a few statements instead of a few per
+    partner: the wallets are locked together (in partner order, as every charge locks them),
+    their open lots loaded as rows, each charge drawn in memory oldest lot first or refused,
+    and `write()` stores the ledger entries, lot consumptions, lots and balances in bulk.
+
+    Same rules as `charge`: a charge is paid in full or refused (False) and changes nothing;
+    the balance can never go below zero (checked against the locked wallet)."""
+
+    def __init__(self, ctx: Ctx, partner_ids: set[str]) -> None:
+        self.ctx = ctx
+        session = ctx.session
+        ids = sorted(partner_ids)
+        self.balances: dict[str, int] = {}
+        for chunk in _chunks(ids):
+            self.balances.update(
+                (str(pid), int(balance))
+                for pid, balance in session.execute(
+                    select(Wallet.partner_id, Wallet.balance_cents)
+                    .where(Wallet.partner_id.in_(chunk))
+                    .order_by(Wallet.partner_id)
+                    .with_for_update()
+                )
+            )
+        for chunk in _chunks(ids):
+            expiring = session.scalars(
+                select(CreditLot.partner_id)
+                .where(
+                    CreditLot.partner_id.in_(chunk),
+                    CreditLot.remaining_cents > 0,
+                    CreditLot.expires_at <= ctx.now,
+                )
+                .distinct()
+            ).all()
+            for partner_id in expiring:  # usually none: the expiry job ran first
+                expire_due_credit(ctx, partner_id)
+                session.flush()
+                self.balances[partner_id] = int(
+                    session.scalar(
+                        select(Wallet.balance_cents).where(Wallet.partner_id == partner_id)
+                    )
+                    or 0
+                )
+        self.lots: dict[str, list[_Lot]] = {pid: [] for pid in ids}
+        for chunk in _chunks(ids):
+            for pid, lot_id, remaining, discount in session.execute(
+                select(
+                    CreditLot.partner_id,
+                    CreditLot.id,
+                    CreditLot.remaining_cents,
+                    CreditLot.discount_bp,
+                )
+                .where(
+                    CreditLot.partner_id.in_(chunk),
+                    CreditLot.remaining_cents > 0,
+                    CreditLot.expires_at > ctx.now,
+                )
+                .order_by(CreditLot.partner_id, CreditLot.created_at, CreditLot.id)
+            ):
+                self.lots[pid].append(_Lot(lot_id, int(remaining), int(discount)))
+        self.charged: dict[str, int] = defaultdict(int)
+        self.entries: list[dict[str, object]] = []
+        self.consumptions: list[dict[str, object]] = []
+
+    def charge(self, partner_id: str, charges: list[tuple[int, Charge]]) -> list[bool]:
+        """Charge each amount in order; False where the credit left cannot pay it."""
+        lots = self.lots[partner_id]
+        available = sum(lot.remaining_cents for lot in lots)
+        results: list[bool] = []
+        for amount, what in charges:
+            if amount < 0:
+                raise ValueError("a charge cannot be negative")
+            if amount > available:
+                results.append(False)
+                continue
+            results.append(True)
+            if amount == 0:
+                continue
+            left, weighted = amount, 0
+            entry_id = new_id("led")
+            for lot in lots:
+                take = min(left, lot.remaining_cents)
+                if take:
+                    lot.remaining_cents -= take
+                    lot.taken = True
+                    weighted += take * (BP_DENOMINATOR - lot.discount_bp)
+                    self.consumptions.append(
+                        {"entry_id": entry_id, "lot_id": lot.id, "amount_cents": take}
+                    )
+                    left -= take
+                if left == 0:
+                    break
+            self.entries.append(
+                {
+                    "id": entry_id,
+                    "partner_id": partner_id,
+                    "kind": "charge",
+                    "amount_cents": -amount,
+                    "net_cents": -div_round_half_up(weighted, BP_DENOMINATOR),
+                    "description": what.description,
+                    "object_type": what.object_type,
+                    "object_id": what.object_id,
+                    "refunds_entry_id": None,
+                    "request_id": self.ctx.request_id,
+                    "created_at": self.ctx.now,
+                }
+            )
+            available -= amount
+            self.charged[partner_id] += amount
+        return results
+
+    def write(self) -> None:
+        """Store what was charged; the ORM objects of these wallets and lots are expired."""
+        session = self.ctx.session
+        for partner_id, total in self.charged.items():
+            if total > self.balances[partner_id]:
+                raise RuntimeError(f"wallet of {partner_id} disagrees with its lots")
+        insert_rows(session, cast(Table, LedgerEntry.__table__), self.entries)
+        insert_rows(session, cast(Table, LotConsumption.__table__), self.consumptions)
+        update_rows(
+            session,
+            cast(Table, CreditLot.__table__),
+            [
+                {"id": lot.id, "remaining_cents": lot.remaining_cents}
+                for lots in self.lots.values()
+                for lot in lots
+                if lot.taken
+            ],
         )
-        available -= amount
-        total += amount
-    if own:
-        rows.write(session)
-    if total:
-        guarded = session.execute(
-            update(Wallet)
-            .where(Wallet.partner_id == partner_id, Wallet.balance_cents >= total)
-            .values(balance_cents=Wallet.balance_cents - total)
-            .returning(Wallet.balance_cents)
-            # no scan of the session for Wallet objects to update: a job's session holds
-            # thousands of objects; the one wallet we locked is expired instead
-            .execution_options(synchronize_session=False)
-        ).first()
-        if guarded is None:
-            raise RuntimeError(f"wallet of {partner_id} disagrees with its lots")
-        session.expire(wallet)
-    return results
+        update_rows(
+            session,
+            cast(Table, Wallet.__table__),
+            [
+                {"partner_id": pid, "balance_cents": self.balances[pid] - total}
+                for pid, total in self.charged.items()
+                if total
+            ],
+            key="partner_id",
+        )
+        touched = {pid for pid, total in self.charged.items() if total}
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Wallet | CreditLot) and obj.partner_id in touched:
+                session.expire(obj)
+        for pid in touched:
+            self.balances[pid] -= self.charged[pid]
+            for lot in self.lots[pid]:
+                lot.taken = False
+        self.charged.clear()
+        self.entries, self.consumptions = [], []
 
 
 def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
