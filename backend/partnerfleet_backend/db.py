@@ -41,7 +41,9 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # No pre-ping (a round trip per checkout): a connection dropped by a database restart
+    # fails its first statement, the pool is invalidated and run_in_transaction retries.
+    return create_engine(url, pool_size=5, max_overflow=5)
 
 
 def get_engine(settings: Settings | None = None, *, write: bool = True) -> Engine:
@@ -62,13 +64,24 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+    _factories.clear()
+
+
+_factories: dict[Engine, sessionmaker[Session]] = {}
+
+
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    """One sessionmaker per engine (making one builds a class: too slow per transaction)."""
+    factory = _factories.get(engine)
+    if factory is None:
+        factory = _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False)
+    return factory
 
 
 @contextmanager
 def session_scope(settings: Settings | None = None, *, write: bool = True) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on an exception."""
-    factory = sessionmaker(bind=get_engine(settings, write=write), expire_on_commit=False)
-    session = factory()
+    session = _session_factory(get_engine(settings, write=write))()
     try:
         with session.begin():
             yield session

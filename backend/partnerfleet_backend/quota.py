@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,25 +49,32 @@ class QuotaState:
 
 
 def monthly_limit(session: Session, partner_id: str, now: datetime) -> int:
-    """The level's calls plus the calls of API-call packs active now."""
-    level = session.scalar(select(Partner.level).where(Partner.id == partner_id)) or "bronze"
+    """The level's calls plus the calls of API-call packs active now (one query)."""
     calls_by_option = {
         o["option"]: int(o.get("api_calls", 0))
         for o in load_catalog(session).document["addon_options"]
     }
     pack_options = [name for name, calls in calls_by_option.items() if calls]
-    packs = session.execute(
-        select(AddOn.option, func.count())
-        .where(
-            AddOn.partner_id == partner_id,
-            AddOn.option.in_(pack_options),
-            AddOn.status == "active",
-            AddOn.period_start <= now,
-            AddOn.period_end > now,
+    rows = session.execute(
+        select(Partner.level, AddOn.option, func.count(AddOn.id))
+        .select_from(Partner)
+        .outerjoin(
+            AddOn,
+            and_(
+                AddOn.partner_id == Partner.id,
+                AddOn.option.in_(pack_options),
+                AddOn.status == "active",
+                AddOn.period_start <= now,
+                AddOn.period_end > now,
+            ),
         )
-        .group_by(AddOn.option)
+        .where(Partner.id == partner_id)
+        .group_by(Partner.level, AddOn.option)
     ).all()
-    return LEVELS[level].api_calls + sum(calls_by_option[o] * n for o, n in packs)
+    level = rows[0][0] if rows else "bronze"
+    return LEVELS[level].api_calls + sum(
+        calls_by_option[option] * count for _, option, count in rows if option is not None
+    )
 
 
 def _used(session: Session, partner_id: str, period: str) -> int:

@@ -80,9 +80,9 @@ def _entry(
 
 
 def expire_due_credit(ctx: Ctx, partner_id: str) -> list[LedgerEntry]:
-    """Expire every lot past its date: one ledger entry each."""
+    """Expire every lot past its date: one ledger entry each (takes the wallet's lock)."""
     session = ctx.session
-    _lock_wallet(session, partner_id)
+    _lock_wallet(session, partner_id)  # a no-op round trip if this transaction holds it
     due = session.scalars(
         select(CreditLot)
         .where(
@@ -184,7 +184,16 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
         return None
     session = ctx.session
     _lock_wallet(session, partner_id)
-    expire_due_credit(ctx, partner_id)
+    lots = list(  # every lot with credit left, expired or not: one query under the lock
+        session.scalars(
+            select(CreditLot)
+            .where(CreditLot.partner_id == partner_id, CreditLot.remaining_cents > 0)
+            .order_by(CreditLot.created_at, CreditLot.id)
+        )
+    )
+    if any(lot.expires_at <= ctx.now for lot in lots):
+        expire_due_credit(ctx, partner_id)  # rare: the expiry job usually got there first
+        lots = [lot for lot in lots if lot.remaining_cents > 0]
     guarded = session.execute(
         update(Wallet)
         .where(Wallet.partner_id == partner_id, Wallet.balance_cents >= amount_cents)
@@ -199,7 +208,7 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
     left = amount_cents
     weighted = 0
     consumptions: list[tuple[str, int]] = []
-    for lot in _open_lots(session, ctx, partner_id):
+    for lot in lots:
         take = min(left, lot.remaining_cents)
         lot.remaining_cents -= take
         weighted += take * (BP_DENOMINATOR - lot.discount_bp)

@@ -1,0 +1,282 @@
+"""Benchmark: the license-update endpoint against a bare endpoint, on PostgreSQL.
+
+    .venv/bin/python bench/api.py [--seconds 10] [--clients 8] [--workers 2]
+
+Both run in this process's run, on one throwaway PostgreSQL, served the same way (gunicorn
+with uvicorn workers) and driven by the same closed-loop clients (one kept-alive connection
+each, one license each):
+
+- the service: `PATCH /v1/licenses/{id}` raising the seats by one, so every request does auth,
+  the API-call quota, the Idempotency-Key, the license, a prorated charge with its ledger row
+  and lot draw, and the audit event, in one transaction;
+- the baseline (bench/bare_app.py): FastAPI + SQLAlchemy doing one UPDATE ... RETURNING of the
+  same licenses.
+
+Bars (RELIABILITY.md): throughput at least 50 % of the baseline's, p99 at most 3x the
+baseline's, and on one kept-alive connection a p50 under 10 ms. Exit status 1 if one is missed.
+"""
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Target:
+    base: str
+    path: str  # with {id}
+    keys: list[str]  # per client: its partner's write key ("" for the baseline)
+    licenses: list[str]  # per client: its license
+
+
+@dataclass
+class Figures:
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+def _client(args: tuple[str, str, str, str, float, float]) -> tuple[int, int, list[float]]:
+    """One closed-loop client on one kept-alive connection until `until` (a wall-clock time)."""
+    base, path, key, license_id, start_at, until = args
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    seats = int(time.time() * 1000) % 1000 + 100  # rising from here, whatever the last run left
+    done, errors, latencies = 0, 0, []
+    while time.time() < start_at:
+        time.sleep(0.001)
+    while time.time() < until:
+        seats += 1
+        headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        t = time.perf_counter()
+        connection.request(
+            "PATCH", path.format(id=license_id), json.dumps({"seats": seats}), headers
+        )
+        response = connection.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - t) * 1000)
+        done += 1
+        if response.status != 200:
+            errors += 1
+            if errors == 1:
+                print(f"  {response.status} from {path}", file=sys.stderr)
+    connection.close()
+    return done, errors, latencies
+
+
+def drive(target: Target, clients: int, seconds: float) -> Figures:
+    start_at = time.time() + 0.5  # every client connected and waiting
+    jobs = [
+        (target.base, target.path, target.keys[i], target.licenses[i], start_at, start_at + seconds)
+        for i in range(clients)
+    ]
+    with multiprocessing.get_context("spawn").Pool(clients) as pool:
+        results = pool.map(_client, jobs)
+    return Figures(
+        requests=sum(r[0] for r in results),
+        errors=sum(r[1] for r in results),
+        seconds=seconds,
+        latencies_ms=[ms for r in results for ms in r[2]],
+    )
+
+
+def _wait_ready(base: str, path: str, process: subprocess.Popen[bytes]) -> None:
+    import requests
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{base} exited with {process.returncode}")
+        try:
+            requests.get(base + path, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit(f"{base} did not answer within 60 s")
+
+
+@contextmanager
+def bare_service(env: dict[str, str], workers: int) -> Iterator[str]:
+    from tests.support.postgres import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--chdir",
+            str(ROOT / "bench"),
+            "-k",
+            "uvicorn_worker.UvicornWorker",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--keep-alive",
+            "75",
+            "--log-level",
+            "warning",
+            "bare_app:app",
+        ],
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, "/docs", process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def seed(base: str, operator_key: str, clients: int) -> tuple[list[str], list[str]]:
+    """One platinum partner per client with plenty of credit, a customer and a license."""
+    import requests
+
+    keys, licenses = [], []
+    with requests.Session() as http:
+
+        def call(key: str, method: str, path: str, body: object) -> dict[str, object]:
+            response = http.request(
+                method, base + path, json=body, headers={"Authorization": f"Bearer {key}"}
+            )
+            if response.status_code >= 300:
+                raise SystemExit(f"seeding failed: {method} {path}: {response.text}")
+            result: dict[str, object] = response.json()
+            return result
+
+        for i in range(clients):
+            partner = call(
+                operator_key, "POST", "/v1/partners", {"name": f"MSP {i}", "level": "platinum"}
+            )
+            pid = partner["id"]
+            call(operator_key, "POST", f"/v1/partners/{pid}/top-ups", {"amount_cents": 10**9})
+            key = str(
+                call(operator_key, "POST", f"/v1/partners/{pid}/api-keys", {"scope": "write"})[
+                    "key"
+                ]
+            )
+            customer = call(
+                key,
+                "POST",
+                "/v1/customers",
+                {
+                    "name": f"School {i}",
+                    "segment": "school",
+                    "country": "DE",
+                    "contact_email": "it@school.example",
+                },
+            )
+            license_ = call(
+                key,
+                "POST",
+                "/v1/licenses",
+                {
+                    "customer_id": customer["id"],
+                    "product": "dns-filter",
+                    "edition": "pro",
+                    "term_months": 12,
+                    "seats": 10,
+                },
+            )
+            keys.append(key)
+            licenses.append(str(license_["id"]))
+    return keys, licenses
+
+
+def report(name: str, f: Figures) -> None:
+    print(
+        f"{name:<34} {f.throughput:8,.0f} req/s   p50 {f.percentile(50):6.1f} ms   "
+        f"p99 {f.percentile(99):6.1f} ms   ({f.requests:,} requests, {f.errors} errors)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    from partnerfleet_backend.commands import create_operator_key
+    from partnerfleet_backend.migrate import migrate
+    from partnerfleet_backend.settings import get_settings
+    from tests.support.postgres import running_postgres
+    from tests.support.server import running_service
+
+    with running_postgres() as url, tempfile.TemporaryDirectory() as data_dir:
+        env = {
+            "PARTNERFLEET_DATABASE_URL": url,
+            "PARTNERFLEET_DATA_DIR": data_dir,
+            "PARTNERFLEET_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
+            "PARTNERFLEET_JOBS_INTERVAL_SECONDS": "3600",
+        }
+        os.environ.update(env)
+        get_settings.cache_clear()
+        settings = get_settings()
+        migrate(settings)
+        operator_key = create_operator_key(settings)
+        with (
+            running_service(env, workers=args.workers, test_clock=False) as service,
+            bare_service(env, args.workers) as bare,
+        ):
+            keys, licenses = seed(service, operator_key, args.clients)
+            ours = Target(service, "/v1/licenses/{id}", keys, licenses)
+            baseline = Target(bare, "/bare/licenses/{id}", [""] * args.clients, licenses)
+            for target in (baseline, ours):  # warm both: pools, imports, caches
+                drive(target, args.clients, 1.0)
+            base_f = drive(baseline, args.clients, args.seconds)
+            ours_f = drive(ours, args.clients, args.seconds)
+            single = drive(
+                Target(service, ours.path, keys[:1], licenses[:1]), 1, min(args.seconds, 5.0)
+            )
+    print(
+        f"PostgreSQL, {args.workers} gunicorn/uvicorn workers, {args.clients} clients, "
+        f"{args.seconds:g} s each"
+    )
+    report("baseline: bare UPDATE ... RETURNING", base_f)
+    report("license update (charge, ledger...)", ours_f)
+    report("license update, one connection", single)
+    ratio = ours_f.throughput / base_f.throughput
+    p99_ratio = ours_f.percentile(99) / base_f.percentile(99)
+    bars = [
+        (f"throughput {ratio:.0%} of the baseline (bar: >= 50 %)", ratio >= 0.5),
+        (f"p99 {p99_ratio:.1f}x the baseline's (bar: <= 3x)", p99_ratio <= 3.0),
+        (
+            f"one connection p50 {single.percentile(50):.1f} ms (bar: < 10 ms)",
+            single.percentile(50) < 10.0,
+        ),
+        ("no errors", base_f.errors + ours_f.errors + single.errors == 0),
+    ]
+    for text, met in bars:
+        print(f"{'met   ' if met else 'MISSED'} {text}")
+    return 0 if all(met for _, met in bars) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
