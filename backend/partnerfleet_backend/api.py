@@ -17,6 +17,7 @@ from partnerfleet_backend.auth import Actor, authenticate, require_operator, req
 from partnerfleet_backend.clock import current_time
 from partnerfleet_backend.context import Ctx
 from partnerfleet_backend.db import run_in_transaction
+from partnerfleet_backend.kit import failpoints
 from partnerfleet_backend.kit.errors import ServiceError, ValidationFailed, VersionConflict
 from partnerfleet_backend.settings import Settings, get_settings
 
@@ -88,6 +89,7 @@ class Api:
             body: dict[str, Any] = jsonable_encoder(result)
             if key is not None:
                 idempotency.complete(session, scope, key, print_, status_code, body, ctx.now)
+            failpoints.hit(self.request, self.settings, "before-commit")
             return body
 
         try:
@@ -103,6 +105,7 @@ class Api:
             if key is not None:
                 idempotency.release(self.settings, scope, key)
             raise
+        failpoints.hit(self.request, self.settings, "after-commit")
         return self._respond(body, status_code)
 
     def respond(self, result: BaseModel | dict[str, Any], status_code: int = 200) -> JSONResponse:

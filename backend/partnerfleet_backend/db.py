@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -95,8 +96,10 @@ def is_retryable(error: BaseException) -> bool:
         return True
     original = getattr(error, "orig", None)
     sqlstate = getattr(original, "sqlstate", None)
-    if sqlstate in {"40001", "40P01", "57P01", "08006", "08003", "08000"}:
+    if sqlstate in {"40001", "40P01", "57P01", "57P03", "08006", "08003", "08000", "08001"}:
         return True
+    if isinstance(original, psycopg.OperationalError) and sqlstate is None:
+        return True  # no answer from the server: refused, reset, restarting
     return isinstance(error, OperationalError) and "database is locked" in str(error)
 
 

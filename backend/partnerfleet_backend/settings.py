@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     validate_rate_per_minute: int = 120
     db_retry_attempts: int = 5
     jobs_interval_seconds: float = 60.0
+    # Fault tests only: lets a request ask its worker to die at a named point (see failpoints).
+    failpoints: bool = False
 
     def resolved_database_url(self) -> str:
         """The database URL; SQLite in the data directory by default."""

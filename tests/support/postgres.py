@@ -37,9 +37,29 @@ def _as_postgres_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+_data_dirs: dict[str, Path] = {}  # URL -> data directory of the servers started here
+
+
+def restart_postgres(url: str) -> None:
+    """Crash-restart the server of `url` (``pg_ctl restart -m immediate``), as a host would."""
+    data = _data_dirs[url]
+    pg_ctl = str(postgres_bindir() / "pg_ctl")
+    log = str(data.parent / "server.log")  # the new server must not hold our pipes open
+    subprocess.run(
+        _as_postgres_user([pg_ctl, "-D", str(data), "-l", log, "-m", "immediate", "-w", "restart"]),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
 @contextmanager
-def running_postgres() -> Iterator[str]:
-    """A server on a free loopback port; yields a SQLAlchemy URL of an empty database."""
+def running_postgres(*, durable: bool = False) -> Iterator[str]:
+    """A server on a free loopback port; yields a SQLAlchemy URL of an empty database.
+
+    Tuned for tests (no fsync, asynchronous commit). `durable` keeps synchronous commit, so
+    a committed transaction survives a crash of the server (not of the machine)."""
     given = os.environ.get("PARTNERFLEET_TEST_POSTGRES_URL")
     if given:
         yield given
@@ -79,13 +99,16 @@ def running_postgres() -> Iterator[str]:
             root / "server.log",
             "-o",
             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            f"-c synchronous_commit={'on' if durable else 'off'} -c full_page_writes=off "
+            "-c max_connections=200",
             "start",
         )
         run(
             bindir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "partnerfleet", "partnerfleet"
         )
-        yield f"postgresql+psycopg://partnerfleet@127.0.0.1:{port}/partnerfleet"
+        url = f"postgresql+psycopg://partnerfleet@127.0.0.1:{port}/partnerfleet"
+        _data_dirs[url] = data
+        yield url
     except subprocess.CalledProcessError as error:
         raise RuntimeError(f"starting PostgreSQL failed: {error.cmd}: {error.stderr}") from None
     finally:

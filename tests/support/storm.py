@@ -61,3 +61,48 @@ def check_wallet_invariants(
     )
     assert balance == ledger_sum, f"balance {balance} != sum of ledger {ledger_sum}"
     assert charge_rows == successes, f"{charge_rows} ledger charges for {successes} successes"
+
+
+def _fire_retrying(
+    args: tuple[str, str, str, dict[str, Any], int],
+) -> tuple[Counter[int], list[float]]:
+    """Like a careful client: every charge has its own Idempotency-Key and is retried with it
+    on 503, 409 and dropped connections until it gets a final answer (60 s at most)."""
+    import time
+    import uuid
+
+    base, path, key, body, count = args
+    finals: Counter[int] = Counter()
+    troubles: list[float] = []  # when a transient error was seen
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {key}"
+        for _ in range(count):
+            headers = {"Idempotency-Key": str(uuid.uuid4())}
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    response = session.post(base + path, json=body, headers=headers, timeout=30)
+                    status = response.status_code
+                except requests.RequestException:
+                    status = -1
+                if status not in (-1, 409, 503) or time.monotonic() > deadline:
+                    finals[status] += 1
+                    break
+                troubles.append(time.time())
+                time.sleep(0.05)
+    return finals, troubles
+
+
+def retrying_storm(
+    base: str, path: str, key: str, body: dict[str, Any], *, processes: int, per_process: int
+) -> tuple[Counter[int], list[float]]:
+    """`processes` x `per_process` charges by retrying clients: final statuses, error times."""
+    total: Counter[int] = Counter()
+    troubles: list[float] = []
+    with ProcessPoolExecutor(processes) as pool:
+        for finals, seen in pool.map(
+            _fire_retrying, [(base, path, key, body, per_process)] * processes
+        ):
+            total.update(finals)
+            troubles += seen
+    return total, sorted(troubles)

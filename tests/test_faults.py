@@ -1,0 +1,191 @@
+"""Faults of RELIABILITY.md against the real service: a worker killed (-9) before and after
+the commit of a charge, the database restarted during a storm, the disk full."""
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from partnerfleet_backend.commands import create_operator_key
+from partnerfleet_backend.kit import failpoints
+from partnerfleet_backend.migrate import migrate
+from partnerfleet_backend.settings import Settings
+from tests.conftest import DB_KIND
+from tests.support.api import Caller, PartnerHandle, all_items, make_customer, make_partner
+from tests.support.postgres import restart_postgres, running_postgres
+from tests.support.server import running_service
+from tests.support.storm import check_wallet_invariants, retrying_storm
+from tests.test_wallet import ledger
+
+
+@pytest.fixture(scope="module")
+def fault_service(
+    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The service on the test database with failpoints on and a 2 s idempotency lock."""
+    env = {
+        **service_env,
+        "PARTNERFLEET_FAILPOINTS": "true",
+        "PARTNERFLEET_IDEMPOTENCY_LOCK_SECONDS": "2",
+    }
+    log = Path(tmp_path_factory.mktemp("faults")) / "service.log"
+    with running_service(env, workers=2, log=log) as base:
+        yield base
+
+
+def _send(
+    base: str, key: str, method: str, path: str, body: Any, headers: dict[str, str]
+) -> requests.Response:
+    return requests.request(
+        method,
+        base + path,
+        json=body,
+        headers={"Authorization": f"Bearer {key}", **headers},
+        timeout=30,
+    )
+
+
+def _until_answered(
+    base: str, key: str, method: str, path: str, body: Any, headers: dict[str, str]
+) -> requests.Response:
+    """Retry as a client would (same key, same body) while the key is held or a worker is
+    restarting; give up after 20 s."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            response = _send(base, key, method, path, body, headers)
+            if response.status_code != 409:
+                return response
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "the request was never answered"
+        time.sleep(0.2)
+
+
+def _license_body(p: PartnerHandle) -> dict[str, Any]:
+    customer = make_customer(p, segment="school")
+    return {
+        "customer_id": customer["id"],
+        "product": "dns-filter",
+        "edition": "proplus",
+        "term_months": 12,
+        "seats": 10,
+    }
+
+
+@pytest.mark.parametrize("point", failpoints.POINTS)
+def test_a_worker_killed_around_the_commit_of_a_charge_charges_once(
+    fault_service: str, operator: Caller, point: str
+) -> None:
+    p = make_partner(operator, top_up_cents=110_000)
+    body = _license_body(p)
+    idem = {"Idempotency-Key": str(uuid.uuid4())}
+    with pytest.raises(requests.ConnectionError):  # the worker died mid-request
+        _send(
+            fault_service,
+            p.write.key,
+            "POST",
+            "/v1/licenses",
+            body,
+            {**idem, failpoints.HEADER: point},
+        )
+    answer = _until_answered(fault_service, p.write.key, "POST", "/v1/licenses", body, idem)
+    assert answer.status_code == 201, answer.text
+    # before the commit nothing was kept: the retry took the key over and charged once;
+    # after it, the retry is the stored answer
+    assert (answer.headers.get("Idempotent-Replayed") == "true") == (point == "after-commit")
+    again = _send(fault_service, p.write.key, "POST", "/v1/licenses", body, idem)
+    assert (again.status_code, again.json()) == (201, answer.json())  # not stuck "running"
+    licenses = all_items(p.read, "/v1/licenses", customer_id=body["customer_id"])
+    assert [lic["id"] for lic in licenses] == [answer.json()["id"]]
+    charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
+    assert [(e["object_id"], e["amount_cents"]) for e in charges] == [
+        (answer.json()["id"], -10 * 28 * 12)
+    ]
+
+
+def test_a_worker_killed_after_committing_a_seat_increase_charges_once_on_retry(
+    fault_service: str, operator: Caller
+) -> None:
+    """PATCH sets absolute values: the retry finds the seats already there, charges nothing."""
+    p = make_partner(operator, top_up_cents=110_000)
+    lic = p.write.post("/v1/licenses", _license_body(p), expect=201).json()
+    path = f"/v1/licenses/{lic['id']}"
+    with pytest.raises(requests.ConnectionError):
+        _send(
+            fault_service,
+            p.write.key,
+            "PATCH",
+            path,
+            {"seats": 20},
+            {failpoints.HEADER: "after-commit"},
+        )
+    answer = _until_answered(fault_service, p.write.key, "PATCH", path, {"seats": 20}, {})
+    assert (answer.status_code, answer.json()["seats"]) == (200, 20)
+    assert len([e for e in ledger(p.read) if e["kind"] == "charge"]) == 2  # buy + one increase
+
+
+@pytest.mark.slow
+def test_postgresql_restarted_during_a_storm(tmp_path: Path) -> None:
+    """4 processes x 150 charges of 110 cents on a 55,000-cent wallet (500 can be paid) while
+    the server is crash-restarted: every charge gets a final answer, exactly 500 are paid,
+    the wallet matches its ledger, and the errors stop within 10 s of the restart."""
+    if DB_KIND != "postgresql":
+        pytest.skip("restarts a PostgreSQL server (run with PARTNERFLEET_TEST_DB=postgresql)")
+    if os.environ.get("PARTNERFLEET_TEST_POSTGRES_URL"):
+        pytest.skip("needs a server it may restart, not PARTNERFLEET_TEST_POSTGRES_URL")
+    with running_postgres(durable=True) as url:
+        env = {
+            "PARTNERFLEET_DATABASE_URL": url,
+            "PARTNERFLEET_DATA_DIR": str(tmp_path),
+            "PARTNERFLEET_SECRET_KEY": "restart-test-0123456789abcdef0123456789abcdef",
+        }
+        settings = Settings(**{k.removeprefix("PARTNERFLEET_").lower(): v for k, v in env.items()})
+        migrate(settings)
+        operator_key = create_operator_key(settings)
+        with (
+            running_service(env, workers=4, test_clock=False, log=tmp_path / "log") as base,
+            requests.Session() as http,
+        ):
+            operator = Caller(http, base, operator_key)
+            p = make_partner(operator, top_up_cents=55_000)
+            customer = make_customer(p, segment="business")
+            body = {
+                "customer_id": customer["id"],
+                "product": "dns-filter",
+                "edition": "pro",
+                "term_months": 1,
+                "seats": 1,
+            }
+            with ThreadPoolExecutor(1) as background:
+                running = background.submit(
+                    retrying_storm,
+                    base,
+                    "/v1/licenses",
+                    p.write.key,
+                    body,
+                    processes=4,
+                    per_process=150,
+                )
+                time.sleep(2.0)
+                restart_postgres(url)
+                restarted = time.time()
+                statuses, troubles = running.result(timeout=600)
+            entries = ledger(p.read)
+            wallet = p.read.get("/v1/wallet", expect=200).json()
+        check_wallet_invariants(
+            credit=55_000,
+            price=110,
+            statuses=statuses,
+            balance=wallet["balance_cents"],
+            ledger_sum=sum(e["amount_cents"] for e in entries),
+            charge_rows=sum(1 for e in entries if e["kind"] == "charge"),
+        )
+        assert troubles, "the restart was not noticed: did it happen during the storm?"
+        assert troubles[-1] - restarted < 10, f"errors went on {troubles[-1] - restarted:.1f} s"
