@@ -1,9 +1,12 @@
 """Faults of RELIABILITY.md against the real service: a worker killed (-9) before and after
 the commit of a charge, the database restarted during a storm, the disk full."""
 
+import errno
 import os
+import subprocess
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -189,3 +192,72 @@ def test_postgresql_restarted_during_a_storm(tmp_path: Path) -> None:
         )
         assert troubles, "the restart was not noticed: did it happen during the storm?"
         assert troubles[-1] - restarted < 10, f"errors went on {troubles[-1] - restarted:.1f} s"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MiB tmpfs of our own, so the test can fill it."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a ballast file until the disk refuses more."""
+    ballast = disk / "ballast"
+    with open(ballast, "wb") as out:
+        chunk = b"\0" * 65536
+        try:
+            while True:
+                out.write(chunk)
+                out.flush()
+        except OSError as full:
+            assert full.errno == errno.ENOSPC
+    return ballast
+
+
+def test_a_full_disk_gives_a_clean_503_and_recovers_without_a_restart(small_disk: Path) -> None:
+    """SQLite on a full disk: requests that must write get 503 (not 500), nothing half
+    written stays, and once space is freed the same service writes again."""
+    env = {
+        "PARTNERFLEET_DATABASE_URL": f"sqlite:///{small_disk / 'partnerfleet.db'}",
+        "PARTNERFLEET_DATA_DIR": str(small_disk),
+        "PARTNERFLEET_SECRET_KEY": "disk-full-test-0123456789abcdef0123456789abcdef",
+    }
+    settings = Settings(**{k.removeprefix("PARTNERFLEET_").lower(): v for k, v in env.items()})
+    migrate(settings)
+    operator_key = create_operator_key(settings)
+    with (
+        running_service(env, workers=2, test_clock=False, log=small_disk.parent / "log") as base,
+        requests.Session() as http,
+    ):
+        operator = Caller(http, base, operator_key)
+        p = make_partner(operator, top_up_cents=110_000)
+        body = _license_body(p)
+        ballast = _fill(small_disk)
+        statuses = Counter(
+            p.write.post(
+                "/v1/licenses", body, headers={"Idempotency-Key": str(uuid.uuid4())}
+            ).status_code
+            for _ in range(40)
+        )
+        assert statuses[503] > 0 and set(statuses) <= {201, 503}, dict(statuses)
+        problem = p.write.post("/v1/licenses", body)
+        assert problem.status_code == 503
+        assert problem.headers["content-type"].startswith("application/problem+json")
+
+        ballast.unlink()  # space again: no restart
+        p.write.post("/v1/licenses", body, expect=201)
+        licenses = all_items(p.read, "/v1/licenses")
+        charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
+        assert len(licenses) == len(charges) == statuses[201] + 1  # no half-written purchase
+        wallet = p.read.get("/v1/wallet", expect=200).json()
+        assert wallet["balance_cents"] == sum(e["amount_cents"] for e in ledger(p.read))
