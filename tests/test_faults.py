@@ -136,9 +136,9 @@ def test_a_worker_killed_after_committing_a_seat_increase_charges_once_on_retry(
 
 @pytest.mark.slow
 def test_postgresql_restarted_during_a_storm(tmp_path: Path) -> None:
-    """4 processes x 150 charges of 110 cents on a 55,000-cent wallet (500 can be paid) while
-    the server is crash-restarted: every charge gets a final answer, exactly 500 are paid,
-    the wallet matches its ledger, and the errors stop within 10 s of the restart."""
+    """4 processes x 250 charges of 110 cents on a 55,000-cent wallet (500 can be paid) while
+    the server is crash-restarted: every charge gets a final answer (201 or 402, never 500),
+    exactly 500 are paid, the wallet matches its ledger, and errors stop within 10 s."""
     if DB_KIND != "postgresql":
         pytest.skip("restarts a PostgreSQL server (run with PARTNERFLEET_TEST_DB=postgresql)")
     if os.environ.get("PARTNERFLEET_TEST_POSTGRES_URL"):
@@ -174,11 +174,15 @@ def test_postgresql_restarted_during_a_storm(tmp_path: Path) -> None:
                     p.write.key,
                     body,
                     processes=4,
-                    per_process=150,
+                    per_process=250,
                 )
-                time.sleep(2.0)
+                deadline = time.monotonic() + 60
+                while p.read.get("/v1/wallet").json()["balance_cents"] > 55_000 - 50 * 110:
+                    assert time.monotonic() < deadline and not running.done()
+                    time.sleep(0.05)  # restart once the storm is well under way
                 restart_postgres(url)
                 restarted = time.time()
+                assert not running.done(), "the storm ended before the restart was over"
                 statuses, troubles = running.result(timeout=600)
             entries = ledger(p.read)
             wallet = p.read.get("/v1/wallet", expect=200).json()
@@ -190,8 +194,11 @@ def test_postgresql_restarted_during_a_storm(tmp_path: Path) -> None:
             ledger_sum=sum(e["amount_cents"] for e in entries),
             charge_rows=sum(1 for e in entries if e["kind"] == "charge"),
         )
-        assert troubles, "the restart was not noticed: did it happen during the storm?"
-        assert troubles[-1] - restarted < 10, f"errors went on {troubles[-1] - restarted:.1f} s"
+        # the service's own retries often hide a restart completely; what clients did see
+        # (503s, dropped connections) must end within 10 s of it
+        assert not troubles or troubles[-1] - restarted < 10, (
+            f"errors went on {troubles[-1] - restarted:.1f} s after the restart"
+        )
 
 
 @pytest.fixture
