@@ -14,7 +14,14 @@ from partnerfleet_backend.kit import bulk
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import Notification
 from partnerfleet_backend.settings import Settings
-from tests.support.api import Caller, PartnerHandle, all_items, make_customer, make_partner
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    all_items,
+    license_body,
+    make_customer,
+    make_partner,
+)
 from tests.test_jobs import extend_credit, run_jobs
 from tests.test_wallet import keep_level, ledger
 
@@ -88,14 +95,7 @@ def test_rows_of_one_batch_must_have_the_same_columns(settings: Settings) -> Non
 
 
 def _licenses(p: PartnerHandle, count: int) -> list[str]:
-    customer = make_customer(p, segment="school")
-    body = {
-        "customer_id": customer["id"],
-        "product": "dns-filter",
-        "edition": "proplus",
-        "term_months": 12,
-        "seats": 1,
-    }
+    body = license_body(make_customer(p, segment="school")["id"], seats=1)
     return [p.write.post("/v1/licenses", body, expect=201).json()["id"] for _ in range(count)]
 
 

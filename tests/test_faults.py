@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,14 @@ from partnerfleet_backend.kit import failpoints
 from partnerfleet_backend.migrate import migrate
 from partnerfleet_backend.settings import Settings
 from tests.conftest import DB_KIND
-from tests.support.api import Caller, PartnerHandle, all_items, make_customer, make_partner
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    all_items,
+    license_body,
+    make_customer,
+    make_partner,
+)
 from tests.support.postgres import restart_postgres, running_postgres
 from tests.support.server import running_service
 from tests.support.storm import check_wallet_invariants, retrying_storm
@@ -40,6 +48,27 @@ def fault_service(
     log = Path(tmp_path_factory.mktemp("faults")) / "service.log"
     with running_service(env, workers=2, log=log) as base:
         yield base
+
+
+@contextmanager
+def own_service(url: str, data_dir: Path, *, workers: int) -> Iterator[Caller]:
+    """The real service on a database of its own (migrated here), and its operator."""
+    env = {
+        "PARTNERFLEET_DATABASE_URL": url,
+        "PARTNERFLEET_DATA_DIR": str(data_dir),
+        "PARTNERFLEET_SECRET_KEY": "fault-test-0123456789abcdef0123456789abcdef",
+    }
+    settings = Settings(
+        database_url=url, data_dir=data_dir, secret_key=env["PARTNERFLEET_SECRET_KEY"]
+    )
+    migrate(settings)
+    operator_key = create_operator_key(settings)
+    log = data_dir.parent / f"{data_dir.name}.log"
+    with (
+        running_service(env, workers=workers, test_clock=False, log=log) as base,
+        requests.Session() as http,
+    ):
+        yield Caller(http, base, operator_key)
 
 
 def _send(
@@ -72,14 +101,7 @@ def _until_answered(
 
 
 def _license_body(p: PartnerHandle) -> dict[str, Any]:
-    customer = make_customer(p, segment="school")
-    return {
-        "customer_id": customer["id"],
-        "product": "dns-filter",
-        "edition": "proplus",
-        "term_months": 12,
-        "seats": 10,
-    }
+    return license_body(make_customer(p, segment="school")["id"])
 
 
 @pytest.mark.parametrize("point", failpoints.POINTS)
@@ -143,62 +165,43 @@ def test_postgresql_restarted_during_a_storm(tmp_path: Path) -> None:
         pytest.skip("restarts a PostgreSQL server (run with PARTNERFLEET_TEST_DB=postgresql)")
     if os.environ.get("PARTNERFLEET_TEST_POSTGRES_URL"):
         pytest.skip("needs a server it may restart, not PARTNERFLEET_TEST_POSTGRES_URL")
-    with running_postgres(durable=True) as url:
-        env = {
-            "PARTNERFLEET_DATABASE_URL": url,
-            "PARTNERFLEET_DATA_DIR": str(tmp_path),
-            "PARTNERFLEET_SECRET_KEY": "restart-test-0123456789abcdef0123456789abcdef",
-        }
-        settings = Settings(**{k.removeprefix("PARTNERFLEET_").lower(): v for k, v in env.items()})
-        migrate(settings)
-        operator_key = create_operator_key(settings)
-        with (
-            running_service(env, workers=4, test_clock=False, log=tmp_path / "log") as base,
-            requests.Session() as http,
-        ):
-            operator = Caller(http, base, operator_key)
-            p = make_partner(operator, top_up_cents=55_000)
-            customer = make_customer(p, segment="business")
-            body = {
-                "customer_id": customer["id"],
-                "product": "dns-filter",
-                "edition": "pro",
-                "term_months": 1,
-                "seats": 1,
-            }
-            with ThreadPoolExecutor(1) as background:
-                running = background.submit(
-                    retrying_storm,
-                    base,
-                    "/v1/licenses",
-                    p.write.key,
-                    body,
-                    processes=4,
-                    per_process=250,
-                )
-                deadline = time.monotonic() + 60
-                while p.read.get("/v1/wallet").json()["balance_cents"] > 55_000 - 50 * 110:
-                    assert time.monotonic() < deadline and not running.done()
-                    time.sleep(0.05)  # restart once the storm is well under way
-                restart_postgres(url)
-                restarted = time.time()
-                assert not running.done(), "the storm ended before the restart was over"
-                statuses, troubles = running.result(timeout=600)
-            entries = ledger(p.read)
-            wallet = p.read.get("/v1/wallet", expect=200).json()
-        check_wallet_invariants(
-            credit=55_000,
-            price=110,
-            statuses=statuses,
-            balance=wallet["balance_cents"],
-            ledger_sum=sum(e["amount_cents"] for e in entries),
-            charge_rows=sum(1 for e in entries if e["kind"] == "charge"),
-        )
-        # the service's own retries often hide a restart completely; what clients did see
-        # (503s, dropped connections) must end within 10 s of it
-        assert not troubles or troubles[-1] - restarted < 10, (
-            f"errors went on {troubles[-1] - restarted:.1f} s after the restart"
-        )
+    with running_postgres(durable=True) as url, own_service(url, tmp_path, workers=4) as operator:
+        p = make_partner(operator, top_up_cents=55_000)
+        customer = make_customer(p, segment="business")
+        body = license_body(customer["id"], edition="pro", term_months=1, seats=1)
+        with ThreadPoolExecutor(1) as background:
+            running = background.submit(
+                retrying_storm,
+                operator.base,
+                "/v1/licenses",
+                p.write.key,
+                body,
+                processes=4,
+                per_process=250,
+            )
+            deadline = time.monotonic() + 60
+            while p.read.get("/v1/wallet").json()["balance_cents"] > 55_000 - 50 * 110:
+                assert time.monotonic() < deadline and not running.done()
+                time.sleep(0.05)  # restart once the storm is well under way
+            restart_postgres(url)
+            restarted = time.time()
+            assert not running.done(), "the storm ended before the restart was over"
+            statuses, troubles = running.result(timeout=600)
+        entries = ledger(p.read)
+        wallet = p.read.get("/v1/wallet", expect=200).json()
+    check_wallet_invariants(
+        credit=55_000,
+        price=110,
+        statuses=statuses,
+        balance=wallet["balance_cents"],
+        ledger_sum=sum(e["amount_cents"] for e in entries),
+        charge_rows=sum(1 for e in entries if e["kind"] == "charge"),
+    )
+    # the service's own retries often hide a restart completely; what clients did see
+    # (503s, dropped connections) must end within 10 s of it
+    assert not troubles or troubles[-1] - restarted < 10, (
+        f"errors went on {troubles[-1] - restarted:.1f} s after the restart"
+    )
 
 
 @pytest.fixture
@@ -234,19 +237,8 @@ def _fill(disk: Path) -> Path:
 def test_a_full_disk_gives_a_clean_503_and_recovers_without_a_restart(small_disk: Path) -> None:
     """SQLite on a full disk: requests that must write get 503 (not 500), nothing half
     written stays, and once space is freed the same service writes again."""
-    env = {
-        "PARTNERFLEET_DATABASE_URL": f"sqlite:///{small_disk / 'partnerfleet.db'}",
-        "PARTNERFLEET_DATA_DIR": str(small_disk),
-        "PARTNERFLEET_SECRET_KEY": "disk-full-test-0123456789abcdef0123456789abcdef",
-    }
-    settings = Settings(**{k.removeprefix("PARTNERFLEET_").lower(): v for k, v in env.items()})
-    migrate(settings)
-    operator_key = create_operator_key(settings)
-    with (
-        running_service(env, workers=2, test_clock=False, log=small_disk.parent / "log") as base,
-        requests.Session() as http,
-    ):
-        operator = Caller(http, base, operator_key)
+    url = f"sqlite:///{small_disk / 'partnerfleet.db'}"
+    with own_service(url, small_disk, workers=2) as operator:
         p = make_partner(operator, top_up_cents=110_000)
         body = _license_body(p)
         ballast = _fill(small_disk)

@@ -83,6 +83,18 @@ def make_partner(
     )
 
 
+def license_body(customer_id: str, **overrides: Any) -> dict[str, Any]:
+    """A purchase of dns-filter (proplus, 12 months, 10 seats unless overridden)."""
+    return {
+        "customer_id": customer_id,
+        "product": "dns-filter",
+        "edition": "proplus",
+        "term_months": 12,
+        "seats": 10,
+        **overrides,
+    }
+
+
 def make_customer(partner: PartnerHandle, **overrides: Any) -> dict[str, Any]:
     body = {
         "name": "Gymnasium Nord",
