@@ -377,16 +377,8 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
             for lic in state.values()
         ],
     )
-    _expire_loaded(ctx, License, set(state))
     notify_many(ctx, notes)
     return done
-
-
-def _expire_loaded(ctx: Ctx, model: type[License], ids: set[str]) -> None:
-    """Objects of rows changed in bulk read fresh when used again in this session."""
-    for obj in list(ctx.session.identity_map.values()):
-        if isinstance(obj, model) and obj.id in ids:
-            ctx.session.expire(obj)
 
 
 def _lapse_note(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from psycopg import sql
-from sqlalchemy import Column, Table, bindparam, insert, update
+from sqlalchemy import Column, Table, bindparam, insert, inspect, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,13 @@ def _copy(session: Session, target: str, names: list[str], table: Table, rows: l
             )
 
 
+def _expire_loaded(session: Session, table: Table, key: str, values: set[Any]) -> None:
+    for obj in list(session.identity_map.values()):
+        mapper = inspect(obj).mapper
+        if table in mapper.tables and getattr(obj, key) in values:
+            session.expire(obj)
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
     """Insert `rows` (dicts with the same keys) into `table`."""
     if not rows:
@@ -87,11 +94,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
 def update_rows(session: Session, table: Table, rows: Sequence[Row], key: str = "id") -> None:
     """Set the given columns of each row found by `key` (every row has the same keys).
 
-    The caller holds the rows' locks and keeps the ORM's view right (objects of these rows
-    in the session are stale afterwards: expire them)."""
+    The caller holds the rows' locks. Objects of these rows already loaded in the session are
+    expired, so they read what was written when used again."""
     if not rows:
         return
     session.flush()
+    _expire_loaded(session, table, key, {row[key] for row in rows})
     names = list(rows[0])
     if key not in names:
         raise ValueError(f"rows for {table.name} need their {key!r}")

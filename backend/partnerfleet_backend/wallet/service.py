@@ -1,9 +1,9 @@
 """The wallet: top-ups into lots, charges drawn oldest lot first, refunds, expiry."""
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
@@ -46,20 +46,6 @@ def _lock_wallet(session: Session, partner_id: str) -> Wallet:
     return wallet
 
 
-def _open_lots(session: Session, ctx: Ctx, partner_id: str) -> list[CreditLot]:
-    return list(
-        session.scalars(
-            select(CreditLot)
-            .where(
-                CreditLot.partner_id == partner_id,
-                CreditLot.remaining_cents > 0,
-                CreditLot.expires_at > ctx.now,
-            )
-            .order_by(CreditLot.created_at, CreditLot.id)
-        )
-    )
-
-
 def _entry(
     ctx: Ctx, partner_id: str, kind: str, amount: int, net: int, charge: Charge
 ) -> LedgerEntry:
@@ -77,6 +63,29 @@ def _entry(
     )
     ctx.session.add(entry)
     return entry
+
+
+class _Drawable(Protocol):
+    id: str
+    remaining_cents: int
+    discount_bp: int
+
+
+def _draw(lots: Sequence[_Drawable], amount: int) -> tuple[int, list[tuple[str, int]]]:
+    """Take `amount` from `lots` (oldest first; they must hold enough): the net cost in cents
+    (each part at its lot's discount, rounded half-up once) and (lot id, cents) per lot used."""
+    left, weighted = amount, 0
+    taken: list[tuple[str, int]] = []
+    for lot in lots:
+        take = min(left, lot.remaining_cents)
+        if take:
+            lot.remaining_cents -= take
+            weighted += take * (BP_DENOMINATOR - lot.discount_bp)
+            taken.append((lot.id, take))
+            left -= take
+        if left == 0:
+            return div_round_half_up(weighted, BP_DENOMINATOR), taken
+    raise RuntimeError(f"the lots hold {amount - left} of {amount} cents")
 
 
 def expire_due_credit(ctx: Ctx, partner_id: str) -> list[LedgerEntry]:
@@ -205,22 +214,8 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
             select(Wallet.balance_cents).where(Wallet.partner_id == partner_id)
         )
         raise InsufficientCredit(amount_cents, int(available or 0))
-    left = amount_cents
-    weighted = 0
-    consumptions: list[tuple[str, int]] = []
-    for lot in lots:
-        take = min(left, lot.remaining_cents)
-        lot.remaining_cents -= take
-        weighted += take * (BP_DENOMINATOR - lot.discount_bp)
-        consumptions.append((lot.id, take))
-        left -= take
-        if left == 0:
-            break
-    if left:
-        raise RuntimeError(f"wallet of {partner_id} disagrees with its lots by {left} cents")
-    entry = _entry(
-        ctx, partner_id, "charge", -amount_cents, -div_round_half_up(weighted, BP_DENOMINATOR), what
-    )
+    net, consumptions = _draw(lots, amount_cents)  # the guard above: the lots hold enough
+    entry = _entry(ctx, partner_id, "charge", -amount_cents, -net, what)
     session.flush()
     for lot_id, take in consumptions:
         session.add(LotConsumption(entry_id=entry.id, lot_id=lot_id, amount_cents=take))
@@ -232,7 +227,6 @@ class _Lot:
     id: str
     remaining_cents: int
     discount_bp: int
-    taken: bool = False
 
 
 def _chunks(items: list[str], size: int = 1000) -> Iterator[list[str]]:
@@ -301,6 +295,7 @@ class JobCharges:
             ):
                 self.lots[pid].append(_Lot(lot_id, int(remaining), int(discount)))
         self.charged: dict[str, int] = defaultdict(int)
+        self.taken: set[str] = set()  # ids of the lots drawn from
         self.entries: list[dict[str, object]] = []
         self.consumptions: list[dict[str, object]] = []
 
@@ -318,27 +313,20 @@ class JobCharges:
             results.append(True)
             if amount == 0:
                 continue
-            left, weighted = amount, 0
             entry_id = new_id("led")
-            for lot in lots:
-                take = min(left, lot.remaining_cents)
-                if take:
-                    lot.remaining_cents -= take
-                    lot.taken = True
-                    weighted += take * (BP_DENOMINATOR - lot.discount_bp)
-                    self.consumptions.append(
-                        {"entry_id": entry_id, "lot_id": lot.id, "amount_cents": take}
-                    )
-                    left -= take
-                if left == 0:
-                    break
+            net, taken = _draw(lots, amount)
+            for lot_id, take in taken:
+                self.consumptions.append(
+                    {"entry_id": entry_id, "lot_id": lot_id, "amount_cents": take}
+                )
+                self.taken.add(lot_id)
             self.entries.append(
                 {
                     "id": entry_id,
                     "partner_id": partner_id,
                     "kind": "charge",
                     "amount_cents": -amount,
-                    "net_cents": -div_round_half_up(weighted, BP_DENOMINATOR),
+                    "net_cents": -net,
                     "description": what.description,
                     "object_type": what.object_type,
                     "object_id": what.object_id,
@@ -352,7 +340,7 @@ class JobCharges:
         return results
 
     def write(self) -> None:
-        """Store what was charged; the ORM objects of these wallets and lots are expired."""
+        """Store what was charged (once, after the last `charge`)."""
         session = self.ctx.session
         for partner_id, total in self.charged.items():
             if total > self.balances[partner_id]:
@@ -366,7 +354,7 @@ class JobCharges:
                 {"id": lot.id, "remaining_cents": lot.remaining_cents}
                 for lots in self.lots.values()
                 for lot in lots
-                if lot.taken
+                if lot.id in self.taken
             ],
         )
         update_rows(
@@ -379,16 +367,6 @@ class JobCharges:
             ],
             key="partner_id",
         )
-        touched = {pid for pid, total in self.charged.items() if total}
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Wallet | CreditLot) and obj.partner_id in touched:
-                session.expire(obj)
-        for pid in touched:
-            self.balances[pid] -= self.charged[pid]
-            for lot in self.lots[pid]:
-                lot.taken = False
-        self.charged.clear()
-        self.entries, self.consumptions = [], []
 
 
 def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
@@ -456,4 +434,14 @@ def adjust(ctx: Ctx, partner_id: str, amount_cents: int, reason: str) -> LedgerE
 
 def open_lots(ctx: Ctx, partner_id: str) -> list[CreditLot]:
     """Lots with credit left that has not expired, oldest first."""
-    return _open_lots(ctx.session, ctx, partner_id)
+    return list(
+        ctx.session.scalars(
+            select(CreditLot)
+            .where(
+                CreditLot.partner_id == partner_id,
+                CreditLot.remaining_cents > 0,
+                CreditLot.expires_at > ctx.now,
+            )
+            .order_by(CreditLot.created_at, CreditLot.id)
+        )
+    )
