@@ -223,8 +223,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    from partnerfleet_backend.commands import create_operator_key
-    from partnerfleet_backend.migrate import migrate
+    from partnerfleet_backend.cli import create_operator_key
+    from partnerfleet_backend.database import migrate
     from partnerfleet_backend.settings import get_settings
     from tests.support.postgres import running_postgres
     from tests.support.server import running_service

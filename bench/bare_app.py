@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from partnerfleet_backend.db import make_engine
+from partnerfleet_backend.database import make_engine
 
 engine = make_engine(os.environ["PARTNERFLEET_DATABASE_URL"])
 app = FastAPI()

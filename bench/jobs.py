@@ -36,11 +36,11 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
     from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
-    from partnerfleet_backend.catalog import load_catalog
-    from partnerfleet_backend.context import Ctx
-    from partnerfleet_backend.db import run_in_transaction
-    from partnerfleet_backend.jobs import recompute_levels, renew_licenses
-    from partnerfleet_backend.migrate import migrate
+    from partnerfleet_backend.catalog.service import load_catalog
+    from partnerfleet_backend.database import migrate, run_in_transaction
+    from partnerfleet_backend.level.jobs import recompute_levels
+    from partnerfleet_backend.license.jobs import renew_licenses
+    from partnerfleet_backend.pipeline.context import Ctx
     from partnerfleet_backend.settings import get_settings
 
     settings = get_settings()

@@ -11,9 +11,20 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
+from partnerfleet_backend.addon import service as addons
+from partnerfleet_backend.addon.schemas import AddOnCreate
+from partnerfleet_backend.database import migrate, run_in_transaction
+from partnerfleet_backend.keys.service import create_partner_key, issue_key
 from partnerfleet_backend.kit.errors import ServiceError
+from partnerfleet_backend.operations.clock import current_time
+from partnerfleet_backend.partner import service as partners
+from partnerfleet_backend.partner.schemas import PartnerCreate
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.scheduler import run_due_jobs
 from partnerfleet_backend.settings import Settings, get_settings
+from partnerfleet_backend.wallet import service as wallet
 
 
 def _parse_time(text: str) -> datetime:
@@ -67,6 +78,62 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What the commands do, as functions (each its own transaction, audited as the CLI).
+def _ctx(session: Session, settings: Settings) -> Ctx:
+    return Ctx(
+        session=session,
+        now=current_time(session, settings),
+        actor=None,
+        request_id="cli",
+        settings=settings,
+    )
+
+
+def create_operator_key(settings: Settings) -> str:
+    """A new operator key (printed once, stored only as its HMAC)."""
+
+    def work(session: Session) -> str:
+        ctx = _ctx(session, settings)
+        _, plain = issue_key(
+            session,
+            settings.resolved_secret_key(),
+            kind="operator",
+            scope="operator",
+            partner_id=None,
+            now=ctx.now,
+        )
+        return plain
+
+    return run_in_transaction(work, settings)
+
+
+def create_partner(
+    settings: Settings, name: str, top_up_cents: int | None, options: list[str]
+) -> tuple[str, str]:
+    """A partner with a write key, credit and add-ons, all or nothing."""
+
+    def work(session: Session) -> tuple[str, str]:
+        ctx = _ctx(session, settings)
+        partner = partners.create(ctx, PartnerCreate(name=name))
+        if top_up_cents:
+            wallet.top_up(ctx, partner.id, top_up_cents)
+        for option in options:
+            addons.buy(ctx, partner, AddOnCreate.model_validate({"option": option}))
+        created = create_partner_key(ctx, partner.id, "write")
+        return partner.id, created.key
+
+    return run_in_transaction(work, settings)
+
+
+def run_jobs(settings: Settings, at: datetime | None) -> str:
+    """Run the calendar due at `at` (default: now) in one transaction; a JSON report."""
+
+    def work(session: Session) -> str:
+        return json.dumps(run_due_jobs(_ctx(session, settings), at=at), default=str)
+
+    return run_in_transaction(work, settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
@@ -87,9 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from partnerfleet_backend import commands
-    from partnerfleet_backend.migrate import migrate
-
     if args.command == "migrate":
         migrate(settings)
         print("migrated")
@@ -99,15 +163,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         migrate(settings)
         serve(args.host, args.port, args.workers, settings.jobs_interval_seconds)
     elif args.command == "operator-key":
-        print(f"operator_key={commands.create_operator_key(settings)}")
+        print(f"operator_key={create_operator_key(settings)}")
     elif args.command == "partner":
-        partner_id, key = commands.create_partner(settings, args.name, args.top_up, args.addon)
+        partner_id, key = create_partner(settings, args.name, args.top_up, args.addon)
         print(f"partner_id={partner_id}")
         print(f"api_key={key}")
     elif args.command == "jobs":
-        from partnerfleet_backend.webhooks import deliver_due
+        from partnerfleet_backend.notification.webhooks import deliver_due
 
-        print(commands.run_jobs(settings, args.at))
+        print(run_jobs(settings, args.at))
         print(json.dumps(deliver_due(settings)))
     return 0
 

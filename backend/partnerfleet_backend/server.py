@@ -32,9 +32,9 @@ def scheduler_loop(interval_seconds: float) -> None:
     import signal
     import time
 
-    from partnerfleet_backend.commands import run_jobs
+    from partnerfleet_backend.cli import run_jobs
+    from partnerfleet_backend.notification.webhooks import deliver_due
     from partnerfleet_backend.settings import get_settings
-    from partnerfleet_backend.webhooks import deliver_due
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # gunicorn's Ctrl-C stops us via terminate()
     log = logging.getLogger("partnerfleet.scheduler")

@@ -1,7 +1,9 @@
 """A thin test client over HTTP: operator and partner handles, JSON in and out."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -119,3 +121,27 @@ def all_items(caller: Caller, path: str, **params: Any) -> list[dict[str, Any]]:
         cursor = page["next_cursor"]
         if cursor is None:
             return items
+
+
+def ledger(caller: Caller) -> list[dict[str, Any]]:
+    """Every ledger entry of the caller's partner, oldest first."""
+    return all_items(caller, "/v1/wallet/ledger")
+
+
+def keep_level(operator: Caller, p: PartnerHandle, level: str = "silver") -> None:
+    """The monthly job set the level from usage (none here): give the API calls back by hand."""
+    operator.patch(f"/v1/partners/{p.id}", {"level": level}, expect=200)
+
+
+def run_jobs(operator: Caller) -> dict[str, Any]:
+    """Run the calendar due at the service's (test) clock."""
+    result: dict[str, Any] = operator.post("/v1/jobs/run", {}, expect=200).json()
+    return result
+
+
+def extend_credit(
+    operator: Caller, p: PartnerHandle, set_clock: Callable[[datetime], None], at: datetime
+) -> None:
+    """A small top-up before the credit's 12 months are up keeps all of it valid."""
+    set_clock(at)
+    operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 100}, expect=201)

@@ -1,34 +1,44 @@
-"""Add-on options and the partner's support level."""
+"""Add-on options: bought by the partner, or for a partner by the operator."""
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.addon import service
-from partnerfleet_backend.addon.schemas import (
-    AddOnCreate,
-    AddOnRead,
-    AddOnUpdate,
-    SupportRead,
-    SupportUpdate,
-)
-from partnerfleet_backend.api import PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.context import Ctx
+from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnUpdate
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
+from partnerfleet_backend.models import AddOnStatus
+from partnerfleet_backend.partner import service as partners
+from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
+A = "addons"
 
 
-@router.post("/addons", status_code=201, response_model=AddOnRead, tags=["addons"])
+@router.post("/addons", status_code=201, response_model=AddOnRead, tags=[A])
 def buy_addon(body: AddOnCreate, api: PartnerWriteApi) -> JSONResponse:
     """Buy an option for one month, charged from credit unless your level includes it."""
     pid = api.partner_id
     assert pid is not None
-    return api.write(lambda ctx: service.view(service.buy(ctx, pid, body)), 201)
+    return api.write(lambda ctx: service.view(service.buy(ctx, partners.get(ctx, pid), body)), 201)
 
 
-@router.get("/addons", response_model=Page[AddOnRead], tags=["addons"])
+@router.post(
+    "/partners/{partner_id}/addons", status_code=201, response_model=AddOnRead, tags=["partners"]
+)
+def buy_addon_for_partner(partner_id: str, body: AddOnCreate, api: OperatorApi) -> JSONResponse:
+    """Buy an add-on for a partner, not metered (how a Bronze partner gets its first calls)."""
+    return api.write(
+        lambda ctx: service.view(service.buy(ctx, partners.get(ctx, partner_id), body)), 201
+    )
+
+
+@router.get("/addons", response_model=Page[AddOnRead], tags=[A])
 def list_addons(
-    api: PartnerReadApi, limit: Limit = 50, cursor: Cursor = None, status: str | None = None
+    api: PartnerReadApi,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status: AddOnStatus | None = None,
 ) -> Page[AddOnRead]:
     """Your add-ons, filterable by status."""
     pid = api.partner_id
@@ -41,7 +51,7 @@ def list_addons(
     return api.read(work)
 
 
-@router.get("/addons/{addon_id}", response_model=AddOnRead, tags=["addons"])
+@router.get("/addons/{addon_id}", response_model=AddOnRead, tags=[A])
 def get_addon(addon_id: str, api: PartnerReadApi) -> JSONResponse:
     """One add-on."""
     pid = api.partner_id
@@ -49,7 +59,7 @@ def get_addon(addon_id: str, api: PartnerReadApi) -> JSONResponse:
     return api.respond(api.read(lambda ctx: service.view(service.get(ctx, pid, addon_id))))
 
 
-@router.patch("/addons/{addon_id}", response_model=AddOnRead, tags=["addons"])
+@router.patch("/addons/{addon_id}", response_model=AddOnRead, tags=[A])
 def update_addon(addon_id: str, body: AddOnUpdate, api: PartnerWriteApi) -> JSONResponse:
     """Turn monthly renewal on or off (honours If-Match)."""
     pid = api.partner_id
@@ -65,26 +75,9 @@ def update_addon(addon_id: str, body: AddOnUpdate, api: PartnerWriteApi) -> JSON
     return api.write(work)
 
 
-@router.delete("/addons/{addon_id}", response_model=AddOnRead, tags=["addons"])
+@router.delete("/addons/{addon_id}", response_model=AddOnRead, tags=[A])
 def cancel_addon(addon_id: str, api: PartnerWriteApi) -> JSONResponse:
     """Cancel an add-on: it is not renewed and runs to the end of its period."""
     pid = api.partner_id
     assert pid is not None
     return api.write(lambda ctx: service.view(service.cancel(ctx, pid, addon_id)))
-
-
-@router.get("/support", response_model=SupportRead, tags=["support"])
-def get_support(api: PartnerReadApi) -> SupportRead:
-    """Your support level and where it comes from (your level, or the premium-support option)."""
-    pid = api.partner_id
-    assert pid is not None
-    return api.read(lambda ctx: service.support(ctx, pid))
-
-
-@router.put("/support", response_model=SupportRead, tags=["support"])
-def set_support(body: SupportUpdate, api: PartnerWriteApi) -> JSONResponse:
-    """`premium` buys the premium-support option unless your level includes it; `basic`
-    cancels the option (it runs to the end of its period)."""
-    pid = api.partner_id
-    assert pid is not None
-    return api.write(lambda ctx: service.set_support(ctx, pid, body.support_level))

@@ -1,25 +1,15 @@
-"""Bodies of the add-on routes."""
+"""Bodies of the add-on routes. Options are the catalog's (`GET /v1/catalog`)."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field
 
-from partnerfleet_backend.kit.schemas import InputModel, OutputModel
-
-Option = Literal[
-    "premium-support",
-    "white-label",
-    "api-calls-25k",
-    "api-calls-50k",
-    "api-calls-100k",
-    "api-calls-200k",
-    "data-export-raw",
-]
+from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel
+from partnerfleet_backend.models import AddOnStatus
 
 
 class AddOnCreate(InputModel):
-    option: Option
+    option: CatalogName = Field(description="An add-on option of the catalog.")
     auto_renew: bool = True
     client_reference: str | None = Field(default=None, min_length=1, max_length=200)
 
@@ -30,8 +20,8 @@ class AddOnUpdate(InputModel):
 
 class AddOnRead(OutputModel):
     id: str
-    option: Option
-    status: Literal["active", "included", "requested", "ended"]
+    option: str
+    status: AddOnStatus
     auto_renew: bool
     price_cents: int
     period_start: datetime
@@ -40,13 +30,3 @@ class AddOnRead(OutputModel):
     client_reference: str | None
     created_at: datetime
     version: int
-
-
-class SupportRead(OutputModel):
-    support_level: Literal["basic", "premium"]
-    source: Literal["level", "option"]
-    premium_until: datetime | None = None
-
-
-class SupportUpdate(InputModel):
-    support_level: Literal["basic", "premium"]

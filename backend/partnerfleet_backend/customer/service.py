@@ -1,15 +1,13 @@
 """Customer organisations of a partner."""
 
-from sqlalchemy import select
-
-from partnerfleet_backend.audit import snapshot
-from partnerfleet_backend.context import Ctx
+from partnerfleet_backend.audit.service import snapshot
+from partnerfleet_backend.customer import repository
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
 from partnerfleet_backend.kit.errors import Conflict, NotFound
 from partnerfleet_backend.kit.ids import new_id
-from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.unique import ensure_unique
-from partnerfleet_backend.models import Customer, License
+from partnerfleet_backend.models import Customer, CustomerStatus
+from partnerfleet_backend.pipeline.context import Ctx
 
 
 class SegmentLocked(Conflict):
@@ -18,8 +16,12 @@ class SegmentLocked(Conflict):
 
 def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     """A customer of this partner; another partner's id is 'not found' too."""
-    customer = ctx.session.get(Customer, customer_id)
-    if customer is None or customer.partner_id != partner_id or customer.status != "active":
+    customer = repository.get(ctx.session, customer_id)
+    if (
+        customer is None
+        or customer.partner_id != partner_id
+        or customer.status != CustomerStatus.ACTIVE
+    ):
         raise NotFound(f"customer {customer_id} not found", field="customer_id")
     return customer
 
@@ -29,7 +31,7 @@ def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
     customer = Customer(
         id=new_id("cus"),
         partner_id=partner_id,
-        status="active",
+        status=CustomerStatus.ACTIVE,
         created_at=ctx.now,
         updated_at=ctx.now,
         **body.model_dump(),
@@ -50,12 +52,7 @@ def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
 def list_customers(
     ctx: Ctx, partner_id: str, limit: int, cursor: str | None, reference: str | None
 ) -> tuple[list[Customer], str | None]:
-    statement = select(Customer).where(
-        Customer.partner_id == partner_id, Customer.status == "active"
-    )
-    if reference is not None:
-        statement = statement.where(Customer.reference == reference)
-    return page_rows(ctx.session, statement, Customer.id, limit, cursor)
+    return repository.active_page(ctx.session, partner_id, limit, cursor, reference)
 
 
 def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) -> Customer:
@@ -71,17 +68,15 @@ def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) ->
             own_id=customer.id,
             what="customer",
         )
-    if "segment" in changes and changes["segment"] != customer.segment:
-        has_licenses = ctx.session.scalar(
-            select(License.id).where(
-                License.customer_id == customer.id, License.status.not_in(("cancelled", "lapsed"))
-            )
+    if (
+        "segment" in changes
+        and changes["segment"] != customer.segment
+        and repository.has_licenses_in_force(ctx.session, customer.id)
+    ):
+        raise SegmentLocked(
+            "the segment sets license prices; it cannot change while licenses are active",
+            field="segment",
         )
-        if has_licenses is not None:
-            raise SegmentLocked(
-                "the segment sets license prices; it cannot change while licenses are active",
-                field="segment",
-            )
     before = snapshot(customer)
     for field, value in changes.items():
         setattr(customer, field, value)
@@ -103,10 +98,10 @@ def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     customer = get(ctx, partner_id, customer_id)
     ctx.check_version(customer.version)
     before = snapshot(customer)
-    customer.status = "ended"
+    customer.status = CustomerStatus.ENDED
     customer.ended_at = ctx.now
     customer.updated_at = ctx.now
-    for lic in ctx.session.scalars(select(License).where(License.customer_id == customer.id)):
+    for lic in repository.licenses_of(ctx.session, customer.id):
         lic.managed = False
         lic.auto_renew = False
     ctx.session.flush()

@@ -62,3 +62,6 @@ def page_rows(
 
 
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+# A name the catalog defines (product, edition, option): checked against the catalog in force.
+CatalogName = Annotated[str, Field(min_length=1, max_length=40)]

@@ -38,3 +38,8 @@ def period_of(moment: datetime) -> str:
 def start_of_month(moment: datetime) -> datetime:
     """00:00:00 UTC on the 1st of the month of `moment`."""
     return moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def months_between(start: datetime, end: datetime) -> int:
+    """Calendar months from the month of `start` to the month of `end`."""
+    return (end.year - start.year) * 12 + end.month - start.month

@@ -1,30 +1,19 @@
-"""Licenses, usage reports and license-key validation."""
-
-import threading
-import time
-from collections import defaultdict, deque
+"""Licenses, and license-key validation for the product."""
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from partnerfleet_backend.api import PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.clock import current_time
-from partnerfleet_backend.context import Ctx
-from partnerfleet_backend.db import run_in_transaction
-from partnerfleet_backend.kit.errors import RateLimited
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
-from partnerfleet_backend.license import service
+from partnerfleet_backend.license import keys, service
 from partnerfleet_backend.license.schemas import (
     LicenseCreate,
     LicenseKeyValidation,
     LicenseRead,
     LicenseUpdate,
-    Status,
-    UsageCreate,
-    UsageRead,
 )
-from partnerfleet_backend.settings import get_settings
+from partnerfleet_backend.models import LicenseStatus
+from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
 L = "licenses"
@@ -44,7 +33,7 @@ def list_licenses(
     limit: Limit = 50,
     cursor: Cursor = None,
     customer_id: str | None = Query(default=None, max_length=40),
-    status: Status | None = None,
+    status: LicenseStatus | None = None,
     reference: str | None = Query(default=None, max_length=100),
 ) -> Page[LicenseRead]:
     """Your licenses, filterable by customer, status and reference."""
@@ -88,43 +77,6 @@ def cancel_license(license_id: str, api: PartnerWriteApi) -> JSONResponse:
     return api.write(lambda ctx: LicenseRead.model_validate(service.cancel(ctx, pid, license_id)))
 
 
-@router.post("/licenses/{license_id}/usage", status_code=201, response_model=UsageRead, tags=[L])
-def report_usage(license_id: str, body: UsageCreate, api: PartnerWriteApi) -> JSONResponse:
-    """A usage report from the product: seats actually in use."""
-    pid = api.partner_id
-    assert pid is not None
-
-    def work(ctx: Ctx) -> UsageRead:
-        report = service.report_usage(ctx, pid, license_id, body)
-        return UsageRead(license_id=report.license_id, used=report.used, at=report.at)
-
-    return api.write(work, 201)
-
-
-class _Window:
-    """Requests per client address in the last minute, per worker process."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, client: str, per_minute: int) -> tuple[bool, int]:
-        now = time.monotonic()
-        with self.lock:
-            hits = self.hits[client]
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            if len(hits) >= per_minute:
-                return False, int(hits[0] + 60 - now) + 1
-            hits.append(now)
-            if len(self.hits) > 10_000:
-                self.hits = defaultdict(deque, {client: hits})
-            return True, 0
-
-
-_validate_window = _Window()
-
-
 @router.get(
     "/license-keys/{license_key}/validate",
     response_model=LicenseKeyValidation,
@@ -137,22 +89,5 @@ def validate_license_key(
 
     No authentication; rate-limited per client address. An unknown key is simply not valid.
     """
-    settings = get_settings()
     client = request.client.host if request.client else "unknown"
-    allowed, retry_after = _validate_window.allow(client, settings.validate_rate_per_minute)
-    if not allowed:
-        error = RateLimited("too many validations from this address; slow down")
-        error.headers["Retry-After"] = str(retry_after)
-        raise error
-
-    def work(session: Session) -> dict[str, object]:
-        ctx = Ctx(
-            session=session,
-            now=current_time(session, settings),
-            actor=None,
-            request_id=None,
-            settings=settings,
-        )
-        return service.validate_key(ctx, license_key)
-
-    return LicenseKeyValidation.model_validate(run_in_transaction(work, settings, write=False))
+    return LicenseKeyValidation.model_validate(keys.validate_from(client, license_key))

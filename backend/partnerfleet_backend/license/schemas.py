@@ -1,24 +1,20 @@
-"""Bodies of the license routes."""
+"""Bodies of the license routes. Products, editions and terms are the catalog's
+(`GET /v1/catalog`) and checked against it."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field
 
-from partnerfleet_backend.kit.schemas import InputModel, OutputModel
-
-Product = Literal["dns-filter", "mail", "firewall", "vuln-scanner"]
-Edition = Literal["pro", "proplus", "standard"]
-Term = Literal[1, 12, 24, 36, 48, 60]
-Status = Literal["trial", "active", "over_limit", "suspended", "lapsed", "cancelled"]
+from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel
+from partnerfleet_backend.models import LicenseStatus
 
 
 class LicenseCreate(InputModel):
     customer_id: str = Field(min_length=1, max_length=40)
-    product: Product
-    edition: Edition
-    term_months: Term | None = Field(
-        default=None, description="Prepaid term; absent for usage-billed products."
+    product: CatalogName = Field(description="A product of the catalog.")
+    edition: CatalogName = Field(description="An edition of the product.")
+    term_months: int | None = Field(
+        default=None, description="Prepaid term (a term of the product); absent for usage-billed."
     )
     seats: int | None = Field(
         default=None,
@@ -40,8 +36,8 @@ class LicenseCreate(InputModel):
 
 class LicenseUpdate(InputModel):
     seats: int | None = Field(default=None, ge=1, le=1_000_000)
-    edition: Edition | None = None
-    term_months: Term | None = Field(default=None, description="Term of the next renewal.")
+    edition: CatalogName | None = None
+    term_months: int | None = Field(default=None, description="Term of the next renewal.")
     auto_renew: bool | None = None
     reference: str | None = Field(default=None, min_length=1, max_length=100)
 
@@ -49,9 +45,9 @@ class LicenseUpdate(InputModel):
 class LicenseRead(OutputModel):
     id: str
     customer_id: str
-    product: Product
-    edition: Edition
-    edition_next_term: Edition | None
+    product: str
+    edition: str
+    edition_next_term: str | None
     term_months: int | None
     term_months_next_term: int | None
     seats: int | None
@@ -59,7 +55,7 @@ class LicenseRead(OutputModel):
     used_seats: int | None
     auto_renew: bool
     trial: bool
-    status: Status
+    status: LicenseStatus
     reference: str | None
     client_reference: str | None
     license_key: str
@@ -70,17 +66,6 @@ class LicenseRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
-
-
-class UsageCreate(InputModel):
-    used: int = Field(ge=0, le=10_000_000)
-    at: datetime | None = Field(default=None, description="When measured; now when absent.")
-
-
-class UsageRead(OutputModel):
-    license_id: str
-    used: int
-    at: datetime
 
 
 class LicenseKeyValidation(OutputModel):

@@ -1,11 +1,25 @@
 """An add-on option bought by a partner, valid one month at a time."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
+
+
+class AddOnStatus(StrEnum):
+    """Where an add-on stands."""
+
+    ACTIVE = "active"  # bought and paid for the period
+    INCLUDED = "included"  # the partner's level gives it: not charged
+    REQUESTED = "requested"  # a quote request (data-export-raw), never charged
+    ENDED = "ended"
+
+
+# In its period now (unless its period ended): what "already has this option" means.
+CURRENT = frozenset({AddOnStatus.ACTIVE, AddOnStatus.INCLUDED, AddOnStatus.REQUESTED})
 
 
 class AddOn(Base):
@@ -18,7 +32,7 @@ class AddOn(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
     option: Mapped[str] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(20))  # active | included | requested | ended
+    status: Mapped[str] = mapped_column(String(20))
     auto_renew: Mapped[bool] = mapped_column(default=True)
     price_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     period_start: Mapped[datetime] = mapped_column()

@@ -1,11 +1,17 @@
 """A customer organisation of a partner."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"  # the relationship ended; its licenses stay, unmanaged
 
 
 class Customer(Base):
@@ -25,7 +31,7 @@ class Customer(Base):
     support_by: Mapped[str] = mapped_column(String(10), default="partner")
     access: Mapped[str] = mapped_column(String(10), default="full")
     logo_url: Mapped[str | None] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(10), default="active")  # active | ended
+    status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()

@@ -1,11 +1,20 @@
 """The append-only ledger: top-ups, charges, refunds, expiries, adjustments."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
+
+
+class EntryKind(StrEnum):
+    TOP_UP = "top_up"
+    CHARGE = "charge"
+    REFUND = "refund"
+    EXPIRY = "expiry"
+    ADJUSTMENT = "adjustment"
 
 
 class LedgerEntry(Base):
@@ -14,7 +23,7 @@ class LedgerEntry(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # top_up charge refund expiry adjustment
+    kind: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int] = mapped_column(BigInteger)  # nominal, signed
     net_cents: Mapped[int] = mapped_column(BigInteger)  # what it cost or is worth, signed
     description: Mapped[str] = mapped_column(String(500))

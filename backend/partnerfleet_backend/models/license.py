@@ -1,11 +1,35 @@
 """A license: one customer org x one product x edition x term x seats."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
+
+
+class LicenseStatus(StrEnum):
+    """Where a license stands. The named sets below are the only lists of statuses."""
+
+    TRIAL = "trial"
+    ACTIVE = "active"
+    OVER_LIMIT = "over_limit"
+    SUSPENDED = "suspended"
+    LAPSED = "lapsed"
+    CANCELLED = "cancelled"
+
+
+# Renewed at the end of the term, counted for the level, checked for over-use.
+RENEWING = frozenset({LicenseStatus.ACTIVE, LicenseStatus.OVER_LIMIT, LicenseStatus.SUSPENDED})
+# Seats and edition may still change.
+CHANGEABLE = RENEWING | {LicenseStatus.TRIAL}
+# A product accepts the license key.
+VALIDATING = frozenset({LicenseStatus.TRIAL, LicenseStatus.ACTIVE, LicenseStatus.OVER_LIMIT})
+# Over its seats: flagged by the usage check, healed by raising the seats.
+FLAGGED = frozenset({LicenseStatus.OVER_LIMIT, LicenseStatus.SUSPENDED})
+# No longer in force.
+ENDED = frozenset({LicenseStatus.LAPSED, LicenseStatus.CANCELLED})
 
 
 class License(Base):

@@ -1,6 +1,7 @@
 """Service-wide rows: the catalog document and the test clock."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, String
@@ -29,6 +30,15 @@ class TestClock(Base):
     now: Mapped[datetime] = mapped_column()
 
 
+class Delivery(StrEnum):
+    """A notification's webhook delivery."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up after the last attempt
+    NONE = "none"  # the partner has no webhook
+
+
 class Notification(Base):
     """A message to a partner: reminders, warnings, flags."""
 
@@ -42,7 +52,7 @@ class Notification(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column()
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column()
-    delivery: Mapped[str] = mapped_column(String(12), default="pending")  # pending delivered failed
+    delivery: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(300))

@@ -1,28 +1,13 @@
-"""Operator routes for partner accounts, keys, credit; partner routes for the own profile."""
+"""Operator routes for partner accounts; partner routes for the own profile."""
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from partnerfleet_backend.addon import service as addons
-from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead
-from partnerfleet_backend.api import OperatorApi, PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service
-from partnerfleet_backend.partner.schemas import (
-    AdjustmentCreate,
-    ApiKeyCreate,
-    ApiKeyCreated,
-    MeUpdate,
-    PartnerCreate,
-    PartnerRead,
-    PartnerUpdate,
-    RefundCreate,
-    TopUpCreate,
-    TopUpRead,
-)
-from partnerfleet_backend.wallet import service as wallet
-from partnerfleet_backend.wallet.schemas import LedgerEntryRead
+from partnerfleet_backend.partner.schemas import MeUpdate, PartnerCreate, PartnerRead, PartnerUpdate
+from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
 P = "partners"
@@ -61,72 +46,6 @@ def update_partner(partner_id: str, body: PartnerUpdate, api: OperatorApi) -> JS
 def close_partner(partner_id: str, api: OperatorApi) -> JSONResponse:
     """Close a partner account and revoke its keys; the ledger and audit stay (operator)."""
     return api.write(lambda ctx: service.view(ctx, service.close(ctx, partner_id)))
-
-
-@router.post(
-    "/partners/{partner_id}/api-keys", status_code=201, response_model=ApiKeyCreated, tags=[P]
-)
-def create_api_key(partner_id: str, body: ApiKeyCreate, api: OperatorApi) -> JSONResponse:
-    """Issue a partner key with scope `read` or `write`; the key is shown once (operator)."""
-    return api.write(lambda ctx: service.create_key(ctx, partner_id, body.scope), 201)
-
-
-@router.delete("/partners/{partner_id}/api-keys/{key_id}", tags=[P])
-def revoke_api_key(partner_id: str, key_id: str, api: OperatorApi) -> JSONResponse:
-    """Revoke a key: its next request gets 401 (operator)."""
-    return api.write(lambda ctx: service.revoke_key(ctx, partner_id, key_id))
-
-
-@router.post("/partners/{partner_id}/top-ups", status_code=201, response_model=TopUpRead, tags=[P])
-def top_up(partner_id: str, body: TopUpCreate, api: OperatorApi) -> JSONResponse:
-    """Add nominal credit at the discount of its bracket (the payment happens outside)."""
-
-    def work(ctx: Ctx) -> TopUpRead:
-        service.get(ctx, partner_id)
-        lot = wallet.top_up(ctx, partner_id, body.amount_cents)
-        return TopUpRead(
-            id=lot.id,
-            amount_cents=lot.amount_cents,
-            discount_bp=lot.discount_bp,
-            price_cents=lot.price_cents,
-            expires_at=lot.expires_at,
-        )
-
-    return api.write(work, 201)
-
-
-@router.post(
-    "/partners/{partner_id}/adjustments", status_code=201, response_model=LedgerEntryRead, tags=[P]
-)
-def adjust(partner_id: str, body: AdjustmentCreate, api: OperatorApi) -> JSONResponse:
-    """A manual correction of the credit: positive adds a lot, negative debits (operator)."""
-
-    def work(ctx: Ctx) -> LedgerEntryRead:
-        service.get(ctx, partner_id)
-        return LedgerEntryRead.model_validate(
-            wallet.adjust(ctx, partner_id, body.amount_cents, body.reason)
-        )
-
-    return api.write(work, 201)
-
-
-@router.post(
-    "/partners/{partner_id}/refunds", status_code=201, response_model=LedgerEntryRead, tags=[P]
-)
-def refund(partner_id: str, body: RefundCreate, api: OperatorApi) -> JSONResponse:
-    """Refund a whole charge to the lots it was drawn from (operator)."""
-
-    def work(ctx: Ctx) -> LedgerEntryRead:
-        service.get(ctx, partner_id)
-        return LedgerEntryRead.model_validate(wallet.refund(ctx, partner_id, body.entry_id))
-
-    return api.write(work, 201)
-
-
-@router.post("/partners/{partner_id}/addons", status_code=201, response_model=AddOnRead, tags=[P])
-def buy_addon_for_partner(partner_id: str, body: AddOnCreate, api: OperatorApi) -> JSONResponse:
-    """Buy an add-on for a partner, not metered (how a Bronze partner gets its first calls)."""
-    return api.write(lambda ctx: addons.view(addons.buy(ctx, partner_id, body)), 201)
 
 
 @router.get("/me", response_model=PartnerRead, tags=["me"])

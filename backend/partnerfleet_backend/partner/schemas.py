@@ -3,11 +3,10 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from partnerfleet_backend.kit.schemas import Email, InputModel, OutputModel
-
-LevelName = Literal["bronze", "silver", "gold", "platinum"]
+from partnerfleet_backend.level.service import LevelName
 
 
 class SupportContact(InputModel):
@@ -21,7 +20,7 @@ class SupportContact(InputModel):
 class PartnerCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     billing_email: Email | None = None
-    level: LevelName = "bronze"
+    level: LevelName = LevelName.BRONZE
 
 
 class PartnerUpdate(InputModel):
@@ -59,37 +58,3 @@ class PartnerRead(OutputModel):
     balance_cents: int
     created_at: datetime
     version: int
-
-
-class ApiKeyCreate(InputModel):
-    scope: Literal["read", "write"]
-
-
-class ApiKeyCreated(BaseModel):
-    """The key itself is shown here once and never again."""
-
-    id: str
-    key: str
-    scope: str
-    partner_id: str | None
-
-
-class TopUpCreate(InputModel):
-    amount_cents: int = Field(gt=0, le=10**10)
-
-
-class TopUpRead(BaseModel):
-    id: str
-    amount_cents: int
-    discount_bp: int
-    price_cents: int
-    expires_at: datetime
-
-
-class AdjustmentCreate(InputModel):
-    amount_cents: int = Field(ge=-(10**10), le=10**10)
-    reason: str = Field(min_length=1, max_length=300)
-
-
-class RefundCreate(InputModel):
-    entry_id: str = Field(min_length=1, max_length=40)

@@ -1,54 +1,96 @@
-"""The partner's wallet and ledger."""
+"""The partner's wallet and ledger; the operator's top-ups, adjustments and refunds."""
 
 from fastapi import APIRouter
-from sqlalchemy import select
+from fastapi.responses import JSONResponse
 
-from partnerfleet_backend.api import PartnerReadApi
-from partnerfleet_backend.context import Ctx
-from partnerfleet_backend.kit.schemas import Cursor, Limit, Page, page_rows
-from partnerfleet_backend.models import LedgerEntry, Wallet
+from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
+from partnerfleet_backend.partner import service as partners
+from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi
+from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service
-from partnerfleet_backend.wallet.schemas import LedgerEntryRead, LotRead, WalletRead
+from partnerfleet_backend.wallet.schemas import (
+    AdjustmentCreate,
+    LedgerEntryRead,
+    LotRead,
+    RefundCreate,
+    TopUpCreate,
+    TopUpRead,
+    WalletRead,
+)
 
-router = APIRouter(prefix="/v1", tags=["wallet"])
+router = APIRouter(prefix="/v1")
+W, P = "wallet", "partners"
 
 
-@router.get("/wallet", response_model=WalletRead)
+@router.get("/wallet", response_model=WalletRead, tags=[W])
 def get_wallet(api: PartnerReadApi) -> WalletRead:
     """Balance (the sum of the ledger), credit still valid now, and the open lots."""
     pid = api.partner_id
     assert pid is not None
 
     def work(ctx: Ctx) -> WalletRead:
-        wallet = ctx.session.get(Wallet, pid)
-        lots = service.open_lots(ctx, pid)
+        state = service.state(ctx, pid)
         return WalletRead(
-            balance_cents=wallet.balance_cents if wallet else 0,
-            available_cents=sum(lot.remaining_cents for lot in lots),
-            expires_at=max((lot.expires_at for lot in lots), default=None),
-            lots=[LotRead.model_validate(lot) for lot in lots],
+            balance_cents=state.balance_cents,
+            available_cents=state.available_cents,
+            expires_at=max((lot.expires_at for lot in state.lots), default=None),
+            lots=[LotRead.model_validate(lot) for lot in state.lots],
         )
 
     return api.read(work)
 
 
-@router.get("/wallet/ledger", response_model=Page[LedgerEntryRead])
+@router.get("/wallet/ledger", response_model=Page[LedgerEntryRead], tags=[W])
 def get_ledger(
     api: PartnerReadApi, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[LedgerEntryRead]:
     """Ledger entries, oldest first, with nominal and net amounts."""
     pid = api.partner_id
+    assert pid is not None
 
     def work(ctx: Ctx) -> Page[LedgerEntryRead]:
-        rows, next_cursor = page_rows(
-            ctx.session,
-            select(LedgerEntry).where(LedgerEntry.partner_id == pid),
-            LedgerEntry.id,
-            limit,
-            cursor,
-        )
+        rows, next_cursor = service.ledger(ctx, pid, limit, cursor)
         return Page(
             items=[LedgerEntryRead.model_validate(r) for r in rows], next_cursor=next_cursor
         )
 
     return api.read(work)
+
+
+@router.post("/partners/{partner_id}/top-ups", status_code=201, response_model=TopUpRead, tags=[P])
+def top_up(partner_id: str, body: TopUpCreate, api: OperatorApi) -> JSONResponse:
+    """Add nominal credit at the discount of its bracket (the payment happens outside)."""
+
+    def work(ctx: Ctx) -> TopUpRead:
+        partners.get(ctx, partner_id)
+        return TopUpRead.model_validate(service.top_up(ctx, partner_id, body.amount_cents))
+
+    return api.write(work, 201)
+
+
+@router.post(
+    "/partners/{partner_id}/adjustments", status_code=201, response_model=LedgerEntryRead, tags=[P]
+)
+def adjust(partner_id: str, body: AdjustmentCreate, api: OperatorApi) -> JSONResponse:
+    """A manual correction of the credit: positive adds a lot, negative debits (operator)."""
+
+    def work(ctx: Ctx) -> LedgerEntryRead:
+        partners.get(ctx, partner_id)
+        return LedgerEntryRead.model_validate(
+            service.adjust(ctx, partner_id, body.amount_cents, body.reason)
+        )
+
+    return api.write(work, 201)
+
+
+@router.post(
+    "/partners/{partner_id}/refunds", status_code=201, response_model=LedgerEntryRead, tags=[P]
+)
+def refund(partner_id: str, body: RefundCreate, api: OperatorApi) -> JSONResponse:
+    """Refund a whole charge to the lots it was drawn from (operator)."""
+
+    def work(ctx: Ctx) -> LedgerEntryRead:
+        partners.get(ctx, partner_id)
+        return LedgerEntryRead.model_validate(service.refund(ctx, partner_id, body.entry_id))
+
+    return api.write(work, 201)

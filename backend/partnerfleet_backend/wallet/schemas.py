@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from partnerfleet_backend.kit.schemas import OutputModel
+from partnerfleet_backend.kit.schemas import InputModel, OutputModel
 
 
 class LotRead(OutputModel):
@@ -35,3 +35,24 @@ class LedgerEntryRead(OutputModel):
     refunds_entry_id: str | None
     request_id: str | None
     created_at: datetime
+
+
+class TopUpCreate(InputModel):
+    amount_cents: int = Field(gt=0, le=10**10)
+
+
+class TopUpRead(OutputModel):
+    id: str
+    amount_cents: int
+    discount_bp: int
+    price_cents: int
+    expires_at: datetime
+
+
+class AdjustmentCreate(InputModel):
+    amount_cents: int = Field(ge=-(10**10), le=10**10)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class RefundCreate(InputModel):
+    entry_id: str = Field(min_length=1, max_length=40)

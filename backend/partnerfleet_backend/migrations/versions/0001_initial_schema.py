@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from alembic import op
 
-from partnerfleet_backend.catalog import default_catalog_document
+from partnerfleet_backend.catalog.service import default_catalog_document
 
 revision: str = "0001"
 down_revision: str | None = None

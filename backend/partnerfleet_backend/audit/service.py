@@ -1,0 +1,61 @@
+"""Audit events: who changed what, when, with which key and request."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.audit import repository
+from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.models import AuditEvent, Base
+
+
+def snapshot(obj: Base) -> dict[str, Any]:
+    """The column values of a row, JSON-ready."""
+    values: dict[str, Any] = {}
+    for column in inspect(obj).mapper.column_attrs:
+        value = getattr(obj, column.key)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, bytes):
+            continue
+        values[column.key] = value
+    return values
+
+
+def record(
+    session: Session,
+    *,
+    now: datetime,
+    actor_key_id: str | None,
+    request_id: str | None,
+    partner_id: str | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Append one audit event."""
+    session.add(
+        AuditEvent(
+            id=new_id("evt"),
+            partner_id=partner_id,
+            actor_key_id=actor_key_id,
+            request_id=request_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+            created_at=now,
+        )
+    )
+
+
+def list_events(
+    session: Session, partner_id: str, limit: int, cursor: str | None, object_id: str | None
+) -> tuple[list[AuditEvent], str | None]:
+    """One page of a partner's audit events, oldest first."""
+    return repository.events_page(session, partner_id, limit, cursor, object_id)

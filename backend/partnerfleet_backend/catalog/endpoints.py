@@ -1,0 +1,17 @@
+"""The catalog route."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.pipeline.api import AnyActorApi
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+@router.get("/catalog")
+def get_catalog(api: AnyActorApi) -> dict[str, Any]:
+    """Products, editions, metrics, prices per segment and term (cents per seat and month),
+    usage-billed unit prices, and the add-on options."""
+    return api.read(lambda ctx: load_catalog(ctx.session).document)

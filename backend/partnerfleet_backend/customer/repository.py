@@ -1,0 +1,36 @@
+"""Every query of customer orgs (and of the licenses a customer holds)."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.models import ENDED, Customer, CustomerStatus, License
+
+
+def get(session: Session, customer_id: str) -> Customer | None:
+    return session.get(Customer, customer_id)
+
+
+def active_page(
+    session: Session, partner_id: str, limit: int, cursor: str | None, reference: str | None
+) -> tuple[list[Customer], str | None]:
+    statement = select(Customer).where(
+        Customer.partner_id == partner_id, Customer.status == CustomerStatus.ACTIVE
+    )
+    if reference is not None:
+        statement = statement.where(Customer.reference == reference)
+    return page_rows(session, statement, Customer.id, limit, cursor)
+
+
+def has_licenses_in_force(session: Session, customer_id: str) -> bool:
+    """Whether any of the customer's licenses is neither lapsed nor cancelled."""
+    found = session.scalar(
+        select(License.id)
+        .where(License.customer_id == customer_id, License.status.not_in(ENDED))
+        .limit(1)
+    )
+    return found is not None
+
+
+def licenses_of(session: Session, customer_id: str) -> list[License]:
+    return list(session.scalars(select(License).where(License.customer_id == customer_id)))

@@ -1,0 +1,162 @@
+"""The database: engines and sessions (SQLite with WAL and BEGIN IMMEDIATE, PostgreSQL as it
+is), transactions retried on transient errors, and the migrations."""
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any, TypeVar
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from partnerfleet_backend.kit.errors import ServiceUnavailable
+from partnerfleet_backend.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+_engines: dict[tuple[int, str, bool], Engine] = {}
+
+
+def make_engine(url: str, *, immediate: bool = True) -> Engine:
+    """An engine for `url`; on SQLite every write transaction starts with BEGIN IMMEDIATE."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # No pre-ping (a round trip per checkout): a connection dropped by a database restart
+    # fails its first statement, the pool is invalidated and run_in_transaction retries.
+    return create_engine(url, pool_size=5, max_overflow=5)
+
+
+def get_engine(settings: Settings | None = None, *, write: bool = True) -> Engine:
+    """The engine of this process (re-created after a fork)."""
+    settings = settings or get_settings()
+    url = settings.resolved_database_url()
+    write = write or not url.startswith("sqlite")
+    key = (os.getpid(), url, write)
+    engine = _engines.get(key)
+    if engine is None:
+        engine = make_engine(url, immediate=write)
+        _engines[key] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests, shutdown)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+    _factories.clear()
+
+
+_factories: dict[Engine, sessionmaker[Session]] = {}
+
+
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    """One sessionmaker per engine (making one builds a class: too slow per transaction)."""
+    factory = _factories.get(engine)
+    if factory is None:
+        factory = _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False)
+    return factory
+
+
+@contextmanager
+def session_scope(settings: Settings | None = None, *, write: bool = True) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on an exception."""
+    session = _session_factory(get_engine(settings, write=write))()
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Serialization failures, deadlocks, a locked SQLite file, a dropped connection."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate in {"40001", "40P01", "57P01", "57P03", "08006", "08003", "08000", "08001"}:
+        return True
+    if isinstance(original, psycopg.OperationalError) and sqlstate is None:
+        return True  # no answer from the server: refused, reset, restarting
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
+
+
+def run_in_transaction(
+    work: Callable[[Session], T], settings: Settings | None = None, *, write: bool = True
+) -> T:
+    """Run `work` in its own transaction, retried with jitter on transient database errors."""
+    settings = settings or get_settings()
+    attempts = settings.db_retry_attempts
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(settings, write=write) as session:
+                return work(session)
+        except DBAPIError as error:
+            if not is_retryable(error):
+                raise
+            if attempt == attempts:
+                raise ServiceUnavailable(
+                    "the database is busy or restarting; retry the request"
+                ) from None
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+MIGRATION_LOCK_ID = 7_346_011
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, pointing at the migrations shipped in the package."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("partnerfleet_backend") / "migrations")
+    )
+    return config
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the database to the newest schema (serialised across hosts on PostgreSQL)."""
+    url = settings.resolved_database_url()
+    engine = make_engine(url, immediate=False)
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+                connection.commit()
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID}
+                )
+                connection.commit()
+    finally:
+        engine.dispose()

@@ -1,0 +1,131 @@
+"""API keys: a recognisable prefix, stored as HMAC-SHA256, checked in constant time; who is
+calling, and what a key may do."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.keys import repository
+from partnerfleet_backend.keys.schemas import ApiKeyCreated
+from partnerfleet_backend.kit.errors import Forbidden, NotFound, Unauthenticated
+from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.models import ApiKey
+from partnerfleet_backend.pipeline.context import Actor, Ctx
+
+OPERATOR_PREFIX = "pfo_"
+PARTNER_PREFIX = "pfk_"
+
+
+def hash_key(secret_key: bytes, key: str) -> bytes:
+    """The stored form of a key."""
+    return hmac.new(secret_key, key.encode(), hashlib.sha256).digest()
+
+
+def issue_key(
+    session: Session,
+    secret_key: bytes,
+    *,
+    kind: str,
+    scope: str,
+    partner_id: str | None,
+    now: datetime,
+) -> tuple[ApiKey, str]:
+    """Create a key; the plain key is returned once and never stored."""
+    prefix = OPERATOR_PREFIX if kind == "operator" else PARTNER_PREFIX
+    plain = prefix + secrets.token_urlsafe(32)
+    row = ApiKey(
+        id=new_id("key"),
+        key_hash=hash_key(secret_key, plain),
+        prefix=plain[:8],
+        kind=kind,
+        scope=scope,
+        partner_id=partner_id,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def authenticate(session: Session, secret_key: bytes, authorization: str | None) -> Actor:
+    """The actor behind an ``Authorization: Bearer`` header, or 401."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+    presented = authorization[7:].strip()
+    if not presented.startswith((OPERATOR_PREFIX, PARTNER_PREFIX)):
+        raise Unauthenticated("the API key is not valid")
+    digest = hash_key(secret_key, presented)
+    row = repository.by_hash(session, digest)
+    if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
+        raise Unauthenticated("the API key is not valid or was revoked")
+    return Actor(key_id=row.id, kind=row.kind, scope=row.scope, partner_id=row.partner_id)
+
+
+def require_operator(actor: Actor) -> None:
+    if not actor.is_operator:
+        raise Forbidden("this route needs an operator key")
+
+
+def require_partner(actor: Actor, *, write: bool) -> str:
+    """The partner id of a partner key; 403 for a read key on a change."""
+    if actor.is_operator or actor.partner_id is None:
+        raise Forbidden("this route needs a partner key")
+    if write and actor.scope != "write":
+        raise Forbidden("this key is read-only; changes need a key with scope 'write'")
+    return actor.partner_id
+
+
+def revoke(session: Session, partner_id: str, key_id: str, now: datetime) -> ApiKey:
+    """Revoke one of the partner's keys (idempotent); its next request gets 401."""
+    row = repository.get(session, key_id)
+    if row is None or row.partner_id != partner_id:
+        raise NotFound(f"key {key_id} not found")
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return row
+
+
+def revoke_all(session: Session, partner_id: str, now: datetime) -> None:
+    """Revoke every key of a partner (its account closes)."""
+    repository.revoke_all(session, partner_id, now)
+
+
+def create_partner_key(ctx: Ctx, partner_id: str, scope: str) -> ApiKeyCreated:
+    """Issue a partner key (audited without the key itself)."""
+    row, plain = issue_key(
+        ctx.session,
+        ctx.settings.resolved_secret_key(),
+        kind="partner",
+        scope=scope,
+        partner_id=partner_id,
+        now=ctx.now,
+    )
+    ctx.audit(
+        "api_key.created",
+        "api_key",
+        row.id,
+        partner_id=partner_id,
+        before=None,
+        after={"id": row.id, "scope": scope, "prefix": row.prefix},
+    )
+    return ApiKeyCreated(id=row.id, key=plain, scope=scope, partner_id=partner_id)
+
+
+def revoke_partner_key(ctx: Ctx, partner_id: str, key_id: str) -> ApiKey:
+    """Revoke a partner key (audited when it changes)."""
+    row = repository.get(ctx.session, key_id)
+    was_revoked = row is not None and row.revoked_at is not None
+    row = revoke(ctx.session, partner_id, key_id, ctx.now)
+    if not was_revoked:
+        ctx.audit(
+            "api_key.revoked",
+            "api_key",
+            row.id,
+            partner_id=partner_id,
+            before={"revoked_at": None},
+            after={"revoked_at": ctx.now.isoformat()},
+        )
+    return row

@@ -1,0 +1,246 @@
+"""The licenses' calendar: renewals at the end of a term, trial conversions, and reminders.
+
+Idempotent per period: a renewal moves the license's end date, a notification carries its
+dedupe key; rows are locked before they change, so two runners never renew twice.
+"""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from partnerfleet_backend.catalog.pricing import monthly_cents, term_price_cents
+from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.kit.bulk import update_rows
+from partnerfleet_backend.kit.errors import InsufficientCredit
+from partnerfleet_backend.kit.timeutil import add_months, months_between
+from partnerfleet_backend.license import repository
+from partnerfleet_backend.models import License, LicenseStatus
+from partnerfleet_backend.notification.service import Note, notify, notify_many
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.wallet import service as wallet
+from partnerfleet_backend.wallet.batch import JobCharges
+from partnerfleet_backend.wallet.service import Charge
+
+REMINDER_DAYS = 45
+LAPSED_REMINDER_DAYS = 7
+
+RENEWAL_COLUMNS = (
+    "status",
+    "starts_at",
+    "ends_at",
+    "seats",
+    "edition",
+    "term_months",
+    "seats_next_term",
+    "edition_next_term",
+    "term_months_next_term",
+    "monthly_nominal_cents",
+    "term_anchor_at",
+)
+
+
+def lapse_note(
+    partner_id: str, license_id: str, ends_at: datetime | None, why: str, extra: dict[str, Any]
+) -> Note:
+    """The partner's notice that a license lapsed (once per license and term end)."""
+    return (
+        partner_id,
+        "license_lapsed",
+        f"license {license_id} lapsed: {why}",
+        f"lapsed:{license_id}:{ends_at}",
+        {"license_id": license_id, **extra},
+    )
+
+
+def lapse(ctx: Ctx, lic: License, why: str, extra: dict[str, Any]) -> None:
+    """The license lapses; a managed one's partner is told."""
+    lic.status = LicenseStatus.LAPSED
+    lic.updated_at = ctx.now
+    if lic.managed:
+        notify_many(ctx, [lapse_note(lic.partner_id, lic.id, lic.ends_at, why, extra)])
+
+
+def renew_licenses(ctx: Ctx) -> dict[str, int]:
+    """At a term's end: renew (charged) with the next term's values, or lapse.
+
+    Set-based: the due licenses are locked and read as rows in one statement, the partners'
+    wallets together (`JobCharges`), and the new terms, ledger rows and notifications written
+    in bulk; the per-license work is arithmetic in memory.
+    """
+    done = {"renewed": 0, "lapsed": 0}
+    state = {row["id"]: row for row in repository.lock_due_for_renewal(ctx.session, ctx.now)}
+    if not state:
+        return done
+    catalog = load_catalog(ctx.session)
+    segments = repository.segments_of_due(ctx.session, ctx.now)
+    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for lic in state.values():
+        by_partner[lic["partner_id"]].append(lic)
+    charges = JobCharges(ctx, set(by_partner))
+    notes: list[Note] = []
+    prices: dict[tuple[str, str, str, int], int] = {}
+
+    def lapse_row(lic: dict[str, Any], why: str, extra: dict[str, Any]) -> None:
+        lic["status"] = LicenseStatus.LAPSED.value
+        done["lapsed"] += 1
+        if lic["managed"]:
+            notes.append(lapse_note(lic["partner_id"], lic["id"], lic["ends_at"], why, extra))
+
+    for partner_id, pending in by_partner.items():
+        while pending:  # a license overdue by several terms renews once per pass
+            renewing: list[tuple[dict[str, Any], int, str, int, int]] = []
+            for lic in pending:
+                if not lic["auto_renew"] or not lic["managed"]:
+                    lapse_row(lic, "its term ended without auto-renew", {})
+                    continue
+                seats = lic["seats_next_term"] or lic["seats"] or 0
+                edition = lic["edition_next_term"] or lic["edition"]
+                term = lic["term_months_next_term"] or lic["term_months"]
+                price_key = (lic["product"], segments[lic["customer_id"]], edition, term)
+                if price_key not in prices:
+                    prices[price_key] = catalog.unit_cents(*price_key)
+                renewing.append((lic, seats, edition, term, prices[price_key]))
+            paid = charges.charge(
+                partner_id,
+                [
+                    (
+                        term_price_cents(seats, unit, term),
+                        Charge(
+                            f"renewal: {lic['product']} {edition} x {seats} for {term} months",
+                            "license",
+                            lic["id"],
+                        ),
+                    )
+                    for lic, seats, edition, term, unit in renewing
+                ],
+            )
+            pending = []
+            for (lic, seats, edition, term, unit), ok in zip(renewing, paid, strict=True):
+                if not ok:
+                    needed = term_price_cents(seats, unit, term)
+                    lapse_row(lic, "not enough credit for the renewal", {"needed_cents": needed})
+                    continue
+                anchor = lic["term_anchor_at"] or lic["starts_at"]
+                ends_at = lic["ends_at"]
+                new_end = add_months(anchor, months_between(anchor, ends_at) + term)
+                lic.update(
+                    starts_at=ends_at,
+                    ends_at=new_end,
+                    seats=seats,
+                    edition=edition,
+                    term_months=term,
+                    seats_next_term=None,
+                    edition_next_term=None,
+                    term_months_next_term=None,
+                    monthly_nominal_cents=monthly_cents(seats, unit),
+                    term_anchor_at=anchor,
+                )
+                notes.append(
+                    (
+                        partner_id,
+                        "license_renewed",
+                        f"license {lic['id']} renewed until {new_end.date()}",
+                        f"renewed:{lic['id']}:{ends_at}",
+                        {"license_id": lic["id"]},
+                    )
+                )
+                done["renewed"] += 1
+                if new_end <= ctx.now:
+                    pending.append(lic)
+    charges.write()
+    update_rows(  # every due license changed: renewed or lapsed
+        ctx.session,
+        repository.TABLE,
+        [
+            {
+                "id": lic["id"],
+                **{column: lic[column] for column in RENEWAL_COLUMNS},
+                "updated_at": ctx.now,
+                "version": lic["version"] + 1,
+            }
+            for lic in state.values()
+        ],
+    )
+    notify_many(ctx, notes)
+    return done
+
+
+def end_trials(ctx: Ctx) -> dict[str, int]:
+    """After 14 days a trial becomes paid (charged now) or lapses."""
+    done = {"converted": 0, "lapsed": 0}
+    catalog = load_catalog(ctx.session)
+    for lic in repository.lock_trials_due(ctx.session, ctx.now):
+        if not lic.auto_renew or not lic.managed:
+            lapse(ctx, lic, "the trial ended", {})
+            done["lapsed"] += 1
+            continue
+        segment = repository.segment_of(ctx.session, lic.customer_id)
+        usage_billed = catalog.is_usage_billed(lic.product)
+        unit = catalog.unit_cents(lic.product, segment, lic.edition, lic.term_months)
+        seats, term = lic.seats or 0, lic.term_months or 1
+        amount = 0 if usage_billed else term_price_cents(seats, unit, term)
+
+        def refused(error: InsufficientCredit, lic: License = lic) -> None:
+            lapse(ctx, lic, "not enough credit to convert the trial", error.extra)
+
+        what = Charge(f"trial converted: {lic.product}", "license", lic.id)
+        if not wallet.charge_or(ctx, lic.partner_id, amount, what, refused):
+            done["lapsed"] += 1
+            continue
+        lic.status = LicenseStatus.ACTIVE
+        lic.starts_at = lic.term_anchor_at = ctx.now
+        lic.ends_at = None if usage_billed else add_months(ctx.now, term)
+        lic.monthly_nominal_cents = 0 if usage_billed else monthly_cents(seats, unit)
+        lic.updated_at = ctx.now
+        notify(
+            ctx,
+            lic.partner_id,
+            "trial_converted",
+            f"trial {lic.id} is now a paid license",
+            dedupe_key=f"trial:{lic.id}",
+            data={"license_id": lic.id},
+        )
+        done["converted"] += 1
+    return done
+
+
+def send_reminders(ctx: Ctx) -> int:
+    """45 days before a term ends: the customer's contact and the partner; after a lapse, the
+    partner again."""
+    sent = 0
+    for lic, customer in repository.ending_between(
+        ctx.session, ctx.now, ctx.now + timedelta(days=REMINDER_DAYS)
+    ):
+        assert lic.ends_at is not None
+        end = lic.ends_at.date()
+        what = "renews" if lic.auto_renew else "ends"
+        sent += notify(
+            ctx,
+            lic.partner_id,
+            "renewal_reminder",
+            f"license {lic.id} of {customer.name} {what} on {end}",
+            dedupe_key=f"remind45:{lic.id}:{end}",
+            data={"license_id": lic.id, "ends_at": lic.ends_at.isoformat()},
+        )
+        sent += notify(
+            ctx,
+            lic.partner_id,
+            "customer_reminder",
+            f"to {customer.contact_email}: your {lic.product} license {what} on {end}",
+            dedupe_key=f"remind45-customer:{lic.id}:{end}",
+            data={"license_id": lic.id, "to": customer.contact_email},
+        )
+    for lic in repository.lapsed_between(
+        ctx.session,
+        ctx.now - timedelta(days=LAPSED_REMINDER_DAYS + 30),
+        ctx.now - timedelta(days=LAPSED_REMINDER_DAYS),
+    ):
+        sent += notify(
+            ctx,
+            lic.partner_id,
+            "lapsed_reminder",
+            f"license {lic.id} has been lapsed since {lic.ends_at}",
+            dedupe_key=f"lapsed-reminder:{lic.id}:{lic.ends_at}",
+            data={"license_id": lic.id},
+        )
+    return sent

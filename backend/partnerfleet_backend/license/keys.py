@@ -1,0 +1,78 @@
+"""License keys: made at assignment, validated by the product without an API key."""
+
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.kit.errors import RateLimited
+from partnerfleet_backend.license import repository
+from partnerfleet_backend.models import VALIDATING
+from partnerfleet_backend.operations.clock import current_time
+from partnerfleet_backend.settings import get_settings
+
+KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_license_key() -> str:
+    """25 random characters (about 125 bits) in five groups: PF-XXXXX-XXXXX-..."""
+    chars = "".join(secrets.choice(KEY_ALPHABET) for _ in range(25))
+    return "PF-" + "-".join(chars[i : i + 5] for i in range(0, 25, 5))
+
+
+class _Window:
+    """Requests per client address in the last minute, per worker process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, client: str, per_minute: int) -> tuple[bool, int]:
+        now = time.monotonic()
+        with self.lock:
+            hits = self.hits[client]
+            while hits and hits[0] <= now - 60:
+                hits.popleft()
+            if len(hits) >= per_minute:
+                return False, int(hits[0] + 60 - now) + 1
+            hits.append(now)
+            if len(self.hits) > 10_000:
+                self.hits = defaultdict(deque, {client: hits})
+            return True, 0
+
+
+_validate_window = _Window()
+
+
+def validate_from(client: str, key: str) -> dict[str, object]:
+    """Validity, product, edition, seats and expiry of a key, nothing else; 429 when `client`
+    asks too often."""
+    settings = get_settings()
+    allowed, retry_after = _validate_window.allow(client, settings.validate_rate_per_minute)
+    if not allowed:
+        error = RateLimited("too many validations from this address; slow down")
+        error.headers["Retry-After"] = str(retry_after)
+        raise error
+
+    def work(session: Session) -> dict[str, object]:
+        now = current_time(session, settings)
+        lic = repository.by_key(session, key)
+        usable = (
+            lic is not None
+            and lic.status in VALIDATING
+            and (lic.ends_at is None or lic.ends_at > now)
+        )
+        if lic is None or not usable:
+            return {"valid": False}
+        return {
+            "valid": True,
+            "product": lic.product,
+            "edition": lic.edition,
+            "seats": lic.seats,
+            "expires_at": lic.ends_at,
+        }
+
+    return run_in_transaction(work, settings, write=False)

@@ -1,0 +1,141 @@
+"""Every query of licenses."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.models import RENEWING, Customer, License, LicenseStatus
+
+TABLE = cast(Table, License.__table__)
+
+
+def get(session: Session, license_id: str) -> License | None:
+    return session.get(License, license_id)
+
+
+def get_locked(session: Session, license_id: str) -> License | None:
+    return session.get(License, license_id, with_for_update=True)
+
+
+def by_key(session: Session, license_key: str) -> License | None:
+    return session.scalar(select(License).where(License.license_key == license_key))
+
+
+def trial_of(session: Session, customer_id: str, product: str) -> str | None:
+    """The id of the customer's trial of `product`, if it ever had one."""
+    return session.scalar(
+        select(License.id)
+        .where(
+            License.customer_id == customer_id,
+            License.product == product,
+            License.trial.is_(True),
+        )
+        .limit(1)
+    )
+
+
+def managed_page(
+    session: Session,
+    partner_id: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    customer_id: str | None,
+    status: str | None,
+    reference: str | None,
+) -> tuple[list[License], str | None]:
+    statement = select(License).where(License.partner_id == partner_id, License.managed.is_(True))
+    if customer_id is not None:
+        statement = statement.where(License.customer_id == customer_id)
+    if status is not None:
+        statement = statement.where(License.status == status)
+    if reference is not None:
+        statement = statement.where(License.reference == reference)
+    return page_rows(session, statement, License.id, limit, cursor)
+
+
+def _renewal_due(now: datetime) -> tuple[Any, ...]:
+    return (
+        TABLE.c.status.in_(RENEWING),
+        TABLE.c.term_months.is_not(None),
+        TABLE.c.ends_at <= now,
+    )
+
+
+def lock_due_for_renewal(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Prepaid licenses whose term ended, as rows, locked, in partner order."""
+    rows = session.execute(
+        select(TABLE)
+        .where(*_renewal_due(now))
+        .order_by(TABLE.c.partner_id, TABLE.c.id)
+        .with_for_update()
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def segments_of_due(session: Session, now: datetime) -> dict[str, str]:
+    """Customer id -> segment, for the customers of the licenses due for renewal."""
+    due_customers = select(TABLE.c.customer_id).where(*_renewal_due(now))
+    return {
+        str(cid): str(segment)
+        for cid, segment in session.execute(
+            select(Customer.id, Customer.segment).where(Customer.id.in_(due_customers))
+        )
+    }
+
+
+def segment_of(session: Session, customer_id: str) -> str:
+    segment = session.scalar(select(Customer.segment).where(Customer.id == customer_id))
+    assert segment is not None
+    return str(segment)
+
+
+def lock_trials_due(session: Session, now: datetime) -> list[License]:
+    """Trials whose 14 days are over, locked."""
+    return list(
+        session.scalars(
+            select(License)
+            .where(License.status == LicenseStatus.TRIAL, License.ends_at <= now)
+            .with_for_update()
+        )
+    )
+
+
+def ending_between(
+    session: Session, start: datetime, end: datetime
+) -> list[tuple[License, Customer]]:
+    """Managed licenses in force whose term ends after `start` and by `end`, with their
+    customer."""
+    rows = session.execute(
+        select(License, Customer)
+        .join(Customer, Customer.id == License.customer_id)
+        .where(
+            License.status.in_(RENEWING),
+            License.managed.is_(True),
+            License.ends_at > start,
+            License.ends_at <= end,
+        )
+    ).all()
+    return [(lic, customer) for lic, customer in rows]
+
+
+def lapsed_between(session: Session, start: datetime, end: datetime) -> list[License]:
+    """Managed licenses that lapsed with a term end after `start` and by `end`."""
+    return list(
+        session.scalars(
+            select(License).where(
+                License.status == LicenseStatus.LAPSED,
+                License.managed.is_(True),
+                License.ends_at <= end,
+                License.ends_at > start,
+            )
+        )
+    )
+
+
+def ids_with_status(session: Session, statuses: Sequence[str]) -> list[str]:
+    return [str(i) for i in session.scalars(select(License.id).where(License.status.in_(statuses)))]

@@ -1,0 +1,28 @@
+"""The operator's controls: the test clock and a run of the calendar."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
+from partnerfleet_backend.operations.clock import set_test_clock
+from partnerfleet_backend.operations.schemas import ClockRead, ClockUpdate, JobsRun
+from partnerfleet_backend.pipeline.api import OperatorApi
+from partnerfleet_backend.scheduler import run_due_jobs
+
+router = APIRouter(prefix="/v1", tags=["operations"])
+
+
+@router.put("/clock", response_model=ClockRead)
+def put_clock(body: ClockUpdate, api: OperatorApi) -> JSONResponse:
+    """Set the test clock (only when the service runs with --test-clock; else 404)."""
+    if not api.settings.test_clock:
+        raise NotFound("no such route")
+    if body.now.tzinfo is None:
+        raise ValidationFailed("now must carry a time zone (RFC 3339)", field="now")
+    return api.write(lambda ctx: ClockRead(now=set_test_clock(ctx.session, body.now)))
+
+
+@router.post("/jobs/run")
+def run_jobs(api: OperatorApi, body: JobsRun | None = None) -> JSONResponse:
+    """Run the periodic jobs that are due now (renewals, reminders, level, credit expiry...)."""
+    return api.write(lambda ctx: run_due_jobs(ctx, at=body.at if body else None))

@@ -1,0 +1,201 @@
+"""The request pipeline shared by every route: auth, transactions, idempotency, ETags."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.keys.service import authenticate, require_operator, require_partner
+from partnerfleet_backend.kit import failpoints
+from partnerfleet_backend.kit.errors import ServiceError, ValidationFailed, VersionConflict
+from partnerfleet_backend.operations.clock import current_time
+from partnerfleet_backend.pipeline import idempotency
+from partnerfleet_backend.pipeline.context import Actor, Ctx
+from partnerfleet_backend.quota import service as quota
+from partnerfleet_backend.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def request_id_of(request: Request) -> str:
+    """The request id set by the middleware (or a new one)."""
+    rid = getattr(request.state, "request_id", None)
+    return rid if isinstance(rid, str) else uuid.uuid4().hex
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``If-Match: "3"`` (also W/"3" or 3) -> 3."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationFailed(
+            'If-Match must carry an object version such as "3"', field="If-Match"
+        )
+    return int(text)
+
+
+@dataclass
+class Api:
+    """One request's way to run service code in a transaction."""
+
+    request: Request
+    settings: Settings
+    actor: Actor
+    partner_id: str | None
+    request_id: str
+    idempotency_key: str | None
+    if_match: int | None
+
+    def _ctx(self, session: Session) -> Ctx:
+        return Ctx(
+            session=session,
+            now=current_time(session, self.settings),
+            actor=self.actor,
+            request_id=self.request_id,
+            settings=self.settings,
+            if_match=self.if_match,
+        )
+
+    def read(self, work: Callable[[Ctx], T]) -> T:
+        """Run read-only service code."""
+        return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, write=False)
+
+    def write(
+        self, work: Callable[[Ctx], BaseModel | dict[str, Any]], status_code: int = 200
+    ) -> JSONResponse:
+        """Run a change in one transaction; POSTs honour their Idempotency-Key."""
+        key = self.idempotency_key if self.request.method == "POST" else None
+        scope = self.partner_id or "operator"
+        print_ = ""
+        if key is not None:
+            print_ = idempotency.fingerprint(
+                self.request.method, self.request.url.path, getattr(self.request, "_body", b"")
+            )
+            replay = idempotency.claim(self.settings, scope, key, print_)
+            if replay is not None:
+                return self._respond(replay[1], replay[0], replayed=True)
+
+        def unit(session: Session) -> dict[str, Any]:
+            ctx = self._ctx(session)
+            result = work(ctx)
+            body: dict[str, Any] = jsonable_encoder(result)
+            if key is not None:
+                idempotency.complete(session, scope, key, print_, status_code, body, ctx.now)
+            failpoints.hit(self.request, self.settings, "before-commit")
+            return body
+
+        try:
+            body = run_in_transaction(unit, self.settings)
+        except StaleDataError:
+            error = VersionConflict("the object changed meanwhile; read it again and retry")
+            self._after_failure(key, scope, print_, error)
+            raise error from None
+        except ServiceError as error:
+            self._after_failure(key, scope, print_, error)
+            raise
+        except BaseException:
+            if key is not None:
+                idempotency.release(self.settings, scope, key)
+            raise
+        failpoints.hit(self.request, self.settings, "after-commit")
+        return self._respond(body, status_code)
+
+    def respond(self, result: BaseModel | dict[str, Any], status_code: int = 200) -> JSONResponse:
+        """A JSON response with the object's version as ETag."""
+        return self._respond(jsonable_encoder(result), status_code)
+
+    def _after_failure(self, key: str | None, scope: str, print_: str, error: ServiceError) -> None:
+        if key is None:
+            return
+        if error.status < 500 and error.status not in (409, 412):
+            idempotency.record_refusal(
+                self.settings, scope, key, print_, error.status, error.problem()
+            )
+        else:
+            idempotency.release(self.settings, scope, key)
+
+    def _respond(
+        self, body: dict[str, Any], status_code: int, *, replayed: bool = False
+    ) -> JSONResponse:
+        headers = {}
+        if isinstance(body.get("version"), int):
+            headers["ETag"] = f'"{body["version"]}"'
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        media = "application/problem+json" if status_code >= 400 else "application/json"
+        return JSONResponse(body, status_code=status_code, headers=headers, media_type=media)
+
+
+def _api(
+    request: Request,
+    settings: Settings,
+    *,
+    idempotency_key: str | None,
+    if_match: str | None,
+    authorization: str | None,
+) -> tuple[Actor, str, str | None, int | None]:
+    def work(session: Session) -> Actor:
+        actor = authenticate(session, settings.resolved_secret_key(), authorization)
+        if actor.partner_id is not None:
+            state = quota.consume(session, actor.partner_id, current_time(session, settings))
+            request.state.ratelimit = state.headers()
+        return actor
+
+    actor = run_in_transaction(work, settings)
+    request.state.actor = actor
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH:
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
+        )
+    return actor, request_id_of(request), idempotency_key, parse_if_match(if_match)
+
+
+async def _cache_body(request: Request) -> None:
+    """Read the body once so the idempotency fingerprint can see it."""
+    if request.method == "POST":
+        await request.body()
+
+
+def _make_dependency(kind: str) -> Callable[..., Api]:
+    def dependency(
+        request: Request,
+        _body: Annotated[None, Depends(_cache_body)],
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+        idempotency_key: Annotated[
+            str | None, Header(description="Makes a POST safe to retry (24 h).")
+        ] = None,
+        if_match: Annotated[
+            str | None, Header(description="Expected object version, as sent in ETag.")
+        ] = None,
+    ) -> Api:
+        settings = get_settings()
+        actor, rid, key, match = _api(
+            request,
+            settings,
+            idempotency_key=idempotency_key,
+            if_match=if_match,
+            authorization=authorization,
+        )
+        partner_id: str | None = None
+        if kind == "operator":
+            require_operator(actor)
+        elif kind in ("partner_read", "partner_write"):
+            partner_id = require_partner(actor, write=kind == "partner_write")
+        return Api(request, settings, actor, partner_id, rid, key, match)
+
+    return dependency
+
+
+OperatorApi = Annotated[Api, Depends(_make_dependency("operator"))]
+PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"))]
+PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"))]
+AnyActorApi = Annotated[Api, Depends(_make_dependency("any"))]

@@ -1,0 +1,70 @@
+"""What a service call needs: the transaction, business 'now', the actor, the request id."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.audit import service as audit
+from partnerfleet_backend.kit.errors import PreconditionFailed
+from partnerfleet_backend.settings import Settings
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: an operator key, or a partner's read or write key."""
+
+    key_id: str
+    kind: str
+    scope: str
+    partner_id: str | None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind == "operator"
+
+
+@dataclass
+class Ctx:
+    """One unit of work. Services use it and never commit; the request or job does."""
+
+    session: Session
+    now: datetime
+    actor: Actor | None
+    request_id: str | None
+    settings: Settings
+    if_match: int | None = None
+
+    def audit(
+        self,
+        action: str,
+        object_type: str,
+        object_id: str,
+        *,
+        partner_id: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """Record a change made by this unit of work."""
+        audit.record(
+            self.session,
+            now=self.now,
+            actor_key_id=self.actor.key_id if self.actor else None,
+            request_id=self.request_id,
+            partner_id=partner_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+        )
+
+    def check_version(self, current: int) -> None:
+        """412 when the caller's If-Match names another version."""
+        if self.if_match is not None and self.if_match != current:
+            raise PreconditionFailed(
+                f"the object is at version {current}, not {self.if_match}; read it again "
+                "(pulumi refresh) and retry",
+                current_version=current,
+            )

@@ -1,0 +1,25 @@
+"""The partner's API-call quota."""
+
+from fastapi import APIRouter
+
+from partnerfleet_backend.pipeline.api import PartnerReadApi
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.quota import service
+from partnerfleet_backend.quota.schemas import QuotaRead
+
+router = APIRouter(prefix="/v1", tags=["quota"])
+
+
+@router.get("/quota", response_model=QuotaRead)
+def get_quota(api: PartnerReadApi) -> QuotaRead:
+    """This month's API calls: the level's calls plus active packs; resets 00:00 UTC on the 1st."""
+    pid = api.partner_id
+    assert pid is not None
+
+    def work(ctx: Ctx) -> QuotaRead:
+        state = service.current(ctx.session, pid, ctx.now)
+        return QuotaRead(
+            limit=state.limit, used=state.used, remaining=state.remaining, resets_at=state.resets_at
+        )
+
+    return api.read(work)

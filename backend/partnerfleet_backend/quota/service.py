@@ -1,0 +1,116 @@
+"""The API-call quota: every partner-key request counts, with one atomic increment."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.kit.errors import ServiceError
+from partnerfleet_backend.kit.timeutil import period_of, start_of_next_month
+from partnerfleet_backend.level.service import LEVELS
+from partnerfleet_backend.notification.service import notify
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.quota import repository
+from partnerfleet_backend.settings import get_settings
+
+WARN_AT_PERCENT = (80, 95)
+
+
+class QuotaExhausted(ServiceError):
+    status = 429
+    code = "quota_exhausted"
+    title = "API-call quota exhausted"
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    limit: int
+    used: int
+    resets_at: datetime
+    now: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+    @property
+    def reset_seconds(self) -> int:
+        return max(int((self.resets_at - self.now).total_seconds() + 0.999), 0)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+
+
+def monthly_limit(session: Session, partner_id: str, now: datetime) -> int:
+    """The level's calls plus the calls of API-call packs active now (one query)."""
+    calls_by_option = load_catalog(session).api_calls_by_option()
+    level, packs = repository.level_and_packs(session, partner_id, list(calls_by_option), now)
+    return LEVELS[level].api_calls + sum(
+        calls_by_option[option] * count for option, count in packs.items()
+    )
+
+
+def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
+    """The quota as it stands, without counting a call."""
+    return QuotaState(
+        limit=monthly_limit(session, partner_id, now),
+        used=repository.used(session, partner_id, period_of(now)) or 0,
+        resets_at=start_of_next_month(now),
+        now=now,
+    )
+
+
+def consume(session: Session, partner_id: str, now: datetime) -> QuotaState:
+    """Count one call, or raise 429 when the month's calls are used up (nothing counted then)."""
+    period = period_of(now)
+    limit = monthly_limit(session, partner_id, now)
+    resets_at = start_of_next_month(now)
+    used = None
+    for _ in range(2):
+        used = repository.count_call(session, partner_id, period, limit)
+        if used is not None or limit <= 0:
+            break
+        if repository.used(session, partner_id, period) is not None:
+            break  # at the limit
+        repository.start_counter(session, partner_id, period)
+    if used is None:
+        state = QuotaState(limit, repository.used(session, partner_id, period) or 0, resets_at, now)
+        error = QuotaExhausted(
+            f"the API-call quota of {limit} calls for {period} is used up; it resets at "
+            f"{resets_at.isoformat()}. Buy an API-call pack (api-calls-25k ... api-calls-200k) "
+            "through your vendor or the dashboard to continue now",
+            limit=limit,
+            resets_at=resets_at.isoformat(),
+        )
+        error.headers.update(state.headers())
+        error.headers["Retry-After"] = str(state.reset_seconds)
+        raise error
+    state = QuotaState(limit, int(used), resets_at, now)
+    _warn(session, partner_id, state, period)
+    return state
+
+
+def _warn(session: Session, partner_id: str, state: QuotaState, period: str) -> None:
+    for percent in WARN_AT_PERCENT:
+        threshold = -(-state.limit * percent // 100)  # ceil
+        if state.limit and state.used == threshold:
+            notify(
+                Ctx(
+                    session=session,
+                    now=state.now,
+                    actor=None,
+                    request_id=None,
+                    settings=get_settings(),
+                ),
+                partner_id,
+                "quota_warning",
+                f"{percent} % of the API-call quota for {period} is used "
+                f"({state.used} of {state.limit}); it resets at {state.resets_at.isoformat()}",
+                dedupe_key=f"quota:{partner_id}:{period}:{percent}",
+                data={"percent": percent, "used": state.used, "limit": state.limit},
+            )

@@ -1,0 +1,111 @@
+"""Usage on the calendar: monthly bills of usage-billed licenses, and the over-limit check of
+prepaid ones."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from partnerfleet_backend.catalog.pricing import usage_bill
+from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.kit.errors import InsufficientCredit
+from partnerfleet_backend.kit.timeutil import add_months, period_of, start_of_month
+from partnerfleet_backend.license import repository as licenses
+from partnerfleet_backend.models import FLAGGED, License, LicenseStatus, UsageBill
+from partnerfleet_backend.notification.service import notify
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.usage import repository
+from partnerfleet_backend.wallet import service as wallet
+from partnerfleet_backend.wallet.service import Charge
+
+OVER_LIMIT_DAYS, SUSPEND_DAYS, USAGE_WINDOW_DAYS = 3, 10, 30
+
+
+def bill_usage(ctx: Ctx) -> int:
+    """On the 1st (or the first run after it): bill last month's peak usage."""
+    this_month = start_of_month(ctx.now)
+    last_month = add_months(this_month, -1)
+    period = period_of(last_month)
+    catalog = load_catalog(ctx.session)
+    billed = 0
+    for lic in repository.unbilled(ctx.session, catalog.usage_products, period, this_month):
+        peak = repository.peak(ctx.session, lic.id, last_month, this_month)
+        unit = catalog.unit_cents(lic.product, "business", lic.edition, None)
+        bill = usage_bill(peak, lic.seats, unit)
+        try:
+            with ctx.session.begin_nested():
+                row = UsageBill(
+                    license_id=lic.id,
+                    period=period,
+                    peak_used=peak,
+                    amount_cents=bill.amount_cents,
+                    charged=False,
+                    created_at=ctx.now,
+                )
+                ctx.session.add(row)
+                ctx.session.flush()
+        except IntegrityError:
+            continue  # another runner billed it
+
+        def refused(
+            error: InsufficientCredit, lic: License = lic, amount: int = bill.amount_cents
+        ) -> None:
+            lic.status = LicenseStatus.LAPSED
+            notify(
+                ctx,
+                lic.partner_id,
+                "license_lapsed",
+                f"license {lic.id} lapsed: the usage bill for {period} ({amount} cents) could "
+                "not be paid from the credit",
+                dedupe_key=f"usage-lapsed:{lic.id}:{period}",
+                data={"license_id": lic.id, **error.extra},
+            )
+
+        what = Charge(
+            f"{lic.product} {period}: peak {peak}, billed {bill.units}", "license", lic.id
+        )
+        if wallet.charge_or(ctx, lic.partner_id, bill.amount_cents, what, refused):
+            row.charged = True
+            lic.monthly_nominal_cents = bill.amount_cents
+        billed += 1
+    return billed
+
+
+def check_usage_limits(ctx: Ctx) -> dict[str, int]:
+    """Over its seats on 3+ days in 30: over_limit; on 10+: suspended; raising seats heals."""
+    since = ctx.now - timedelta(days=USAGE_WINDOW_DAYS)
+    peaks: dict[str, dict[date, int]] = defaultdict(dict)
+    for license_id, at, used in repository.reports_of_prepaid_in_force(ctx.session, since, ctx.now):
+        day = at.date()
+        peaks[license_id][day] = max(peaks[license_id].get(day, 0), used)
+    flagged = {"over_limit": 0, "suspended": 0, "cleared": 0}
+    candidates = set(peaks) | set(licenses.ids_with_status(ctx.session, list(FLAGGED)))
+    for license_id in candidates:
+        lic = licenses.get_locked(ctx.session, license_id)
+        if lic is None or lic.seats is None:
+            continue
+        days_over = sum(1 for used in peaks.get(license_id, {}).values() if used > lic.seats)
+        status = (
+            LicenseStatus.SUSPENDED
+            if days_over >= SUSPEND_DAYS
+            else LicenseStatus.OVER_LIMIT
+            if days_over >= OVER_LIMIT_DAYS
+            else LicenseStatus.ACTIVE
+        )
+        if status == lic.status:
+            continue
+        lic.status = status
+        lic.updated_at = ctx.now
+        key = "cleared" if status == LicenseStatus.ACTIVE else str(status)
+        flagged[key] += 1
+        if status != LicenseStatus.ACTIVE:
+            notify(
+                ctx,
+                lic.partner_id,
+                f"license_{status}",
+                f"license {lic.id} used more than its {lic.seats} seats on {days_over} of the "
+                f"last {USAGE_WINDOW_DAYS} days; raise its seats to resolve it",
+                dedupe_key=f"{status}:{lic.id}:{ctx.now.date()}",
+                data={"license_id": lic.id, "days_over": days_over, "seats": lic.seats},
+            )
+    return flagged

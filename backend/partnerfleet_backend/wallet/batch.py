@@ -1,0 +1,116 @@
+"""The charges of a job run over many partners, in a few statements instead of a few per
+partner: the wallets are locked together (in partner order, as every charge locks them), their
+open lots loaded as rows, each charge drawn in memory oldest lot first (`service.draw`, the
+same rule as a single charge) or refused, and `write()` stores the ledger entries, lot
+consumptions, lots and balances in bulk."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Table
+
+from partnerfleet_backend.kit.bulk import insert_rows, update_rows
+from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.wallet import repository
+from partnerfleet_backend.wallet.service import Charge, draw, expire_due_credit
+
+
+@dataclass
+class _Lot:
+    id: str
+    remaining_cents: int
+    discount_bp: int
+
+
+class JobCharges:
+    """Same rules as `service.charge`: a charge is paid in full or refused (False) and changes
+    nothing; the balance can never go below zero (checked against the locked wallet)."""
+
+    def __init__(self, ctx: Ctx, partner_ids: set[str]) -> None:
+        self.ctx = ctx
+        session = ctx.session
+        ids = sorted(partner_ids)
+        self.balances = repository.lock_wallets(session, ids)
+        for partner_id in repository.partners_with_expired_credit(session, ctx.now, ids):
+            expire_due_credit(ctx, partner_id)  # usually none: the expiry job ran first
+            session.flush()
+            self.balances[partner_id] = repository.balance(session, partner_id)
+        self.lots: dict[str, list[_Lot]] = {pid: [] for pid in ids}
+        for pid, lot_id, remaining, discount in repository.open_lot_rows(session, ids, ctx.now):
+            self.lots[pid].append(_Lot(lot_id, remaining, discount))
+        self.charged: dict[str, int] = defaultdict(int)
+        self.taken: set[str] = set()  # ids of the lots drawn from
+        self.entries: list[dict[str, object]] = []
+        self.consumptions: list[dict[str, object]] = []
+
+    def charge(self, partner_id: str, charges: list[tuple[int, Charge]]) -> list[bool]:
+        """Charge each amount in order; False where the credit left cannot pay it."""
+        lots = self.lots[partner_id]
+        available = sum(lot.remaining_cents for lot in lots)
+        results: list[bool] = []
+        for amount, what in charges:
+            if amount < 0:
+                raise ValueError("a charge cannot be negative")
+            if amount > available:
+                results.append(False)
+                continue
+            results.append(True)
+            if amount == 0:
+                continue
+            entry_id = new_id("led")
+            net, taken = draw(lots, amount)
+            for lot_id, take in taken:
+                self.consumptions.append(
+                    {"entry_id": entry_id, "lot_id": lot_id, "amount_cents": take}
+                )
+                self.taken.add(lot_id)
+            self.entries.append(
+                {
+                    "id": entry_id,
+                    "partner_id": partner_id,
+                    "kind": EntryKind.CHARGE.value,
+                    "amount_cents": -amount,
+                    "net_cents": -net,
+                    "description": what.description,
+                    "object_type": what.object_type,
+                    "object_id": what.object_id,
+                    "refunds_entry_id": None,
+                    "request_id": self.ctx.request_id,
+                    "created_at": self.ctx.now,
+                }
+            )
+            available -= amount
+            self.charged[partner_id] += amount
+        return results
+
+    def write(self) -> None:
+        """Store what was charged (once, after the last `charge`)."""
+        session = self.ctx.session
+        for partner_id, total in self.charged.items():
+            if total > self.balances[partner_id]:
+                raise RuntimeError(f"wallet of {partner_id} disagrees with its lots")
+        insert_rows(session, cast(Table, LedgerEntry.__table__), self.entries)
+        insert_rows(session, cast(Table, LotConsumption.__table__), self.consumptions)
+        update_rows(
+            session,
+            cast(Table, CreditLot.__table__),
+            [
+                {"id": lot.id, "remaining_cents": lot.remaining_cents}
+                for lots in self.lots.values()
+                for lot in lots
+                if lot.id in self.taken
+            ],
+        )
+        update_rows(
+            session,
+            cast(Table, Wallet.__table__),
+            [
+                {"partner_id": pid, "balance_cents": self.balances[pid] - total}
+                for pid, total in self.charged.items()
+                if total
+            ],
+            key="partner_id",
+        )

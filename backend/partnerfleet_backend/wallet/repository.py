@@ -1,0 +1,181 @@
+"""Every query of the wallet: balances, credit lots, the ledger."""
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.models import CreditLot, LedgerEntry, LotConsumption, Wallet
+
+
+def with_credit_left() -> ColumnElement[bool]:
+    """The one definition of a lot that still holds credit (expired or not)."""
+    return CreditLot.remaining_cents > 0
+
+
+def chunks(items: Sequence[str], size: int = 1000) -> Iterator[Sequence[str]]:
+    """`items` in slices small enough for an IN list."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# wallets -------------------------------------------------------------------------------------
+def get_wallet(session: Session, partner_id: str) -> Wallet | None:
+    return session.get(Wallet, partner_id)
+
+
+def lock_wallet(session: Session, partner_id: str) -> Wallet | None:
+    """The wallet row, locked for this transaction (every debit and credit takes it first)."""
+    return session.scalar(select(Wallet).where(Wallet.partner_id == partner_id).with_for_update())
+
+
+def balance(session: Session, partner_id: str) -> int:
+    return int(
+        session.scalar(select(Wallet.balance_cents).where(Wallet.partner_id == partner_id)) or 0
+    )
+
+
+def debit(session: Session, partner_id: str, amount_cents: int) -> bool:
+    """One guarded UPDATE: the balance goes down only if it covers the amount."""
+    done = session.execute(
+        update(Wallet)
+        .where(Wallet.partner_id == partner_id, Wallet.balance_cents >= amount_cents)
+        .values(balance_cents=Wallet.balance_cents - amount_cents)
+        .returning(Wallet.balance_cents)
+    ).first()
+    return done is not None
+
+
+def credit(session: Session, partner_id: str, amount_cents: int, *, top_up: bool = False) -> None:
+    """Raise the balance (a top-up also marks the wallet as topped up)."""
+    values: dict[str, object] = {"balance_cents": Wallet.balance_cents + amount_cents}
+    if top_up:
+        values["has_topped_up"] = True
+    session.execute(update(Wallet).where(Wallet.partner_id == partner_id).values(values))
+
+
+def lock_wallets(session: Session, partner_ids: Sequence[str]) -> dict[str, int]:
+    """Lock many wallets in partner order (the order every charge locks in): their balances."""
+    balances: dict[str, int] = {}
+    for chunk in chunks(sorted(partner_ids)):
+        balances.update(
+            (str(pid), int(cents))
+            for pid, cents in session.execute(
+                select(Wallet.partner_id, Wallet.balance_cents)
+                .where(Wallet.partner_id.in_(chunk))
+                .order_by(Wallet.partner_id)
+                .with_for_update()
+            )
+        )
+    return balances
+
+
+# lots ----------------------------------------------------------------------------------------
+def lots_with_credit(session: Session, partner_id: str) -> list[CreditLot]:
+    """Every lot with credit left, expired or not, oldest first."""
+    return list(
+        session.scalars(
+            select(CreditLot)
+            .where(CreditLot.partner_id == partner_id, with_credit_left())
+            .order_by(CreditLot.created_at, CreditLot.id)
+        )
+    )
+
+
+def open_lots(session: Session, partner_id: str, now: datetime) -> list[CreditLot]:
+    """Lots with credit left that has not expired, oldest first."""
+    return [lot for lot in lots_with_credit(session, partner_id) if lot.expires_at > now]
+
+
+def expired_lots(session: Session, partner_id: str, now: datetime) -> list[CreditLot]:
+    """Lots past their date that still hold credit, oldest first."""
+    return [lot for lot in lots_with_credit(session, partner_id) if lot.expires_at <= now]
+
+
+def partners_with_expired_credit(
+    session: Session, now: datetime, among: Sequence[str] | None = None
+) -> list[str]:
+    """Partners holding credit past its date (all of them, or those in `among`)."""
+    statement = (
+        select(CreditLot.partner_id)
+        .where(with_credit_left(), CreditLot.expires_at <= now)
+        .distinct()
+    )
+    if among is None:
+        return [str(pid) for pid in session.scalars(statement)]
+    found: list[str] = []
+    for chunk in chunks(among):
+        found.extend(
+            str(p) for p in session.scalars(statement.where(CreditLot.partner_id.in_(chunk)))
+        )
+    return found
+
+
+def lots_expiring(session: Session, now: datetime, until: datetime) -> list[CreditLot]:
+    """Lots with credit left that expire after `now` and by `until`."""
+    return list(
+        session.scalars(
+            select(CreditLot).where(
+                with_credit_left(), CreditLot.expires_at > now, CreditLot.expires_at <= until
+            )
+        )
+    )
+
+
+def open_lot_rows(
+    session: Session, partner_ids: Sequence[str], now: datetime
+) -> Iterator[tuple[str, str, int, int]]:
+    """(partner id, lot id, remaining, discount) of the open lots of many partners, each
+    partner's oldest first."""
+    for chunk in chunks(sorted(partner_ids)):
+        for pid, lot_id, remaining, discount in session.execute(
+            select(
+                CreditLot.partner_id, CreditLot.id, CreditLot.remaining_cents, CreditLot.discount_bp
+            )
+            .where(CreditLot.partner_id.in_(chunk), with_credit_left(), CreditLot.expires_at > now)
+            .order_by(CreditLot.partner_id, CreditLot.created_at, CreditLot.id)
+        ):
+            yield str(pid), str(lot_id), int(remaining), int(discount)
+
+
+def extend_open_lots(session: Session, partner_id: str, now: datetime, until: datetime) -> None:
+    """Make the partner's remaining, unexpired credit valid until `until`."""
+    session.execute(
+        update(CreditLot)
+        .where(CreditLot.partner_id == partner_id, with_credit_left(), CreditLot.expires_at > now)
+        .values(expires_at=until)
+    )
+
+
+def get_lot(session: Session, lot_id: str) -> CreditLot | None:
+    return session.get(CreditLot, lot_id)
+
+
+# ledger --------------------------------------------------------------------------------------
+def get_entry(session: Session, entry_id: str) -> LedgerEntry | None:
+    return session.get(LedgerEntry, entry_id)
+
+
+def refund_of(session: Session, entry_id: str) -> str | None:
+    """The id of the refund of a charge, if it was refunded."""
+    return session.scalar(select(LedgerEntry.id).where(LedgerEntry.refunds_entry_id == entry_id))
+
+
+def consumptions_of(session: Session, entry_id: str) -> list[LotConsumption]:
+    """What a ledger entry took from (or gave back to) which lots."""
+    return list(session.scalars(select(LotConsumption).where(LotConsumption.entry_id == entry_id)))
+
+
+def ledger_page(
+    session: Session, partner_id: str, limit: int, cursor: str | None
+) -> tuple[list[LedgerEntry], str | None]:
+    """Ledger entries of a partner, oldest first."""
+    return page_rows(
+        session,
+        select(LedgerEntry).where(LedgerEntry.partner_id == partner_id),
+        LedgerEntry.id,
+        limit,
+        cursor,
+    )

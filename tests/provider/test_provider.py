@@ -1,0 +1,376 @@
+"""The provider's methods against the real backend process over HTTP (no engine, no mocks)."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pulumi.output import UNKNOWN
+from pulumi.runtime import rpc
+
+from partnerfleet import config
+from partnerfleet.resources import _base
+from partnerfleet.resources._base import IDENTITY_KEY, ProviderError
+from partnerfleet.resources.addon import AddOnProvider
+from partnerfleet.resources.customer_org import CustomerOrgProvider
+from partnerfleet.resources.license import LicenseProvider
+from partnerfleet.resources.support_level import SupportLevelProvider
+from tests.support.api import Caller, PartnerHandle, ledger, make_partner
+
+pytestmark = pytest.mark.slow
+
+ORG = {
+    "name": "Gymnasium Ost",
+    "segment": "school",
+    "country": "DE",
+    "contact_email": "it@gym-ost.example",
+    "reference": "crm-77",
+}
+
+
+def use(endpoint: str, key: str) -> None:
+    config.configure_from({"partnerfleet:endpoint": endpoint, "partnerfleet:apiKey": key})
+    _base.BULK.loaded.clear()
+
+
+@pytest.fixture
+def partner(live_operator: Caller) -> Iterator[PartnerHandle]:
+    p = make_partner(live_operator, top_up_cents=110_000)
+    use(live_operator.base, p.write.key)
+    yield p
+    config._configured = None
+
+
+def created(provider: Any, props: dict[str, Any], name: str = "r") -> tuple[str, dict]:
+    checked = provider.check({}, {**props, IDENTITY_KEY: f"proj/stack/{provider.kind}/{name}"})
+    assert checked.failures == []
+    result = provider.create(checked.inputs)
+    return result.id, result.outs
+
+
+def calls() -> int:
+    return config.client().calls
+
+
+class TestCheck:
+    def test_failures_name_the_property_and_the_reason(self) -> None:
+        result = LicenseProvider().check(
+            {},
+            {
+                "customer_id": "cus_1",
+                "product": "dns-filter",
+                "edition": "pro-plus",
+                "term_months": 12.0,
+                "seats": 0.0,
+            },
+        )
+        reasons = {(f.property, f.reason) for f in result.failures}
+        assert reasons == {
+            ("edition", "edition 'pro-plus' is not one of pro, proplus"),
+            ("seats", "seats must be at least 1"),
+        }
+
+    def test_integers_come_back_from_floats(self) -> None:
+        result = LicenseProvider().check(
+            {},
+            {
+                "customer_id": "cus_1",
+                "product": "dns-filter",
+                "edition": "pro",
+                "term_months": 12.0,
+                "seats": 5.0,
+            },
+        )
+        assert result.failures == []
+        assert result.inputs["seats"] == 5 and isinstance(result.inputs["seats"], int)
+
+    def test_unknown_values_are_not_judged(self) -> None:
+        result = LicenseProvider().check(
+            {},
+            {
+                "customer_id": rpc.UNKNOWN,
+                "product": "dns-filter",
+                "edition": "pro",
+                "term_months": 12,
+                "seats": 5,
+            },
+        )
+        assert result.failures == []
+
+    def test_usage_billed_products_take_no_term(self) -> None:
+        result = LicenseProvider().check(
+            {}, {"customer_id": "c", "product": "mail", "edition": "standard", "term_months": 12}
+        )
+        assert [f.property for f in result.failures] == ["term_months"]
+
+
+class TestDiff:
+    outs = {
+        "customer_id": "cus_1",
+        "product": "dns-filter",
+        "edition": "pro",
+        "term_months": 12,
+        "seats": 100.0,
+        "seats_next_term": None,
+        "auto_renew": True,
+        "trial": False,
+        "version": 3,
+    }
+    news = {
+        "customer_id": "cus_1",
+        "product": "dns-filter",
+        "edition": "pro",
+        "term_months": 12,
+        "seats": 100,
+    }
+
+    def test_no_change_is_no_diff(self) -> None:
+        assert LicenseProvider().diff("lic", self.outs, self.news).changes is False
+
+    def test_seats_update_in_place_and_customer_replaces(self) -> None:
+        seats = LicenseProvider().diff("lic", self.outs, {**self.news, "seats": 150})
+        assert (seats.changes, seats.replaces) == (True, [])
+        moved = LicenseProvider().diff("lic", self.outs, {**self.news, "customer_id": "cus_2"})
+        assert (moved.changes, moved.replaces) == (True, ["customer_id"])
+
+    @pytest.mark.parametrize("unknown", [rpc.UNKNOWN, UNKNOWN], ids=["wire", "sdk"])
+    def test_unknown_values_count_as_changed(self, unknown: Any) -> None:
+        result = LicenseProvider().diff("lic", self.outs, {**self.news, "customer_id": unknown})
+        assert (result.changes, result.replaces) == (True, ["customer_id"])
+
+    def test_a_pending_decrease_is_no_diff(self) -> None:
+        outs = {**self.outs, "seats_next_term": 80}
+        assert LicenseProvider().diff("lic", outs, {**self.news, "seats": 80}).changes is False
+
+    def test_diff_makes_no_network_call(self, partner: PartnerHandle) -> None:
+        before = calls()
+        for _ in range(50):
+            LicenseProvider().diff("lic", self.outs, {**self.news, "seats": 7})
+            LicenseProvider().check({}, self.news)
+        assert calls() == before
+
+
+class TestLifecycle:
+    def test_customer_and_license_create_read_update_delete(self, partner: PartnerHandle) -> None:
+        org_id, org = created(CustomerOrgProvider(), ORG)
+        assert org["reference"] == "crm-77" and org["version"] == 1
+        lic_id, lic = created(
+            LicenseProvider(),
+            {
+                "customer_id": org_id,
+                "product": "dns-filter",
+                "edition": "proplus",
+                "term_months": 12,
+                "seats": 100,
+            },
+        )
+        assert lic["license_key"].startswith("PF-") and lic["status"] == "active"
+        assert [-e["amount_cents"] for e in ledger(partner.read)][-1] == 100 * 28 * 12
+        up = LicenseProvider().update(lic_id, lic, {**lic, "seats": 150}).outs
+        assert up["seats"] == 150 and up["version"] == 2
+        down = LicenseProvider().update(lic_id, up, {**up, "seats": 120}).outs
+        assert (down["seats"], down["seats_next_term"]) == (150, 120)
+        read = LicenseProvider().read(lic_id, down)
+        assert read.inputs["seats"] == 120 and read.outs["seats"] == 150
+        LicenseProvider().delete(lic_id, down)
+        assert LicenseProvider().read(lic_id, down).id == ""
+        LicenseProvider().delete(lic_id, down)  # already gone: fine
+        CustomerOrgProvider().delete(org_id, org)
+        assert CustomerOrgProvider().read(org_id, org).id == ""
+
+    def test_refresh_sees_a_change_made_at_the_backend(self, partner: PartnerHandle) -> None:
+        org_id, _ = created(CustomerOrgProvider(), ORG)
+        lic_id, lic = created(
+            LicenseProvider(),
+            {
+                "customer_id": org_id,
+                "product": "dns-filter",
+                "edition": "pro",
+                "term_months": 12,
+                "seats": 10,
+            },
+        )
+        partner.write.patch(f"/v1/licenses/{lic_id}", {"seats": 25}, expect=200)
+        _base.BULK.loaded.clear()
+        read = LicenseProvider().read(lic_id, lic)
+        assert read.inputs["seats"] == 25
+        diff = LicenseProvider().diff(lic_id, read.outs, {**lic, "seats": 10})
+        assert diff.changes is True
+
+    def test_reads_share_one_list_call(self, partner: PartnerHandle) -> None:
+        org_id, _ = created(CustomerOrgProvider(), ORG)
+        ids = [
+            created(
+                LicenseProvider(),
+                {"customer_id": org_id, "product": "mail", "edition": "standard"},
+                name=f"m{i}",
+            )[0]
+            for i in range(30)
+        ]
+        _base.BULK.loaded.clear()
+        before = calls()
+        for lic_id in ids:
+            assert LicenseProvider().read(lic_id, {}).id == lic_id
+        assert calls() - before == 1
+
+    def test_an_existing_reference_is_adopted_only_when_asked(self, partner: PartnerHandle) -> None:
+        existing = partner.write.post("/v1/customers", ORG, expect=201).json()
+        with pytest.raises(ProviderError) as refused:
+            created(CustomerOrgProvider(), ORG)
+        message = str(refused.value)
+        assert existing["id"] in message and "adopt" in message and "\n" not in message
+        org_id, org = created(CustomerOrgProvider(), {**ORG, "name": "Neu", "adopt": True})
+        assert org_id == existing["id"] and org["name"] == "Neu"
+
+    def test_a_rerun_after_an_interrupted_create_never_charges_twice(
+        self, partner: PartnerHandle
+    ) -> None:
+        org_id, _ = created(CustomerOrgProvider(), ORG)
+        props = {
+            "customer_id": org_id,
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 12,
+            "seats": 10,
+        }
+        first, _ = created(LicenseProvider(), props, name="same")
+        # the state never recorded `first` (pulumi up was killed): the next run creates again
+        again, _ = created(LicenseProvider(), props, name="same")
+        assert again == first
+        assert [e["kind"] for e in ledger(partner.read)].count("charge") == 1
+
+    def test_addon_and_support_level(self, partner: PartnerHandle) -> None:
+        addon_id, addon = created(AddOnProvider(), {"option": "api-calls-25k"})
+        assert addon["status"] == "active"
+        AddOnProvider().delete(addon_id, addon)
+        assert AddOnProvider().read(addon_id, addon).id == ""
+        sid, support = created(SupportLevelProvider(), {"support_level": "premium"})
+        assert (sid, support["effective_support_level"], support["source"]) == (
+            "support",
+            "premium",
+            "option",
+        )
+        SupportLevelProvider().delete(sid, support)
+        assert SupportLevelProvider().read(sid, support).outs["support_level"] == "premium"
+
+
+class TestErrors:
+    def test_insufficient_credit_is_one_line_with_needed_and_available(
+        self, live_operator: Caller
+    ) -> None:
+        p = make_partner(live_operator, top_up_cents=55_000)
+        use(live_operator.base, p.write.key)
+        org_id, _ = created(CustomerOrgProvider(), ORG)
+        with pytest.raises(ProviderError) as error:
+            created(
+                LicenseProvider(),
+                {
+                    "customer_id": org_id,
+                    "product": "dns-filter",
+                    "edition": "proplus",
+                    "term_months": 60,
+                    "seats": 1000,
+                },
+            )
+        text = str(error.value)
+        assert "insufficient credit" in text and "16,800.00 EUR" in text and "550.00 EUR" in text
+        assert "top-up" in text and "\n" not in text
+
+    def test_a_read_only_key_says_so(self, live_operator: Caller) -> None:
+        p = make_partner(live_operator)
+        use(live_operator.base, p.read.key)
+        with pytest.raises(ProviderError, match="read-only"):
+            created(CustomerOrgProvider(), ORG)
+
+    def test_a_stale_version_says_run_refresh(self, partner: PartnerHandle) -> None:
+        org_id, org = created(CustomerOrgProvider(), ORG)
+        partner.write.patch(f"/v1/customers/{org_id}", {"name": "changed elsewhere"}, expect=200)
+        with pytest.raises(ProviderError, match="pulumi refresh"):
+            CustomerOrgProvider().update(org_id, org, {**org, "name": "mine"})
+
+    def test_an_unreachable_backend_names_the_endpoint(self) -> None:
+        use("http://127.0.0.1:9", "pfk_x")
+        client = config.client()
+        client.max_retries, client.backoff_base = 1, 0.01
+        with pytest.raises(
+            ProviderError,
+            match=r"cannot reach the partnerfleet backend at "
+            r"http://127\.0\.0\.1:9",
+        ):
+            created(CustomerOrgProvider(), ORG)
+        config._configured = None
+
+
+class TestDroppedConnection:
+    def test_a_create_whose_answer_is_lost_is_retried_and_charged_once(
+        self, live_operator: Caller
+    ) -> None:
+        from urllib.parse import urlparse
+
+        from tests.support.flaky_proxy import flaky_proxy
+
+        p = make_partner(live_operator, top_up_cents=110_000)
+        use(live_operator.base, p.write.key)
+        org_id, _ = created(CustomerOrgProvider(), ORG)
+        port = urlparse(live_operator.base).port
+        assert port is not None
+        with flaky_proxy(port, b"POST /v1/licenses ") as proxy:
+            use(f"http://127.0.0.1:{proxy.port}", p.write.key)
+            config.client().jitter = lambda delay: 0.01  # type: ignore[method-assign]
+            lic_id, lic = created(
+                LicenseProvider(),
+                {
+                    "customer_id": org_id,
+                    "product": "dns-filter",
+                    "edition": "pro",
+                    "term_months": 12,
+                    "seats": 10,
+                },
+            )
+            assert proxy.matching_requests == 2  # the first answer was lost, then a retry
+        assert [e["kind"] for e in ledger(p.read)].count("charge") == 1
+        licenses = p.read.get("/v1/licenses").json()["items"]
+        assert [item["id"] for item in licenses] == [lic_id]
+        assert lic["seats"] == 10
+
+
+class TestPartner:
+    def test_a_partner_key_manages_its_own_profile(self, partner: PartnerHandle) -> None:
+        from partnerfleet.resources.partner import PartnerProvider
+
+        props = {
+            "billing_email": "billing@msp.example",
+            "support_contact": {"phone": "+49 30 123", "hours": "Mo-Fr 8-18"},
+        }
+        pid, outs = created(PartnerProvider(), props)
+        assert pid == partner.id and outs["billing_email"] == "billing@msp.example"
+        refused = PartnerProvider().check({}, {"name": "x", "level": "platinum"})
+        assert {f.property for f in refused.failures} == {"name", "level"}
+        updated = PartnerProvider().update(
+            pid, outs, {**props, "logo_url": "https://l.example/a.png"}
+        )
+        assert updated.outs["logo_url"] == "https://l.example/a.png"
+        PartnerProvider().delete(pid, updated.outs)  # the own profile stays
+        assert partner.read.get("/v1/me").json()["billing_email"] == "billing@msp.example"
+
+    def test_an_operator_key_manages_partner_accounts(self, live_operator: Caller) -> None:
+        from partnerfleet.resources.partner import PartnerProvider
+
+        use(live_operator.base, live_operator.key)
+        pid, outs = created(PartnerProvider(), {"name": "New MSP", "level": "gold"})
+        assert outs["level"] == "gold" and outs["benefits"]["white_label"] is True
+        PartnerProvider().delete(pid, outs)
+        assert live_operator.get(f"/v1/partners/{pid}").status_code == 404
+        config._configured = None
+
+
+class TestReadFunctions:
+    def test_wallet_level_quota_and_catalog(self, partner: PartnerHandle, monkeypatch) -> None:
+        import partnerfleet
+
+        monkeypatch.setenv("PARTNERFLEET_ENDPOINT", config.connection().endpoint)
+        monkeypatch.setenv("PARTNERFLEET_API_KEY", partner.read.key)
+        assert partnerfleet.get_wallet()["balance_cents"] == 110_000
+        assert partnerfleet.get_level()["level"] == "silver"
+        assert partnerfleet.get_quota()["limit"] == 25_000
+        products = {p["product"] for p in partnerfleet.get_catalog()["products"]}
+        assert products == {"dns-filter", "mail", "firewall", "vuln-scanner"}

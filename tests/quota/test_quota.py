@@ -1,0 +1,79 @@
+"""The API-call quota: counted per partner request, 429 at the limit, headers everywhere."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from tests.support.api import Caller, ledger, make_customer, make_partner
+from tests.support.database import set_used
+
+
+class TestQuota:
+    def test_bronze_has_no_calls_until_a_pack_is_bought(self, operator: Caller) -> None:
+        p = make_partner(operator, level="bronze", top_up_cents=55_000)
+        r = p.read.get("/v1/me")
+        assert (r.status_code, r.json()["code"]) == (429, "quota_exhausted")
+        assert "api-calls-25k" in r.json()["detail"]
+        assert r.headers["ratelimit-limit"] == "0"
+        operator.post(f"/v1/partners/{p.id}/addons", {"option": "api-calls-25k"}, expect=201)
+        r = p.read.get("/v1/me", expect=200)
+        assert (r.headers["ratelimit-limit"], r.headers["ratelimit-remaining"]) == (
+            "25000",
+            "24999",
+        )
+
+    def test_every_partner_request_counts_and_says_what_is_left(self, operator: Caller) -> None:
+        p = make_partner(operator)
+        first = p.read.get("/v1/quota", expect=200)
+        second = p.read.get("/v1/customers", expect=200)
+        assert int(first.headers["ratelimit-remaining"]) - 1 == int(
+            second.headers["ratelimit-remaining"]
+        )
+        failed = p.read.get("/v1/licenses/lic_missing")
+        assert failed.status_code == 404 and "ratelimit-remaining" in failed.headers
+        quota = p.read.get("/v1/quota").json()
+        assert (quota["limit"], quota["used"]) == (25_000, 4)
+
+    def test_at_the_limit_requests_get_429_until_the_first_of_next_month(
+        self, operator: Caller, settings, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2027, 3, 31, 23, 59, 59, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=55_000)
+        customer = make_customer(p)
+        set_used(settings, p.id, "2027-03", 25_000)
+        r = p.write.post(
+            "/v1/licenses",
+            {
+                "customer_id": customer["id"],
+                "product": "dns-filter",
+                "edition": "pro",
+                "term_months": 12,
+                "seats": 1,
+            },
+        )
+        assert (r.status_code, r.json()["code"]) == (429, "quota_exhausted")
+        assert r.headers["retry-after"] == "1"
+        assert r.headers["ratelimit-remaining"] == "0"
+        set_clock(datetime(2027, 4, 1, 0, 0, 0, tzinfo=UTC))
+        entries = ledger(p.read)  # a new month: calls again
+        assert [e["kind"] for e in entries] == ["top_up"]  # the 429 never touched the wallet
+
+    def test_warnings_at_80_and_95_percent(
+        self, operator: Caller, settings, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2027, 5, 10, tzinfo=UTC))
+        p = make_partner(operator)
+        set_used(settings, p.id, "2027-05", 19_998)
+        p.read.get("/v1/me", expect=200)  # 19,999
+        p.read.get("/v1/me", expect=200)  # 20,000 = 80 %
+        p.read.get("/v1/me", expect=200)
+        set_used(settings, p.id, "2027-05", 23_749)
+        p.read.get("/v1/me", expect=200)  # 23,750 = 95 %
+        notes = p.read.get("/v1/notifications").json()["items"]
+        assert [(n["kind"], n["data"]["percent"]) for n in notes] == [
+            ("quota_warning", 80),
+            ("quota_warning", 95),
+        ]
+
+    def test_operator_requests_are_not_metered(self, operator: Caller) -> None:
+        r = operator.get("/v1/partners")
+        assert "ratelimit-limit" not in r.headers

@@ -1,0 +1,290 @@
+"""The program over time: renewals, lapses, trials, add-ons, reminders, levels, usage."""
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    extend_credit,
+    keep_level,
+    ledger,
+    make_customer,
+    make_partner,
+    run_jobs,
+)
+
+T0 = datetime(2028, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def notifications(p: PartnerHandle, *, levels: bool = False) -> list[tuple[str, str]]:
+    items = p.read.get("/v1/notifications", params={"limit": 100}).json()["items"]
+    return [
+        (n["kind"], (n["data"] or {}).get("license_id", ""))
+        for n in items
+        if levels or n["kind"] != "level_changed"
+    ]
+
+
+def school_license(p: PartnerHandle, seats: int = 100, **kw: object) -> dict:
+    customer = make_customer(p, segment="school")
+    body = {
+        "customer_id": customer["id"],
+        "product": "dns-filter",
+        "edition": "proplus",
+        "term_months": 12,
+        "seats": seats,
+        **kw,
+    }
+    result: dict = p.write.post("/v1/licenses", body, expect=201).json()
+    return result
+
+
+class TestRenewals:
+    def test_renewal_charges_the_next_terms_seats_once(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=100)
+        p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 80}, expect=200)
+        extend_credit(operator, p, set_clock, T0 + timedelta(days=300))
+        set_clock(T0 + timedelta(days=365))
+        run_jobs(operator)
+        run_jobs(operator)  # the same day again: nothing more
+        keep_level(operator, p)
+        renewed = p.read.get(f"/v1/licenses/{lic['id']}").json()
+        assert (renewed["seats"], renewed["seats_next_term"], renewed["status"]) == (
+            80,
+            None,
+            "active",
+        )
+        assert renewed["starts_at"].startswith("2029-03-10") and renewed["ends_at"].startswith(
+            "2030-03-10"
+        )
+        assert [-e["amount_cents"] for e in ledger(p.read) if e["kind"] == "charge"] == [
+            100 * 28 * 12,
+            80 * 28 * 12,
+        ]
+        assert ("license_renewed", lic["id"]) in notifications(p)
+
+    def test_without_enough_credit_the_license_lapses_and_the_partner_is_told(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=55_000)
+        lic = school_license(p, seats=100)  # 336 EUR of 550: the renewal cannot be paid
+        extend_credit(operator, p, set_clock, T0 + timedelta(days=300))
+        set_clock(T0 + timedelta(days=366))
+        run_jobs(operator)
+        keep_level(operator, p)
+        assert p.read.get(f"/v1/licenses/{lic['id']}").json()["status"] == "lapsed"
+        assert ("license_lapsed", lic["id"]) in notifications(p)
+        assert [e["kind"] for e in ledger(p.read)] == ["top_up", "charge", "top_up"]
+
+    def test_two_job_runners_at_once_renew_once(
+        self, operator: Caller, client, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=10)
+        extend_credit(operator, p, set_clock, T0 + timedelta(days=300))
+        set_clock(T0 + timedelta(days=365))
+        statuses: list[int] = []
+
+        def run() -> None:
+            statuses.append(operator.post("/v1/jobs/run", {}).status_code)
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200] * 4
+        keep_level(operator, p)
+        charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
+        assert len(charges) == 2
+        assert [k for k, i in notifications(p) if i == lic["id"]].count("license_renewed") == 1
+
+    def test_a_trial_becomes_paid_after_fourteen_days(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=10, trial=True)
+        set_clock(T0 + timedelta(days=14))
+        run_jobs(operator)
+        converted = p.read.get(f"/v1/licenses/{lic['id']}").json()
+        assert converted["status"] == "active" and converted["ends_at"].startswith("2029-03-24")
+        assert [-e["amount_cents"] for e in ledger(p.read) if e["kind"] == "charge"] == [
+            10 * 28 * 12
+        ]
+
+    def test_add_ons_renew_monthly_and_cancelled_ones_end(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        keep = p.write.post("/v1/addons", {"option": "api-calls-50k"}, expect=201).json()
+        drop = p.write.post("/v1/addons", {"option": "white-label"}, expect=201).json()
+        p.write.delete(f"/v1/addons/{drop['id']}", expect=200)
+        set_clock(T0 + timedelta(days=31))
+        run_jobs(operator)
+        keep_level(operator, p)
+        assert p.read.get(f"/v1/addons/{keep['id']}").json()["period_end"].startswith("2028-05-10")
+        assert p.read.get(f"/v1/addons/{drop['id']}").json()["status"] == "ended"
+        assert [-e["amount_cents"] for e in ledger(p.read) if e["kind"] == "charge"] == [
+            11_000,
+            5_500,
+            11_000,
+        ]
+
+
+class TestReminders:
+    def test_45_days_before_the_end_the_customer_and_the_partner_are_reminded_once(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=10)
+        set_clock(T0 + timedelta(days=365 - 46))
+        run_jobs(operator)
+        keep_level(operator, p)
+        assert notifications(p) == []
+        set_clock(T0 + timedelta(days=365 - 45))
+        run_jobs(operator)
+        run_jobs(operator)
+        keep_level(operator, p)
+        assert sorted(notifications(p)) == [
+            ("customer_reminder", lic["id"]),
+            ("renewal_reminder", lic["id"]),
+        ]
+
+    def test_credit_is_announced_30_days_before_it_expires(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=55_000)
+        set_clock(T0 + timedelta(days=366 - 30))
+        run_jobs(operator)
+        keep_level(operator, p)
+        assert [k for k, _ in notifications(p)] == ["credit_expiring"]
+
+
+class TestLevels:
+    def test_the_level_follows_the_monthly_nominal_usage_at_the_start_of_a_month(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=1_100_000)
+        customer = make_customer(p, segment="business")
+        # 300 x 1.38 = 414.00 EUR a month: Gold (from 385)
+        p.write.post(
+            "/v1/licenses",
+            {
+                "customer_id": customer["id"],
+                "product": "dns-filter",
+                "edition": "proplus",
+                "term_months": 12,
+                "seats": 300,
+            },
+            expect=201,
+        )
+        set_clock(datetime(2028, 4, 1, 0, 0, tzinfo=UTC))
+        run_jobs(operator)
+        me = p.read.get("/v1/me").json()
+        assert (me["level"], me["support_level"]) == ("gold", "premium")
+        assert me["benefits"]["api_calls_per_month"] == 50_000
+        assert ("level_changed", "") in notifications(p, levels=True)
+
+
+class TestUsage:
+    def test_usage_billed_licenses_are_billed_on_the_first_for_last_months_peak(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2028, 5, 3, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=110_000)
+        customer = make_customer(p, segment="business")
+        lic = p.write.post(
+            "/v1/licenses",
+            {"customer_id": customer["id"], "product": "mail", "edition": "standard"},
+            expect=201,
+        ).json()
+        for day, used in ((4, 30), (10, 42), (20, 35)):
+            set_clock(datetime(2028, 5, day, tzinfo=UTC))
+            p.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": used}, expect=201)
+        set_clock(datetime(2028, 6, 1, 0, 5, tzinfo=UTC))
+        run_jobs(operator)
+        run_jobs(operator)
+        keep_level(operator, p)
+        charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
+        assert [-c["amount_cents"] for c in charges] == [42 * 100]
+        assert p.read.get(f"/v1/licenses/{lic['id']}").json()["monthly_nominal_cents"] == 4_200
+
+    def test_over_the_seats_on_3_days_flags_on_10_suspends_and_raising_seats_heals(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=10)
+        for day in range(1, 11):
+            set_clock(T0 + timedelta(days=day))
+            p.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 12}, expect=201)
+            run_jobs(operator)
+            status = p.read.get(f"/v1/licenses/{lic['id']}").json()["status"]
+            expected = "suspended" if day >= 10 else "over_limit" if day >= 3 else "active"
+            assert status == expected, day
+        assert ("license_over_limit", lic["id"]) in notifications(p)
+        assert ("license_suspended", lic["id"]) in notifications(p)
+        p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 12}, expect=200)
+        run_jobs(operator)
+        assert p.read.get(f"/v1/licenses/{lic['id']}").json()["status"] == "active"
+
+
+class TestCalendar:
+    def test_monthly_terms_from_the_31st_keep_their_day_through_short_months(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2028, 1, 31, 12, 0, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=110_000)
+        customer = make_customer(p, segment="business")
+        lic = p.write.post(
+            "/v1/licenses",
+            {
+                "customer_id": customer["id"],
+                "product": "dns-filter",
+                "edition": "pro",
+                "term_months": 1,
+                "seats": 5,
+            },
+            expect=201,
+        ).json()
+        assert lic["ends_at"].startswith("2028-02-29T12:00:00")  # a leap year
+        set_clock(datetime(2028, 2, 29, 12, 0, tzinfo=UTC))
+        run_jobs(operator)
+        keep_level(operator, p)
+        renewed = p.read.get(f"/v1/licenses/{lic['id']}").json()
+        assert renewed["ends_at"].startswith("2028-03-31T12:00:00")  # back on the 31st
+
+    def test_a_yearly_term_from_february_29_ends_on_february_28(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2028, 2, 29, 8, 0, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=5)
+        assert lic["ends_at"].startswith("2029-02-28T08:00:00")
+
+    def test_the_last_second_of_a_month_and_the_first_of_the_next_are_different_periods(
+        self, operator: Caller, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2028, 4, 30, 23, 59, 59, 999_000, tzinfo=UTC))
+        p = make_partner(operator)
+        before = p.read.get("/v1/quota")
+        assert before.json()["resets_at"].startswith("2028-05-01T00:00:00")
+        assert before.headers["ratelimit-reset"] == "1"
+        used = before.json()["used"]
+        set_clock(datetime(2028, 5, 1, 0, 0, 0, tzinfo=UTC))
+        after = p.read.get("/v1/quota").json()
+        assert used >= 1 and after["used"] == 1
+        assert after["resets_at"].startswith("2028-06-01T00:00:00")
