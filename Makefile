@@ -6,13 +6,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-sqlite test-postgres engine postgres lint fmt bench clean
+.PHONY: install demo test test-sqlite test-postgres engine postgres lint fmt bench clean lock
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements/dev.lock pins, then this project (editable, no deps).
+$(STAMP): pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements/dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve the lock from the ranges in pyproject.toml (newest versions that fit).
+lock: install
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --upgrade \
+		--custom-compile-command "make lock" --no-annotate -o requirements/dev.lock
 
 install: $(STAMP)
 

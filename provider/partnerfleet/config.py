@@ -7,6 +7,7 @@ provider object: so no key, session or client ever reaches the Pulumi state.
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,16 +31,24 @@ _configured: Connection | None = None
 _clients: dict[Connection, Client] = {}
 
 
+def resolve(setting: Callable[[str], Any]) -> Connection:
+    """The one rule for where to connect: the stack's ``partnerfleet:endpoint`` and
+    ``partnerfleet:apiKey`` first, ``PARTNERFLEET_ENDPOINT`` and ``PARTNERFLEET_API_KEY`` as
+    fallback. `setting("endpoint")` reads the stack's value (None when unset)."""
+    endpoint = setting("endpoint")
+    api_key = setting("apiKey")
+    return Connection(
+        endpoint=str(endpoint or os.environ.get("PARTNERFLEET_ENDPOINT") or DEFAULT_ENDPOINT),
+        api_key=str(api_key or os.environ.get("PARTNERFLEET_API_KEY") or ""),
+    )
+
+
 def configure_from(config: Any) -> None:
-    """Take ``partnerfleet:endpoint`` and ``partnerfleet:apiKey`` from a Pulumi config bag."""
+    """Take the connection from the provider's config bag (``partnerfleet:endpoint`` ...)."""
     global _configured
-    endpoint = config.get("partnerfleet:endpoint") if config is not None else None
-    api_key = config.get("partnerfleet:apiKey") if config is not None else None
+    found = resolve(lambda name: config.get(f"partnerfleet:{name}") if config else None)
     with _lock:
-        _configured = Connection(
-            endpoint=str(endpoint or os.environ.get("PARTNERFLEET_ENDPOINT") or DEFAULT_ENDPOINT),
-            api_key=str(api_key or os.environ.get("PARTNERFLEET_API_KEY") or ""),
-        )
+        _configured = found
 
 
 def connection() -> Connection:
@@ -47,15 +56,11 @@ def connection() -> Connection:
     with _lock:
         if _configured is not None:
             return _configured
-    return Connection(
-        endpoint=os.environ.get("PARTNERFLEET_ENDPOINT") or DEFAULT_ENDPOINT,
-        api_key=os.environ.get("PARTNERFLEET_API_KEY") or "",
-    )
+    return resolve(lambda _name: None)
 
 
-def client() -> Client:
-    """The process's client for the current connection."""
-    conn = connection()
+def client_for(conn: Connection) -> Client:
+    """The process's client for `conn` (one per connection, shared by threads)."""
     if not conn.api_key:
         raise PartnerfleetError(
             "no API key: run `pulumi config set --secret partnerfleet:apiKey <key>` "
@@ -66,3 +71,8 @@ def client() -> Client:
         if found is None:
             found = _clients[conn] = Client(conn.endpoint, conn.api_key)
         return found
+
+
+def client() -> Client:
+    """The provider process's client for the configured connection."""
+    return client_for(connection())

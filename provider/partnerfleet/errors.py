@@ -1,5 +1,8 @@
 """Errors a user can act on, each with a one-line message."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class PartnerfleetError(Exception):
     """Base of every error the provider raises; `str()` is one line the user can act on."""
@@ -69,3 +72,16 @@ class QuotaExhausted(PartnerfleetError):
 
 class Transient(PartnerfleetError):
     """5xx or 429 that stayed after the retries."""
+
+
+class ProviderError(Exception):
+    """Raised from provider methods: one line naming the resource, no traceback noise."""
+
+
+@contextmanager
+def user_errors(what: str) -> Iterator[None]:
+    """Turn client errors into one-line provider errors that start with `what`."""
+    try:
+        yield
+    except PartnerfleetError as error:
+        raise ProviderError(f"{what}: {error}") from None

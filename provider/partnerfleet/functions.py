@@ -1,34 +1,20 @@
 """Read functions for programs: the wallet, the level and its benefits, the quota, the catalog.
 
-They run in the program (not the provider), read ``partnerfleet:endpoint`` and
-``partnerfleet:apiKey`` from the stack config (environment as fallback), and each costs one
+They run in the program (not the provider), connect by the same rule as the resources (stack
+config first, environment as fallback: ``partnerfleet.config.resolve``), and each costs one
 API call, so a program that never calls them previews with no calls at all.
 """
 
-import os
 from typing import Any
 
 import pulumi
 
-from partnerfleet.client import Client
-from partnerfleet.config import DEFAULT_ENDPOINT
-from partnerfleet.errors import PartnerfleetError
-
-
-def _client() -> Client:
-    cfg = pulumi.Config("partnerfleet")
-    endpoint = cfg.get("endpoint") or os.environ.get("PARTNERFLEET_ENDPOINT") or DEFAULT_ENDPOINT
-    key = os.environ.get("PARTNERFLEET_API_KEY") or cfg.get("apiKey")
-    if not key:
-        raise PartnerfleetError(
-            "no API key: run `pulumi config set --secret partnerfleet:apiKey <key>` "
-            "(or set PARTNERFLEET_API_KEY)"
-        )
-    return Client(endpoint, key)
+from partnerfleet import config
 
 
 def _get(path: str) -> dict[str, Any]:
-    result: dict[str, Any] = _client().get(path)
+    stack = pulumi.Config("partnerfleet")
+    result: dict[str, Any] = config.client_for(config.resolve(stack.get)).get(path)
     return result
 
 

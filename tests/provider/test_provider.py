@@ -8,10 +8,11 @@ from pulumi.output import UNKNOWN
 from pulumi.runtime import rpc
 
 from partnerfleet import config
-from partnerfleet.resources import _base
-from partnerfleet.resources._base import IDENTITY_KEY, ProviderError
+from partnerfleet.errors import ProviderError
 from partnerfleet.resources.addon import AddOnProvider
+from partnerfleet.resources.bulk import BULK
 from partnerfleet.resources.customer_org import CustomerOrgProvider
+from partnerfleet.resources.identity import IDENTITY_KEY
 from partnerfleet.resources.license import LicenseProvider
 from partnerfleet.resources.support_level import SupportLevelProvider
 from tests.support.api import Caller, PartnerHandle, ledger, make_partner
@@ -29,7 +30,7 @@ ORG = {
 
 def use(endpoint: str, key: str) -> None:
     config.configure_from({"partnerfleet:endpoint": endpoint, "partnerfleet:apiKey": key})
-    _base.BULK.loaded.clear()
+    BULK.reset()
 
 
 @pytest.fixture
@@ -190,7 +191,7 @@ class TestLifecycle:
             },
         )
         partner.write.patch(f"/v1/licenses/{lic_id}", {"seats": 25}, expect=200)
-        _base.BULK.loaded.clear()
+        BULK.reset()
         read = LicenseProvider().read(lic_id, lic)
         assert read.inputs["seats"] == 25
         diff = LicenseProvider().diff(lic_id, read.outs, {**lic, "seats": 10})
@@ -206,7 +207,7 @@ class TestLifecycle:
             )[0]
             for i in range(30)
         ]
-        _base.BULK.loaded.clear()
+        BULK.reset()
         before = calls()
         for lic_id in ids:
             assert LicenseProvider().read(lic_id, {}).id == lic_id

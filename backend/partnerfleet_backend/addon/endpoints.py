@@ -4,9 +4,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.addon import service
-from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnUpdate
+from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnStatus, AddOnUpdate
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
-from partnerfleet_backend.models import AddOnStatus
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
 from partnerfleet_backend.pipeline.context import Ctx

@@ -7,6 +7,8 @@ from pydantic import Field
 from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel
 from partnerfleet_backend.models import AddOnStatus
 
+__all__ = ["AddOnCreate", "AddOnRead", "AddOnStatus", "AddOnUpdate"]
+
 
 class AddOnCreate(InputModel):
     option: CatalogName = Field(description="An add-on option of the catalog.")

@@ -9,9 +9,9 @@ from partnerfleet_backend.license.schemas import (
     LicenseCreate,
     LicenseKeyValidation,
     LicenseRead,
+    LicenseStatus,
     LicenseUpdate,
 )
-from partnerfleet_backend.models import LicenseStatus
 from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
 from partnerfleet_backend.pipeline.context import Ctx
 

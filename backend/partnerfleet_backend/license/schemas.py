@@ -8,6 +8,8 @@ from pydantic import Field
 from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel
 from partnerfleet_backend.models import LicenseStatus
 
+__all__ = ["LicenseCreate", "LicenseKeyValidation", "LicenseRead", "LicenseStatus", "LicenseUpdate"]
+
 
 class LicenseCreate(InputModel):
     customer_id: str = Field(min_length=1, max_length=40)

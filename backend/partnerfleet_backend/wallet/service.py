@@ -171,7 +171,7 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
     lots = repository.lots_with_credit(ctx.session, partner_id)  # one query under the lock
     if any(lot.expires_at <= ctx.now for lot in lots):
         expire_due_credit(ctx, partner_id)  # rare: the expiry job usually got there first
-        lots = [lot for lot in lots if lot.remaining_cents > 0]
+        lots = repository.lots_with_credit(ctx.session, partner_id)
     if not repository.debit(ctx.session, partner_id, amount_cents):
         raise InsufficientCredit(amount_cents, repository.balance(ctx.session, partner_id))
     net, consumptions = draw(lots, amount_cents)  # the guard above: the lots hold enough

@@ -1,12 +1,12 @@
 """AddOn: an add-on option, a month at a time."""
 
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import pulumi
 
-from partnerfleet.resources._base import BackendProvider
-from partnerfleet.resources._resource import BackendResource
+from partnerfleet.resources.provider import BackendProvider
+from partnerfleet.resources.resource import BackendResource
 
 Option = Literal[
     "premium-support",
@@ -31,19 +31,6 @@ class AddOnProvider(BackendProvider):
     kind = "AddOn"
     schema_name = "addon"
     collection = "/v1/addons"
-    replace_on = frozenset({"option"})
-    outputs: ClassVar[tuple[str, ...]] = (
-        "option",
-        "status",
-        "auto_renew",
-        "price_cents",
-        "period_start",
-        "period_end",
-        "cancelled_at",
-        "client_reference",
-        "created_at",
-        "version",
-    )
 
     def is_gone(self, obj: dict[str, Any]) -> bool:
         return obj.get("status") == "ended" or obj.get("cancelled_at") is not None

@@ -1,12 +1,12 @@
 """CustomerOrg: a customer organisation of the partner."""
 
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import pulumi
 
-from partnerfleet.resources._base import BackendProvider
-from partnerfleet.resources._resource import BackendResource
+from partnerfleet.resources.provider import BackendProvider
+from partnerfleet.resources.resource import BackendResource
 
 
 @dataclass
@@ -28,20 +28,6 @@ class CustomerOrgProvider(BackendProvider):
     kind = "CustomerOrg"
     schema_name = "customer_org"
     collection = "/v1/customers"
-    outputs: ClassVar[tuple[str, ...]] = (
-        "name",
-        "segment",
-        "country",
-        "contact_email",
-        "reference",
-        "support_by",
-        "access",
-        "logo_url",
-        "status",
-        "created_at",
-        "updated_at",
-        "version",
-    )
 
 
 class CustomerOrg(BackendResource, module="partnerfleet", name="CustomerOrg"):

@@ -1,12 +1,13 @@
 """License: one customer org x one product x edition x term x seats."""
 
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import pulumi
 
-from partnerfleet.resources._base import BackendProvider, plain
-from partnerfleet.resources._resource import BackendResource
+from partnerfleet.resources.props import State
+from partnerfleet.resources.provider import BackendProvider
+from partnerfleet.resources.resource import BackendResource
 
 NEXT_TERM = {
     "seats": "seats_next_term",
@@ -22,7 +23,7 @@ class LicenseArgs:
     customer_id: pulumi.Input[str]
     product: pulumi.Input[Literal["dns-filter", "mail", "firewall", "vuln-scanner"]]
     edition: pulumi.Input[Literal["pro", "proplus", "standard"]]
-    term_months: pulumi.Input[int] | None = None
+    term_months: pulumi.Input[Literal[1, 12, 24, 36, 48, 60]] | None = None
     seats: pulumi.Input[int] | None = None
     auto_renew: pulumi.Input[bool] | None = None
     trial: pulumi.Input[bool] | None = None
@@ -34,42 +35,17 @@ class LicenseProvider(BackendProvider):
     kind = "License"
     schema_name = "license"
     collection = "/v1/licenses"
-    replace_on = frozenset({"customer_id", "product", "trial"})
-    outputs: ClassVar[tuple[str, ...]] = (
-        "customer_id",
-        "product",
-        "edition",
-        "edition_next_term",
-        "term_months",
-        "term_months_next_term",
-        "seats",
-        "seats_next_term",
-        "used_seats",
-        "auto_renew",
-        "trial",
-        "status",
-        "reference",
-        "client_reference",
-        "license_key",
-        "monthly_nominal_cents",
-        "starts_at",
-        "ends_at",
-        "cancelled_at",
-        "created_at",
-        "updated_at",
-        "version",
-    )
 
-    def desired_from_outputs(self, olds: dict[str, Any]) -> dict[str, Any]:
+    def desired_before(self, state: State) -> dict[str, Any]:
         """A decrease or downgrade waiting for the renewal is what was asked for."""
-        desired = super().desired_from_outputs(olds)
+        desired = super().desired_before(state)
         for field, pending in NEXT_TERM.items():
-            if olds.get(pending) is not None:
-                desired[field] = plain(olds[pending])
+            if state.outputs.get(pending) is not None:
+                desired[field] = state.outputs[pending]
         return desired
 
-    def inputs_from(self, obj: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-        inputs = super().inputs_from(obj, props)
+    def inputs_from(self, obj: dict[str, Any], state: State) -> dict[str, Any]:
+        inputs = super().inputs_from(obj, state)
         for field, pending in NEXT_TERM.items():
             if obj.get(pending) is not None:
                 inputs[field] = obj[pending]
@@ -106,11 +82,4 @@ class License(BackendResource, module="partnerfleet", name="License"):
         **kwargs: Any,
     ) -> None:
         inputs = asdict(args) if args is not None else kwargs
-        super().__init__(
-            LicenseProvider(),
-            "License",
-            resource_name,
-            inputs,
-            opts,
-            secret_outputs=("license_key",),
-        )
+        super().__init__(LicenseProvider(), "License", resource_name, inputs, opts)

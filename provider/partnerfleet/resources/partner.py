@@ -1,14 +1,17 @@
 """Partner: with an operator key, partner accounts; with a partner key, the own profile."""
 
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
 from partnerfleet import config
-from partnerfleet.resources._base import IDENTITY_KEY, BackendProvider, plain, user_errors
-from partnerfleet.resources._resource import BackendResource
+from partnerfleet.errors import user_errors
+from partnerfleet.resources.identity import IDENTITY_KEY
+from partnerfleet.resources.props import State
+from partnerfleet.resources.provider import BackendProvider
+from partnerfleet.resources.resource import BackendResource
 
 OPERATOR_ONLY = ("name", "level")
 
@@ -29,20 +32,6 @@ class PartnerProvider(BackendProvider):
     kind = "Partner"
     schema_name = "partner"
     collection = "/v1/partners"
-    outputs: ClassVar[tuple[str, ...]] = (
-        "name",
-        "status",
-        "level",
-        "support_level",
-        "benefits",
-        "billing_email",
-        "support_contact",
-        "logo_url",
-        "webhook_url",
-        "balance_cents",
-        "created_at",
-        "version",
-    )
 
     def _operator(self) -> bool:
         return config.connection().api_key.startswith("pfo_")
@@ -67,7 +56,7 @@ class PartnerProvider(BackendProvider):
         return f"{self.collection}/{id_}" if self._operator() else "/v1/me"
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        body = self.inputs_of(props)
+        body = self.inputs(props).values
         with user_errors("Partner: create failed"):
             if self._operator():
                 obj = self.client().post(self.collection, body)
@@ -78,19 +67,20 @@ class PartnerProvider(BackendProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with user_errors(f"Partner {id_}: refresh failed"):
             obj = self.client().get(self._path(id_))
-        return ReadResult(id_, self.outs(obj), self.inputs_from(obj, props))
+        return ReadResult(id_, self.outs(obj), self.inputs_from(obj, self.state(props)))
 
-    def inputs_from(self, obj: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-        inputs = super().inputs_from(obj, props)
+    def inputs_from(self, obj: dict[str, Any], state: State) -> dict[str, Any]:
+        inputs = super().inputs_from(obj, state)
         if not self._operator():
             for field in OPERATOR_ONLY:
                 inputs.pop(field, None)
-        return {k: v for k, v in inputs.items() if k in props or k == IDENTITY_KEY}
+        return {k: v for k, v in inputs.items() if k in state.outputs or k == IDENTITY_KEY}
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        body = self.changed_fields(olds, news)
+        state = self.state(olds)
+        body = self.update_body(state, self.inputs(news))
         with user_errors(f"Partner {id_}: update failed"):
-            obj = self.client().patch(self._path(id_), body, if_match=plain(olds.get("version")))
+            obj = self.client().patch(self._path(id_), body, if_match=state.version)
         return UpdateResult(outs=self.outs(obj))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -116,11 +106,4 @@ class Partner(BackendResource, module="partnerfleet", name="Partner"):
         **kwargs: Any,
     ) -> None:
         inputs = asdict(args) if args is not None else kwargs
-        super().__init__(
-            PartnerProvider(),
-            "Partner",
-            resource_name,
-            inputs,
-            opts,
-            secret_outputs=("webhook_secret",),
-        )
+        super().__init__(PartnerProvider(), "Partner", resource_name, inputs, opts)

@@ -1,12 +1,13 @@
 """SupportLevel: the partner's support level (one per partner)."""
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
-from partnerfleet.resources._base import BackendProvider, user_errors
-from partnerfleet.resources._resource import BackendResource
+from partnerfleet.errors import user_errors
+from partnerfleet.resources.provider import BackendProvider
+from partnerfleet.resources.resource import BackendResource
 
 SUPPORT_ID = "support"
 
@@ -15,12 +16,6 @@ class SupportLevelProvider(BackendProvider):
     kind = "SupportLevel"
     schema_name = "support_level"
     collection = "/v1/support"
-    outputs: ClassVar[tuple[str, ...]] = (
-        "support_level",
-        "effective_support_level",
-        "source",
-        "premium_until",
-    )
 
     def _outs(self, requested: str, state: dict[str, Any]) -> dict[str, Any]:
         return {

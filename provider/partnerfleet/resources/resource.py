@@ -5,11 +5,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from partnerfleet.resources._base import IDENTITY_KEY, BackendProvider
+from partnerfleet.resources.identity import IDENTITY_KEY
+from partnerfleet.resources.provider import BackendProvider
 
 
 class BackendResource(Resource):
-    """A dynamic resource whose outputs are declared up front and whose identity is stable."""
+    """A dynamic resource whose outputs (and secret outputs) come from its declaration and whose
+    identity is stable across runs."""
 
     def __init__(
         self,
@@ -18,13 +20,13 @@ class BackendResource(Resource):
         name: str,
         inputs: dict[str, Any],
         opts: pulumi.ResourceOptions | None,
-        secret_outputs: tuple[str, ...] = (),
     ) -> None:
-        props: dict[str, Any] = {output: None for output in provider.outputs}
+        spec = provider.spec
+        props: dict[str, Any] = {output: None for output in spec.outputs}
         props.update(inputs)
         props[IDENTITY_KEY] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{type_name}/{name}"
-        if secret_outputs:
+        if spec.secret_outputs:
             opts = pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(additional_secret_outputs=list(secret_outputs))
+                opts, pulumi.ResourceOptions(additional_secret_outputs=list(spec.secret_outputs))
             )
         super().__init__(provider, name, props, opts)

@@ -1,0 +1,235 @@
+"""What every partnerfleet resource provider shares: schema checks, a diff without network
+calls driven by the resource's declaration, reads through the shared bulk lists, and creation
+that adopts or finds what an interrupted run already bought."""
+
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from partnerfleet import config, errors, schema
+from partnerfleet.client import Client
+from partnerfleet.errors import ProviderError, user_errors
+from partnerfleet.resources.bulk import BULK
+from partnerfleet.resources.identity import IDENTITY_KEY, client_reference, idempotency_key
+from partnerfleet.resources.props import Inputs, State
+from partnerfleet.resources.spec import ResourceSpec, load_spec
+from partnerfleet.resources.values import is_unknown
+
+
+class BackendProvider(ResourceProvider):
+    """Base of the providers. A subclass names its schema (the declaration) and its route.
+
+    The provider object holds no state: it is stored by reference in the Pulumi state, and the
+    connection lives in the provider process (``partnerfleet.config``).
+    """
+
+    serialize_as_secret_always = False  # nothing secret is ever on the provider object
+
+    kind: ClassVar[str]  # "License": used in messages
+    schema_name: ClassVar[str]  # "license": schemas/license.schema.json declares the resource
+    collection: ClassVar[str]  # "/v1/licenses"
+
+    @property
+    def spec(self) -> ResourceSpec:
+        return load_spec(self.schema_name)
+
+    def inputs(self, props: dict[str, Any]) -> Inputs:
+        return Inputs.parse(self.spec, props)
+
+    def state(self, props: dict[str, Any]) -> State:
+        return State.parse(self.spec, props)
+
+    # configuration -------------------------------------------------------------------------
+    def configure(self, req: ConfigureRequest) -> None:
+        config.configure_from(req.config)
+
+    def client(self) -> Client:
+        try:
+            return config.client()
+        except errors.PartnerfleetError as error:
+            raise ProviderError(str(error)) from None
+
+    # check and diff: no network ------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = self.inputs(news)
+        unknown = inputs.unknown
+        failures = []
+        for error in schema.errors_of(self.schema_name, inputs.known):
+            field = schema.field_of(error)
+            top = field.split(".")[0].split("[")[0]
+            if top in unknown or (error.validator == "if"):
+                continue
+            failures.append(CheckFailure(field or self.kind, schema.reason_of(error)))
+        return CheckResult(inputs.wire(), failures)
+
+    def desired_before(self, state: State) -> dict[str, Any]:
+        """What the recorded outputs say was asked for (licenses map next-term values back)."""
+        return state.inputs_as_held()
+
+    def changed_inputs(self, state: State, inputs: Inputs) -> list[str]:
+        """Inputs the program asks for differently from what was recorded; unknown values
+        count as changed, inputs left out are not asked for."""
+        before = self.desired_before(state)
+        changed = []
+        for name in self.spec.inputs:
+            if name in self.spec.create_only or not inputs.asked(name):
+                continue
+            new = inputs.desired(name)
+            old = before.get(name)
+            if old is None:
+                old = self.spec.defaults.get(name)
+            if is_unknown(new) or new != old:
+                changed.append(name)
+        return changed
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = self.changed_inputs(self.state(olds), self.inputs(news))
+        replaces = [name for name in changed if name in self.spec.replace_on]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    # read ----------------------------------------------------------------------------------
+    def outs(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Full outputs: the object's fields as the API returned them."""
+        return dict(obj)
+
+    def inputs_from(self, obj: dict[str, Any], state: State) -> dict[str, Any]:
+        """Inputs as the backend holds them now (for refresh)."""
+        held = {k: obj[k] for k in self.spec.inputs if obj.get(k) is not None}
+        for name in (*self.spec.create_only, IDENTITY_KEY):
+            if state.kept(name) is not None:
+                held[name] = state.kept(name)
+        return held
+
+    def read_one(self, object_id: str) -> dict[str, Any] | None:
+        """The object from the shared bulk list (one list call per collection per refresh)."""
+        client = self.client()
+        obj = BULK.get(self.collection, lambda: client.list_all(self.collection), object_id)
+        if obj is None:
+            try:
+                obj = client.get(f"{self.collection}/{object_id}")
+            except errors.NotFound:
+                return None
+        return obj
+
+    def is_gone(self, obj: dict[str, Any]) -> bool:
+        return False
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with user_errors(f"{self.kind} {id_}: refresh failed"):
+            obj = self.read_one(id_)
+        if obj is None or self.is_gone(obj):
+            return ReadResult(id_="", outs={})
+        return ReadResult(
+            id_=id_, outs=self.outs(obj), inputs=self.inputs_from(obj, self.state(props))
+        )
+
+    def remember(self, obj: dict[str, Any]) -> dict[str, Any]:
+        BULK.put(self.collection, obj)
+        return obj
+
+    # update and delete ---------------------------------------------------------------------
+    def update_body(self, state: State, inputs: Inputs) -> dict[str, Any]:
+        """The updatable inputs the program asks for differently."""
+        before = self.desired_before(state)
+        return {
+            k: inputs.get(k)
+            for k in self.spec.updatable
+            if inputs.get(k) is not None and inputs.get(k) != before.get(k)
+        }
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        state = self.state(olds)
+        body = self.update_body(state, self.inputs(news))
+        with user_errors(f"{self.kind} {id_}: update failed"):
+            if not body:
+                obj = self.client().get(f"{self.collection}/{id_}")
+            else:
+                obj = self.client().patch(f"{self.collection}/{id_}", body, if_match=state.version)
+        return UpdateResult(outs=self.outs(self.remember(obj)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        try:
+            self.client().delete(f"{self.collection}/{id_}")
+        except errors.NotFound:
+            pass  # already gone
+        except errors.PartnerfleetError as error:
+            raise ProviderError(f"{self.kind} {id_}: delete failed: {error}") from None
+        BULK.forget(self.collection, id_)
+
+    # creation with adoption ------------------------------------------------------------------
+    def post_new(self, body: dict[str, Any], identity: str) -> dict[str, Any]:
+        """POST the new object; the key is stable for this resource and these inputs."""
+        result: dict[str, Any] = self.client().post(
+            self.collection, body, idempotency_key=idempotency_key(identity, self.collection, body)
+        )
+        return result
+
+    def post_charged(self, body: dict[str, Any], identity: str) -> dict[str, Any]:
+        """POST something that costs money with a client reference derived from the resource
+        and its inputs: a re-run after an interrupted `pulumi up`, even days later, finds the
+        object the first run created instead of charging again."""
+        client = self.client()
+        for attempt in range(1, 50):
+            payload = {**body, "client_reference": client_reference(identity, body, attempt)}
+            try:
+                created: dict[str, Any] = client.post(
+                    self.collection,
+                    payload,
+                    idempotency_key=idempotency_key(identity, self.collection, payload),
+                )
+                return created
+            except errors.Conflict as conflict:
+                if conflict.code != "client_reference_exists" or not conflict.existing_id:
+                    raise
+                existing: dict[str, Any] = client.get(f"{self.collection}/{conflict.existing_id}")
+                if not self.is_gone(existing):
+                    return existing
+        raise errors.PartnerfleetError(f"too many cancelled {self.kind} objects with these inputs")
+
+    def find_by_reference(self, reference: str) -> dict[str, Any] | None:
+        page = self.client().get(self.collection, reference=reference, limit=1)
+        return page["items"][0] if page["items"] else None
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self.inputs(props)
+        body = inputs.create_body()
+        reference = inputs.get("reference")
+        with user_errors(f"{self.kind} '{inputs.label}': create failed"):
+            if inputs.get("adopt") and reference:
+                existing = self.find_by_reference(str(reference))
+                if existing is not None:
+                    obj = self.adopt(existing, body)
+                    return CreateResult(obj["id"], self.outs(self.remember(obj)))
+            try:
+                obj = self.post_new(body, inputs.identity)
+            except errors.Conflict as conflict:
+                if conflict.code == "reference_exists":
+                    raise errors.Conflict(
+                        f"{self.kind.lower()} {conflict.existing_id} already has reference "
+                        f"'{reference}'; set adopt=True (adopt: true in a fleet file) to manage "
+                        "it from here, or choose another reference",
+                        existing_id=conflict.existing_id,
+                    ) from None
+                raise
+        return CreateResult(obj["id"], self.outs(self.remember(obj)))
+
+    def adopt(self, existing: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Take over an existing object and bring its updatable fields to the inputs."""
+        changes = {
+            k: v for k, v in body.items() if k not in self.spec.replace_on and existing.get(k) != v
+        }
+        if not changes:
+            return existing
+        result: dict[str, Any] = self.client().patch(
+            f"{self.collection}/{existing['id']}", changes, if_match=existing.get("version")
+        )
+        return result
