@@ -4,7 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.api import all_items
+from fastapi.testclient import TestClient
+
+from tests.support.api import Caller, all_items
 
 BIN = Path(sys.executable).parent / "partnerfleet-backend"
 
@@ -15,7 +17,9 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_partner_create_prints_id_and_key_one_per_line(service_env: dict[str, str], client) -> None:
+def test_partner_create_prints_id_and_key_one_per_line(
+    service_env: dict[str, str], client: TestClient
+) -> None:
     import os
 
     env = {**os.environ, **service_env}
@@ -38,7 +42,7 @@ def test_partner_create_prints_id_and_key_one_per_line(service_env: dict[str, st
 
 
 def test_a_refused_command_exits_1_with_the_reason_and_creates_nothing(
-    service_env: dict[str, str], operator
+    service_env: dict[str, str], operator: Caller
 ) -> None:
     import os
 
@@ -60,7 +64,9 @@ def test_wrong_usage_exits_2(service_env: dict[str, str]) -> None:
     assert "--name" in done.stderr
 
 
-def test_operator_key_create_prints_a_working_key(service_env: dict[str, str], client) -> None:
+def test_operator_key_create_prints_a_working_key(
+    service_env: dict[str, str], client: TestClient
+) -> None:
     import os
 
     done = run({**os.environ, **service_env}, "operator-key", "create")

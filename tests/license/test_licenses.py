@@ -1,16 +1,19 @@
 """Licenses through the API: assignment, proration, next-term changes, cancel, keys, usage."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.support.api import Caller, PartnerHandle, ledger, make_customer, make_partner
+from tests.support.api import Caller, PartnerHandle, SetClock, ledger, make_customer, make_partner
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # a 12-month term ends 2027-03-01: 365 days
 
 
-def school_proplus(p: PartnerHandle, seats: int = 100, term: int = 12, **kw: object) -> dict:
+def school_proplus(
+    p: PartnerHandle, seats: int = 100, term: int = 12, **kw: object
+) -> dict[str, Any]:
     customer = make_customer(p, segment="school")
     body = {
         "customer_id": customer["id"],
@@ -20,7 +23,7 @@ def school_proplus(p: PartnerHandle, seats: int = 100, term: int = 12, **kw: obj
         "seats": seats,
         **kw,
     }
-    result: dict = p.write.post("/v1/licenses", body, expect=201).json()
+    result: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
     return result
 
 
@@ -30,7 +33,7 @@ def charges(p: PartnerHandle) -> list[int]:
 
 class TestAssignment:
     def test_a_prepaid_term_is_charged_in_full(
-        self, partner: PartnerHandle, set_clock: Callable
+        self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
         lic = school_proplus(partner, seats=100, term=12)
@@ -64,7 +67,7 @@ class TestAssignment:
         assert charges(partner) == [10 * 166]
 
     def test_a_term_starting_on_the_31st_ends_on_the_last_day_of_a_short_month(
-        self, partner: PartnerHandle, set_clock: Callable
+        self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(datetime(2027, 1, 31, 8, 0, tzinfo=UTC))
         customer = make_customer(partner, segment="business")
@@ -135,7 +138,7 @@ class TestAssignment:
         assert r.status_code == 422 and "term_months" in r.json()["detail"]
 
     def test_a_trial_is_free_for_fourteen_days_once_per_customer_and_product(
-        self, partner: PartnerHandle, set_clock: Callable
+        self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
         customer = make_customer(partner, segment="business")
@@ -180,7 +183,7 @@ class TestAssignment:
 
 class TestSeatChanges:
     def test_seat_increase_is_prorated_as_in_the_spec(
-        self, partner: PartnerHandle, set_clock: Callable
+        self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
         lic = school_proplus(partner, seats=100)
@@ -193,7 +196,7 @@ class TestSeatChanges:
         assert updated["monthly_nominal_cents"] == 150 * 28
 
     def test_seat_decrease_mid_term_takes_effect_at_renewal_without_refund(
-        self, partner: PartnerHandle, set_clock: Callable
+        self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
         lic = school_proplus(partner, seats=100)
@@ -203,7 +206,7 @@ class TestSeatChanges:
         assert [e["kind"] for e in ledger(partner.read)].count("refund") == 0
 
     def test_edition_upgrade_is_prorated_and_downgrade_waits_for_renewal(
-        self, partner: PartnerHandle, set_clock: Callable
+        self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
         customer = make_customer(partner, segment="business")
@@ -251,7 +254,7 @@ class TestSeatChanges:
         assert len(charges(partner)) == 1
 
     def test_an_increase_the_wallet_cannot_pay_changes_nothing(
-        self, operator: Caller, set_clock: Callable
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(START)
         p = make_partner(operator, top_up_cents=55_000)
@@ -263,7 +266,7 @@ class TestSeatChanges:
 
 class TestCancelAndKeys:
     def test_cancel_does_not_refund_and_the_key_stops_validating(
-        self, partner: PartnerHandle, client
+        self, partner: PartnerHandle, client: TestClient
     ) -> None:
         lic = school_proplus(partner, seats=5)
         key = partner.read.get(f"/v1/licenses/{lic['id']}").json()["license_key"]
@@ -286,7 +289,7 @@ class TestCancelAndKeys:
             "expires_at": None,
         }
 
-    def test_an_unknown_key_reveals_nothing(self, client) -> None:
+    def test_an_unknown_key_reveals_nothing(self, client: TestClient) -> None:
         assert client.get("/v1/license-keys/PF-NOPE/validate").json()["valid"] is False
 
     def test_license_keys_are_unique(self, partner: PartnerHandle) -> None:

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from partnerfleet_backend.notification.webhooks import deliver_due, verify
-from tests.support.api import Caller, PartnerHandle, make_partner
+from partnerfleet_backend.settings import Settings
+from tests.support.api import Caller, PartnerHandle, SetClock, make_partner
 
 T0 = datetime(2029, 1, 10, tzinfo=UTC)
 
@@ -49,7 +50,9 @@ def receiver() -> Iterator[Receiver]:
     r.server.shutdown()
 
 
-def subscribed(operator: Caller, receiver: Receiver, set_clock) -> tuple[PartnerHandle, str]:
+def subscribed(
+    operator: Caller, receiver: Receiver, set_clock: SetClock
+) -> tuple[PartnerHandle, str]:
     set_clock(T0)
     p = make_partner(operator, top_up_cents=55_000)
     me = p.write.patch("/v1/me", {"webhook_url": receiver.url}, expect=200).json()
@@ -59,7 +62,7 @@ def subscribed(operator: Caller, receiver: Receiver, set_clock) -> tuple[Partner
     return p, me["webhook_secret"]
 
 
-def deliveries(settings, partner_id: str) -> list[tuple[str, int]]:
+def deliveries(settings: Settings, partner_id: str) -> list[tuple[str, int]]:
     engine = create_engine(settings.resolved_database_url())
     with engine.begin() as c:
         rows = c.execute(
@@ -71,7 +74,7 @@ def deliveries(settings, partner_id: str) -> list[tuple[str, int]]:
 
 
 def test_a_notification_is_delivered_signed(
-    operator: Caller, receiver: Receiver, settings, set_clock
+    operator: Caller, receiver: Receiver, settings: Settings, set_clock: SetClock
 ) -> None:
     p, secret = subscribed(operator, receiver, set_clock)
     assert receiver.received == []  # nothing is sent from the request that caused it
@@ -87,7 +90,7 @@ def test_a_notification_is_delivered_signed(
 
 
 def test_a_failed_delivery_is_retried_with_backoff(
-    operator: Caller, receiver: Receiver, settings, set_clock
+    operator: Caller, receiver: Receiver, settings: Settings, set_clock: SetClock
 ) -> None:
     receiver.fail_left = 1
     p, _ = subscribed(operator, receiver, set_clock)
@@ -106,7 +109,7 @@ def test_a_failed_delivery_is_retried_with_backoff(
 
 
 def test_the_served_scheduler_delivers_by_itself(
-    service_env: dict[str, str], operator_key: str, receiver: Receiver, settings
+    service_env: dict[str, str], operator_key: str, receiver: Receiver, settings: Settings
 ) -> None:
     import requests
 

@@ -3,13 +3,16 @@
 import threading
 import uuid
 
+from fastapi.testclient import TestClient
+
+from partnerfleet_backend.settings import Settings
 from tests.support.api import Caller, PartnerHandle, ledger, make_customer, make_partner
 
 LICENSE = {"product": "dns-filter", "edition": "pro", "term_months": 12, "seats": 10}
 
 
 class TestKeys:
-    def test_missing_or_wrong_key_is_401_problem_json(self, client) -> None:
+    def test_missing_or_wrong_key_is_401_problem_json(self, client: TestClient) -> None:
         r = client.get("/v1/me")
         assert r.status_code == 401
         assert r.headers["content-type"] == "application/problem+json"
@@ -43,7 +46,7 @@ class TestKeys:
             == 403
         )
 
-    def test_keys_are_stored_only_as_hashes(self, operator: Caller, settings) -> None:
+    def test_keys_are_stored_only_as_hashes(self, operator: Caller, settings: Settings) -> None:
         p = make_partner(operator)
         key = p.write.key
         url = settings.resolved_database_url()

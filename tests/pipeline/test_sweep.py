@@ -48,7 +48,7 @@ def test_no_input_makes_a_server_error(
     @settings(
         max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
-    def sweep(case: schemathesis.Case, _: None) -> None:
+    def sweep(case: schemathesis.Case, _: None) -> None:  # type: ignore[type-arg]
         response = case.call(headers={"Authorization": f"Bearer {key}"})
         seen.add(response.status_code)
         assert response.status_code < 500, f"{method} {path}: {response.text[:500]}"

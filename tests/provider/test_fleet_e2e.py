@@ -4,6 +4,7 @@ import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,10 +41,11 @@ def set_seats(fleet_file: Path, reference: str, seats: int) -> None:
     fleet_file.write_text(new)
 
 
-def license_by_reference(partner: PartnerHandle, reference: str) -> dict:
+def license_by_reference(partner: PartnerHandle, reference: str) -> dict[str, Any]:
     items = partner.read.get("/v1/licenses", params={"reference": reference}).json()["items"]
     assert len(items) == 1
-    return items[0]
+    found: dict[str, Any] = items[0]
+    return found
 
 
 def test_the_example_fleet_end_to_end(live_operator: Caller, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pulumi.output import UNKNOWN
 from pulumi.runtime import rpc
 
@@ -41,11 +42,22 @@ def partner(live_operator: Caller) -> Iterator[PartnerHandle]:
     config._configured = None
 
 
-def created(provider: Any, props: dict[str, Any], name: str = "r") -> tuple[str, dict]:
+def outs(result: CreateResult | UpdateResult | ReadResult) -> dict[str, Any]:
+    """The outputs of a provider call (always set by our providers)."""
+    assert result.outs is not None
+    return result.outs
+
+
+def inputs(result: ReadResult) -> dict[str, Any]:
+    assert result.inputs is not None
+    return result.inputs
+
+
+def created(provider: Any, props: dict[str, Any], name: str = "r") -> tuple[str, dict[str, Any]]:
     checked = provider.check({}, {**props, IDENTITY_KEY: f"proj/stack/{provider.kind}/{name}"})
     assert checked.failures == []
     result = provider.create(checked.inputs)
-    return result.id, result.outs
+    return result.id, outs(result)
 
 
 def calls() -> int:
@@ -166,12 +178,12 @@ class TestLifecycle:
         )
         assert lic["license_key"].startswith("PF-") and lic["status"] == "active"
         assert [-e["amount_cents"] for e in ledger(partner.read)][-1] == 100 * 28 * 12
-        up = LicenseProvider().update(lic_id, lic, {**lic, "seats": 150}).outs
+        up = outs(LicenseProvider().update(lic_id, lic, {**lic, "seats": 150}))
         assert up["seats"] == 150 and up["version"] == 2
-        down = LicenseProvider().update(lic_id, up, {**up, "seats": 120}).outs
+        down = outs(LicenseProvider().update(lic_id, up, {**up, "seats": 120}))
         assert (down["seats"], down["seats_next_term"]) == (150, 120)
         read = LicenseProvider().read(lic_id, down)
-        assert read.inputs["seats"] == 120 and read.outs["seats"] == 150
+        assert inputs(read)["seats"] == 120 and outs(read)["seats"] == 150
         LicenseProvider().delete(lic_id, down)
         assert LicenseProvider().read(lic_id, down).id == ""
         LicenseProvider().delete(lic_id, down)  # already gone: fine
@@ -193,8 +205,8 @@ class TestLifecycle:
         partner.write.patch(f"/v1/licenses/{lic_id}", {"seats": 25}, expect=200)
         BULK.reset()
         read = LicenseProvider().read(lic_id, lic)
-        assert read.inputs["seats"] == 25
-        diff = LicenseProvider().diff(lic_id, read.outs, {**lic, "seats": 10})
+        assert inputs(read)["seats"] == 25
+        diff = LicenseProvider().diff(lic_id, outs(read), {**lic, "seats": 10})
         assert diff.changes is True
 
     def test_reads_share_one_list_call(self, partner: PartnerHandle) -> None:
@@ -251,7 +263,7 @@ class TestLifecycle:
             "option",
         )
         SupportLevelProvider().delete(sid, support)
-        assert SupportLevelProvider().read(sid, support).outs["support_level"] == "premium"
+        assert outs(SupportLevelProvider().read(sid, support))["support_level"] == "premium"
 
 
 class TestErrors:
@@ -342,15 +354,15 @@ class TestPartner:
             "billing_email": "billing@msp.example",
             "support_contact": {"phone": "+49 30 123", "hours": "Mo-Fr 8-18"},
         }
-        pid, outs = created(PartnerProvider(), props)
-        assert pid == partner.id and outs["billing_email"] == "billing@msp.example"
+        pid, profile = created(PartnerProvider(), props)
+        assert pid == partner.id and profile["billing_email"] == "billing@msp.example"
         refused = PartnerProvider().check({}, {"name": "x", "level": "platinum"})
         assert {f.property for f in refused.failures} == {"name", "level"}
         updated = PartnerProvider().update(
-            pid, outs, {**props, "logo_url": "https://l.example/a.png"}
+            pid, profile, {**props, "logo_url": "https://l.example/a.png"}
         )
-        assert updated.outs["logo_url"] == "https://l.example/a.png"
-        PartnerProvider().delete(pid, updated.outs)  # the own profile stays
+        assert outs(updated)["logo_url"] == "https://l.example/a.png"
+        PartnerProvider().delete(pid, outs(updated))  # the own profile stays
         assert partner.read.get("/v1/me").json()["billing_email"] == "billing@msp.example"
 
     def test_an_operator_key_manages_partner_accounts(self, live_operator: Caller) -> None:
@@ -365,7 +377,9 @@ class TestPartner:
 
 
 class TestReadFunctions:
-    def test_wallet_level_quota_and_catalog(self, partner: PartnerHandle, monkeypatch) -> None:
+    def test_wallet_level_quota_and_catalog(
+        self, partner: PartnerHandle, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         import partnerfleet
 
         monkeypatch.setenv("PARTNERFLEET_ENDPOINT", config.connection().endpoint)

@@ -1,9 +1,9 @@
 """The API-call quota: counted per partner request, 429 at the limit, headers everywhere."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tests.support.api import Caller, ledger, make_customer, make_partner
+from partnerfleet_backend.settings import Settings
+from tests.support.api import Caller, SetClock, ledger, make_customer, make_partner
 from tests.support.database import set_used
 
 
@@ -34,7 +34,7 @@ class TestQuota:
         assert (quota["limit"], quota["used"]) == (25_000, 4)
 
     def test_at_the_limit_requests_get_429_until_the_first_of_next_month(
-        self, operator: Caller, settings, set_clock: Callable[[datetime], None]
+        self, operator: Caller, settings: Settings, set_clock: SetClock
     ) -> None:
         set_clock(datetime(2027, 3, 31, 23, 59, 59, tzinfo=UTC))
         p = make_partner(operator, top_up_cents=55_000)
@@ -58,7 +58,7 @@ class TestQuota:
         assert [e["kind"] for e in entries] == ["top_up"]  # the 429 never touched the wallet
 
     def test_warnings_at_80_and_95_percent(
-        self, operator: Caller, settings, set_clock: Callable[[datetime], None]
+        self, operator: Caller, settings: Settings, set_clock: SetClock
     ) -> None:
         set_clock(datetime(2027, 5, 10, tzinfo=UTC))
         p = make_partner(operator)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from partnerfleet_backend.settings import Settings
 from tests.support.api import Caller, ledger, make_customer, make_partner
 from tests.support.paths import ROOT
 from tests.support.postgres import free_port
@@ -120,7 +121,7 @@ def test_the_naive_canary_is_caught(service_env: dict[str, str], tmp_path: Path)
         server.wait(timeout=20)
 
 
-def test_quota_is_exact_under_concurrency(live_operator: Caller, settings) -> None:
+def test_quota_is_exact_under_concurrency(live_operator: Caller, settings: Settings) -> None:
     """Quota left 1,000, 8 processes send 1,200 requests: exactly 1,000 pass, 200 get 429."""
     from datetime import UTC, datetime
 

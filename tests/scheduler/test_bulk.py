@@ -2,7 +2,6 @@
 written through the ORM, and a renewal run over hundreds of licenses charges each one once."""
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import cast
 
@@ -17,6 +16,7 @@ from partnerfleet_backend.settings import Settings
 from tests.support.api import (
     Caller,
     PartnerHandle,
+    SetClock,
     all_items,
     extend_credit,
     keep_level,
@@ -57,7 +57,7 @@ def test_bulk_rows_read_back_like_orm_rows(settings: Settings) -> None:
         by_key = {n.dedupe_key: n for n in stored}
         assert len(stored) == len(rows) + 1
         for row in rows:
-            n = by_key[row["dedupe_key"]]
+            n = by_key[str(row["dedupe_key"])]
             assert (n.message, n.data, n.delivery, n.attempts, n.next_attempt_at) == (
                 row["message"],
                 row["data"],
@@ -80,8 +80,9 @@ def test_bulk_rows_read_back_like_orm_rows(settings: Settings) -> None:
         )
     with session_scope(settings) as session:
         for i, row in enumerate(rows):
-            n = session.get(Notification, row["id"])
-            assert n is not None
+            found = session.get(Notification, row["id"])
+            assert found is not None
+            n = found
             assert (n.attempts, n.next_attempt_at, n.message) == (
                 i,
                 retry_at + timedelta(hours=i),
@@ -103,7 +104,7 @@ def _licenses(p: PartnerHandle, count: int) -> list[str]:
 
 def test_a_renewal_run_over_hundreds_of_licenses_charges_each_once(
     operator: Caller,
-    set_clock: Callable[[datetime], None],
+    set_clock: SetClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two partners, 120 one-seat school licenses each (dns-filter proplus, 28 cents a seat

@@ -1,12 +1,15 @@
 """The program over time: renewals, lapses, trials, add-ons, reminders, levels, usage."""
 
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
 
 from tests.support.api import (
     Caller,
     PartnerHandle,
+    SetClock,
     extend_credit,
     keep_level,
     ledger,
@@ -27,7 +30,7 @@ def notifications(p: PartnerHandle, *, levels: bool = False) -> list[tuple[str, 
     ]
 
 
-def school_license(p: PartnerHandle, seats: int = 100, **kw: object) -> dict:
+def school_license(p: PartnerHandle, seats: int = 100, **kw: object) -> dict[str, Any]:
     customer = make_customer(p, segment="school")
     body = {
         "customer_id": customer["id"],
@@ -37,13 +40,13 @@ def school_license(p: PartnerHandle, seats: int = 100, **kw: object) -> dict:
         "seats": seats,
         **kw,
     }
-    result: dict = p.write.post("/v1/licenses", body, expect=201).json()
+    result: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
     return result
 
 
 class TestRenewals:
     def test_renewal_charges_the_next_terms_seats_once(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=110_000)
@@ -70,7 +73,7 @@ class TestRenewals:
         assert ("license_renewed", lic["id"]) in notifications(p)
 
     def test_without_enough_credit_the_license_lapses_and_the_partner_is_told(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=55_000)
@@ -84,7 +87,7 @@ class TestRenewals:
         assert [e["kind"] for e in ledger(p.read)] == ["top_up", "charge", "top_up"]
 
     def test_two_job_runners_at_once_renew_once(
-        self, operator: Caller, client, set_clock: Callable[[datetime], None]
+        self, operator: Caller, client: TestClient, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=110_000)
@@ -108,7 +111,7 @@ class TestRenewals:
         assert [k for k, i in notifications(p) if i == lic["id"]].count("license_renewed") == 1
 
     def test_a_trial_becomes_paid_after_fourteen_days(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=110_000)
@@ -122,7 +125,7 @@ class TestRenewals:
         ]
 
     def test_add_ons_renew_monthly_and_cancelled_ones_end(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=110_000)
@@ -143,7 +146,7 @@ class TestRenewals:
 
 class TestReminders:
     def test_45_days_before_the_end_the_customer_and_the_partner_are_reminded_once(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=110_000)
@@ -162,7 +165,7 @@ class TestReminders:
         ]
 
     def test_credit_is_announced_30_days_before_it_expires(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=55_000)
@@ -174,7 +177,7 @@ class TestReminders:
 
 class TestLevels:
     def test_the_level_follows_the_monthly_nominal_usage_at_the_start_of_a_month(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=1_100_000)
@@ -201,7 +204,7 @@ class TestLevels:
 
 class TestUsage:
     def test_usage_billed_licenses_are_billed_on_the_first_for_last_months_peak(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(datetime(2028, 5, 3, tzinfo=UTC))
         p = make_partner(operator, top_up_cents=110_000)
@@ -223,7 +226,7 @@ class TestUsage:
         assert p.read.get(f"/v1/licenses/{lic['id']}").json()["monthly_nominal_cents"] == 4_200
 
     def test_over_the_seats_on_3_days_flags_on_10_suspends_and_raising_seats_heals(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=110_000)
@@ -244,7 +247,7 @@ class TestUsage:
 
 class TestCalendar:
     def test_monthly_terms_from_the_31st_keep_their_day_through_short_months(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(datetime(2028, 1, 31, 12, 0, tzinfo=UTC))
         p = make_partner(operator, top_up_cents=110_000)
@@ -268,7 +271,7 @@ class TestCalendar:
         assert renewed["ends_at"].startswith("2028-03-31T12:00:00")  # back on the 31st
 
     def test_a_yearly_term_from_february_29_ends_on_february_28(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(datetime(2028, 2, 29, 8, 0, tzinfo=UTC))
         p = make_partner(operator, top_up_cents=110_000)
@@ -276,7 +279,7 @@ class TestCalendar:
         assert lic["ends_at"].startswith("2029-02-28T08:00:00")
 
     def test_the_last_second_of_a_month_and_the_first_of_the_next_are_different_periods(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(datetime(2028, 4, 30, 23, 59, 59, 999_000, tzinfo=UTC))
         p = make_partner(operator)

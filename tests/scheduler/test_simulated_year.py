@@ -8,7 +8,8 @@ monthly nominal usage, Gold from 385.00.
 
 from datetime import UTC, datetime, timedelta
 
-from tests.support.api import Caller, ledger, make_customer, make_partner
+from partnerfleet_backend.settings import Settings
+from tests.support.api import Caller, SetClock, ledger, make_customer, make_partner
 from tests.support.database import set_used
 
 START = datetime(2028, 1, 15, 10, 0, tzinfo=UTC)
@@ -21,7 +22,9 @@ def month_end(year: int, month: int) -> datetime:
     return first_next - timedelta(seconds=1)
 
 
-def test_a_year_of_the_partner_program(operator: Caller, settings, set_clock) -> None:
+def test_a_year_of_the_partner_program(
+    operator: Caller, settings: Settings, set_clock: SetClock
+) -> None:
     def jobs(at: datetime) -> None:
         set_clock(at)
         operator.post("/v1/jobs/run", {}, expect=200)

@@ -8,7 +8,20 @@ from typing import Any, Protocol
 
 
 class Transport(Protocol):
-    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
+    """requests.Session or the in-process TestClient."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+
+SetClock = Callable[[datetime], None]
 
 
 @dataclass
@@ -139,9 +152,7 @@ def run_jobs(operator: Caller) -> dict[str, Any]:
     return result
 
 
-def extend_credit(
-    operator: Caller, p: PartnerHandle, set_clock: Callable[[datetime], None], at: datetime
-) -> None:
+def extend_credit(operator: Caller, p: PartnerHandle, set_clock: SetClock, at: datetime) -> None:
     """A small top-up before the credit's 12 months are up keeps all of it valid."""
     set_clock(at)
     operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 100}, expect=201)

@@ -70,9 +70,12 @@ def running_postgres(*, durable: bool = False) -> Iterator[str]:
     port = free_port()
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    run = lambda *cmd: subprocess.run(  # noqa: E731
-        _as_postgres_user([str(c) for c in cmd]), check=True, capture_output=True, text=True
-    )
+
+    def run(*cmd: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            _as_postgres_user([str(c) for c in cmd]), check=True, capture_output=True, text=True
+        )
+
     try:
         run(
             bindir / "initdb",

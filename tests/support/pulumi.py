@@ -32,7 +32,8 @@ def engine_bin() -> Path:
 def json_values(text: str) -> list[Any]:
     """Every JSON value in `text` (a document, then NDJSON events for up/destroy/refresh)."""
     decoder = json.JSONDecoder()
-    values, index = [], 0
+    values: list[Any] = []
+    index = 0
     while True:
         while index < len(text) and text[index].isspace():
             index += 1

@@ -1,14 +1,14 @@
 """The wallet through the API: top-ups, lots, expiry and extension, net cost, refusals."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from tests.support.api import Caller, keep_level, ledger, make_customer, make_partner
+from tests.support.api import Caller, SetClock, keep_level, ledger, make_customer, make_partner
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
-def buy_monthly_license(caller: Caller, customer_id: str, seats: int, **kw: object):
+def buy_monthly_license(caller: Caller, customer_id: str, seats: int, **kw: object) -> Any:
     body = {
         "customer_id": customer_id,
         "product": "dns-filter",
@@ -28,7 +28,9 @@ class TestTopUp:
         assert p.read.get("/v1/wallet").json()["balance_cents"] == 0
         assert ledger(p.read) == []
 
-    def test_top_up_reports_discount_price_and_expiry(self, operator: Caller, set_clock) -> None:
+    def test_top_up_reports_discount_price_and_expiry(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
         set_clock(T0)
         p = make_partner(operator)
         r = operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 55_000}, expect=201)
@@ -67,7 +69,9 @@ class TestCharges:
         assert p.read.get("/v1/licenses").json()["items"] == []
         assert [e["kind"] for e in ledger(p.read)] == ["top_up"]
 
-    def test_net_cost_follows_the_lots_oldest_first(self, operator: Caller, set_clock) -> None:
+    def test_net_cost_follows_the_lots_oldest_first(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=55_000)  # 25 % off
         operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 110_000}, expect=201)
@@ -96,7 +100,7 @@ class TestCharges:
 
 class TestExpiry:
     def test_credit_expires_after_twelve_months_through_a_ledger_entry(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=55_000)
@@ -111,7 +115,7 @@ class TestExpiry:
         assert p.read.get("/v1/wallet").json()["balance_cents"] == 0
 
     def test_a_top_up_before_expiry_extends_all_remaining_credit(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=55_000)
@@ -125,7 +129,7 @@ class TestExpiry:
         assert {lot["expires_at"][:10] for lot in wallet["lots"]} == {"2028-01-01"}
 
     def test_a_charge_never_draws_on_expired_credit(
-        self, operator: Caller, set_clock: Callable[[datetime], None]
+        self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=55_000)

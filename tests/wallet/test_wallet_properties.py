@@ -1,6 +1,8 @@
 """Wallet invariants under random sequences of top-ups, charges, refunds, expiry and time."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -19,12 +21,19 @@ from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
 
+T = TypeVar("T")
+
+
+def _entry_id(entry: LedgerEntry | None) -> str:
+    assert entry is not None
+    return entry.id
+
 
 class Model:
     """The SPEC's wallet in plain Python: lots [amount left, expiry], oldest first."""
 
     def __init__(self) -> None:
-        self.lots: list[list] = []
+        self.lots: list[list[Any]] = []
         self.topped_up = False
 
     def expire(self, now: datetime) -> None:
@@ -48,9 +57,9 @@ def run_state_machine(app_settings: Settings) -> None:
             self.model = Model()
             self.charges: list[str] = []
             self.refunded: set[str] = set()
-            self.seen_ledger: dict[str, tuple] = {}
+            self.seen_ledger: dict[str, tuple[Any, ...]] = {}
 
-        def ctx_run(self, work):  # type: ignore[no-untyped-def]
+        def ctx_run(self, work: Callable[[Ctx], T]) -> T:
             return run_in_transaction(
                 lambda s: work(
                     Ctx(
@@ -89,7 +98,7 @@ def run_state_machine(app_settings: Settings) -> None:
         def charge(self, amount: int) -> None:
             try:
                 entry = self.ctx_run(
-                    lambda ctx: wallet.charge(ctx, self.partner_id, amount, Charge("prop")).id
+                    lambda ctx: _entry_id(wallet.charge(ctx, self.partner_id, amount, Charge("p")))
                 )
             except InsufficientCredit as refused:
                 assert self.model.available(self.now) < amount
@@ -150,7 +159,7 @@ def run_state_machine(app_settings: Settings) -> None:
                         CreditLot.partner_id == self.partner_id
                     )
                 )
-                return int(balance or 0), int(ledger), int(lots)
+                return int(balance or 0), int(ledger or 0), int(lots or 0)
 
             balance, ledger, lots = self.ctx_run(read)
             assert balance == ledger == lots >= 0

@@ -1,5 +1,7 @@
 """N dynamic resources; `useWorkaround` imports partnerfleet first (it patches the SDK)."""
 
+from typing import Any
+
 import pulumi
 
 config = pulumi.Config()
@@ -10,7 +12,7 @@ from pulumi.dynamic import CreateResult, Resource, ResourceProvider  # noqa: E40
 
 
 class CountProvider(ResourceProvider):
-    def create(self, props: dict) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"n-{int(props['n'])}", {"n": props["n"]})
 
 

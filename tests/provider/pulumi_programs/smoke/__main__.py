@@ -1,16 +1,18 @@
 """A minimal Pulumi program with one dynamic resource."""
 
+from typing import Any
+
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
 
 class EchoProvider(ResourceProvider):
-    def create(self, props: dict) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(
             "echo-1", {"message": props["message"], "length": len(props["message"])}
         )
 
-    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=olds.get("message") != news.get("message"))
 
 
