@@ -389,3 +389,22 @@ class TestReadFunctions:
         assert partnerfleet.get_quota()["limit"] == 25_000
         products = {p["product"] for p in partnerfleet.get_catalog()["products"]}
         assert products == {"dns-filter", "mail", "firewall", "vuln-scanner"}
+
+    def test_stack_config_comes_before_the_environment_as_for_the_resources(
+        self, partner: PartnerHandle, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from pulumi.runtime.config import set_all_config
+
+        import partnerfleet
+
+        monkeypatch.setenv("PARTNERFLEET_ENDPOINT", "http://127.0.0.1:9")  # nothing listens
+        monkeypatch.setenv("PARTNERFLEET_API_KEY", "pfk_not_a_key")
+        endpoint = config.connection().endpoint
+        set_all_config({"partnerfleet:endpoint": endpoint, "partnerfleet:apiKey": partner.read.key})
+        try:
+            assert partnerfleet.get_wallet()["balance_cents"] == 110_000
+            assert config.resolve(
+                lambda name: {"endpoint": endpoint}.get(name)
+            ) == config.Connection(endpoint, "pfk_not_a_key")
+        finally:
+            set_all_config({})
