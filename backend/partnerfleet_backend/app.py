@@ -14,6 +14,7 @@ from partnerfleet_backend.operations.endpoints import router as operations_route
 from partnerfleet_backend.partner.endpoints import router as partner_router
 from partnerfleet_backend.pipeline.middleware import RequestIdAndBodyLimit
 from partnerfleet_backend.pipeline.problems import install_problem_handlers
+from partnerfleet_backend.plan.endpoints import router as plan_router
 from partnerfleet_backend.quota.endpoints import router as quota_router
 from partnerfleet_backend.settings import get_settings
 from partnerfleet_backend.support.endpoints import router as support_router
@@ -29,6 +30,7 @@ ROUTERS = (
     usage_router,
     addon_router,
     support_router,
+    plan_router,
     quota_router,
     catalog_router,
     notification_router,

@@ -107,15 +107,34 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, OperationalError) and "database is locked" in str(error)
 
 
+@contextmanager
+def rolled_back_scope(settings: Settings | None = None) -> Iterator[Session]:
+    """One write transaction that is always rolled back: what happens in it is seen only in
+    it (a plan runs the real operations this way)."""
+    session = _session_factory(get_engine(settings, write=True))()
+    try:
+        session.begin()
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
 def run_in_transaction(
-    work: Callable[[Session], T], settings: Settings | None = None, *, write: bool = True
+    work: Callable[[Session], T],
+    settings: Settings | None = None,
+    *,
+    write: bool = True,
+    keep: bool = True,
 ) -> T:
-    """Run `work` in its own transaction, retried with jitter on transient database errors."""
+    """Run `work` in its own transaction, retried with jitter on transient database errors;
+    committed, or with `keep=False` always rolled back."""
     settings = settings or get_settings()
     attempts = settings.db_retry_attempts
     for attempt in range(1, attempts + 1):
         try:
-            with session_scope(settings, write=write) as session:
+            scope = session_scope(settings, write=write) if keep else rolled_back_scope(settings)
+            with scope as session:
                 return work(session)
         except DBAPIError as error:
             if not is_retryable(error):

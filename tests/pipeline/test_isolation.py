@@ -53,6 +53,7 @@ SELF_ONLY = {  # act only on the caller's own account
     ("POST", "/v1/licenses"),
     ("POST", "/v1/addons"),
     ("GET", "/v1/catalog"),
+    ("POST", "/v1/plans"),
 }
 PUBLIC = {("GET", "/v1/license-keys/{license_key}/validate")}
 

@@ -69,6 +69,13 @@ def mid_term_change_cents(
     return prorate(extra_per_term, days_left, days_in_term)
 
 
+def unused_term_cents(
+    *, seats: int, unit_cents: int, term_months: int, days_left: int, days_in_term: int
+) -> int:
+    """The prepaid value of the days left in a term: what a cancel gives up (no refund)."""
+    return prorate(term_price_cents(seats, unit_cents, term_months), days_left, days_in_term)
+
+
 @dataclass(frozen=True)
 class UsageBill:
     """A usage-billed license's bill for one month."""

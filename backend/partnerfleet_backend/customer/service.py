@@ -26,6 +26,12 @@ def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     return customer
 
 
+def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> Customer | None:
+    """The partner's active customer with this `reference`, if any."""
+    rows, _ = repository.active_page(ctx.session, partner_id, 1, None, reference)
+    return rows[0] if rows else None
+
+
 def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
     ensure_unique(ctx, Customer.reference, partner_id, body.reference, what="customer")
     customer = Customer(

@@ -25,6 +25,16 @@ def by_key(session: Session, license_key: str) -> License | None:
     return session.scalar(select(License).where(License.license_key == license_key))
 
 
+def by_reference(session: Session, partner_id: str, reference: str) -> License | None:
+    return session.scalar(
+        select(License).where(
+            License.partner_id == partner_id,
+            License.reference == reference,
+            License.managed.is_(True),
+        )
+    )
+
+
 def trial_of(session: Session, customer_id: str, product: str) -> str | None:
     """The id of the customer's trial of `product`, if it ever had one."""
     return session.scalar(

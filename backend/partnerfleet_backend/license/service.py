@@ -39,6 +39,31 @@ def get(ctx: Ctx, partner_id: str, license_id: str) -> License:
     return lic
 
 
+def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> License | None:
+    """The partner's managed license with this `reference`, if any."""
+    return repository.by_reference(ctx.session, partner_id, reference)
+
+
+def segment_of(ctx: Ctx, customer_id: str) -> str:
+    """The segment that prices a customer's licenses."""
+    return repository.segment_of(ctx.session, customer_id)
+
+
+def term_days(ctx: Ctx, lic: License) -> tuple[int, int]:
+    """(whole days left, whole days in the term) of a prepaid license's current term."""
+    assert lic.ends_at is not None
+    return (
+        whole_days(ctx.now.date(), lic.ends_at.date()),
+        whole_days(lic.starts_at.date(), lic.ends_at.date()),
+    )
+
+
+def unit_cents(ctx: Ctx, lic: License, edition: str | None = None) -> int:
+    """Price per seat and month of `lic` (in `edition`, default its own)."""
+    segment = repository.segment_of(ctx.session, lic.customer_id)
+    return _unit(load_catalog(ctx.session), segment, lic, edition or lic.edition)
+
+
 def _unit(catalog: Catalog, segment: str, lic: License, edition: str) -> int:
     """Price per seat and month of `lic` in `edition` (its customer's segment, its term)."""
     return catalog.unit_cents(lic.product, segment, edition, lic.term_months)
@@ -189,8 +214,7 @@ def _change_prepaid(
     unit_now = max(new_unit, old_unit)
     lic.seats_next_term = None if seats >= lic.seats else seats
     lic.edition_next_term = None if edition_now == edition else edition
-    days_in_term = whole_days(lic.starts_at.date(), lic.ends_at.date())
-    days_left = whole_days(ctx.now.date(), lic.ends_at.date())
+    days_left, days_in_term = term_days(ctx, lic)
     amount = mid_term_change_cents(
         seats=lic.seats,
         unit_cents=old_unit,

@@ -69,6 +69,10 @@ class Api:
         """Run read-only service code."""
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, write=False)
 
+    def simulate(self, work: Callable[[Ctx], T]) -> T:
+        """Run service code that changes things, and roll all of it back (a plan)."""
+        return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, keep=False)
+
     def write(
         self, work: Callable[[Ctx], BaseModel | dict[str, Any]], status_code: int = 200
     ) -> JSONResponse:

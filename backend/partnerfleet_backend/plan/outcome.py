@@ -1,0 +1,174 @@
+"""What one planned change does, gathered while the real operation runs."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from partnerfleet_backend.catalog.pricing import term_price_cents
+from partnerfleet_backend.kit.errors import ServiceError
+from partnerfleet_backend.models import RENEWING, AddOn, AddOnStatus, License, LicenseStatus
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.plan.schemas import Effective, PlanChange, PlannedChange, Refusal
+
+
+def _eur(cents: int) -> str:
+    return f"{cents / 100:,.2f} EUR"
+
+
+@dataclass
+class _Before:
+    seats: int | None
+    edition: str
+    term_months: int | None
+    auto_renew: bool
+
+
+@dataclass
+class Outcome:
+    change: PlanChange
+    id: str | None = None
+    customer_id: str | None = None
+    refused: Refusal | None = None
+    effective: Effective = "now"
+    effective_at: datetime | None = None
+    renewal_at: datetime | None = None  # where a license's next-term change waits
+    monthly_before: int = 0
+    monthly_after: int = 0
+    from_renewal: int | None = None
+    forfeit: int = 0
+    notes: list[str] = field(default_factory=list)
+    before: _Before | None = None
+
+    def __post_init__(self) -> None:
+        self.id = self.change.id
+
+    # results ---------------------------------------------------------------------------------
+    def refuse(self, error: ServiceError, *, shortfall: int | None = None) -> None:
+        self.refused = Refusal(
+            code=error.code,
+            detail=error.detail,
+            needed_cents=error.extra.get("needed_cents"),
+            available_cents=error.extra.get("available_cents"),
+            shortfall_cents=shortfall,
+        )
+
+    def planned(self, charge_nominal: int, charge_net: int) -> PlannedChange:
+        refused = self.refused is not None
+        effective, effective_at = self.effective, self.effective_at
+        if self.renewal_at is not None and charge_nominal == 0 and not refused:
+            effective, effective_at = "renewal", self.renewal_at
+        return PlannedChange(
+            key=self.change.key,
+            label=self.change.label or self.change.key,
+            action=self.change.action,
+            type=self.change.type,
+            id=self.id,
+            customer_id=self.customer_id,
+            refused=self.refused,
+            charge_now_cents=charge_nominal,
+            charge_now_net_cents=charge_net,
+            effective=effective,
+            effective_at=effective_at,
+            monthly_before_cents=self.monthly_before,
+            monthly_after_cents=self.monthly_before if refused else self.monthly_after,
+            monthly_from_renewal_cents=None if refused else self.from_renewal,
+            forfeit_cents=0 if refused else self.forfeit,
+            notes=[] if refused else self.notes,
+        )
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def adopted(self, object_id: str) -> None:
+        self.id = object_id
+        self.note(f"adopts the existing {self.change.type} {object_id}")
+
+    # licenses --------------------------------------------------------------------------------
+    def license_created(self, lic: License, unit_cents: int) -> None:
+        self.id, self.customer_id = lic.id, lic.customer_id
+        self.monthly_after = _license_monthly(lic)
+        if lic.status == LicenseStatus.TRIAL:
+            self.effective, self.effective_at = "trial_end", lic.ends_at
+            if lic.term_months and lic.seats and lic.ends_at:
+                price = term_price_cents(lic.seats, unit_cents, lic.term_months)
+                self.note(
+                    f"free until {lic.ends_at.date()}, then {_eur(price)} for "
+                    f"{lic.term_months} months (if auto-renew is on)"
+                )
+        elif lic.ends_at is None:
+            self.effective = "monthly_in_arrears"
+            self.note("billed monthly in arrears on the peak usage reported")
+
+    def license_before(self, lic: License) -> None:
+        self.id, self.customer_id = lic.id, lic.customer_id
+        self.monthly_before = self.monthly_after = _license_monthly(lic)
+        self.before = _Before(lic.seats, lic.edition, lic.term_months, lic.auto_renew)
+
+    def license_updated(self, lic: License, monthly_from_renewal: int | None) -> None:
+        self.monthly_after = _license_monthly(lic)
+        before = self.before
+        assert before is not None
+        end = lic.ends_at.date() if lic.ends_at else None
+        if lic.seats != before.seats:
+            self.note(f"seats {before.seats} -> {lic.seats} now, prorated to {end}")
+        if lic.edition != before.edition:
+            self.note(f"edition {before.edition} -> {lic.edition} now, prorated to {end}")
+        waiting = []
+        if lic.seats_next_term is not None:
+            waiting.append(f"seats {lic.seats} -> {lic.seats_next_term}")
+        if lic.edition_next_term is not None:
+            waiting.append(f"edition {lic.edition} -> {lic.edition_next_term}")
+        if lic.term_months_next_term is not None:
+            waiting.append(f"term {lic.term_months} -> {lic.term_months_next_term} months")
+        if waiting:
+            self.renewal_at = lic.ends_at
+            self.note(f"{', '.join(waiting)} at the renewal on {end}; no refund")
+        if monthly_from_renewal is not None and monthly_from_renewal != self.monthly_after:
+            self.from_renewal = monthly_from_renewal
+        if before.auto_renew and not lic.auto_renew:
+            self.note(f"not renewed: ends on {end}")
+
+    def license_cancelled(self, lic: License, forfeit: int) -> None:
+        self.monthly_after = 0
+        self.forfeit = forfeit
+        if forfeit:
+            end = lic.ends_at.date() if lic.ends_at else None
+            self.note(f"cancels {_eur(forfeit)} of prepaid term (to {end}); no refund")
+
+    # customers, add-ons, support -------------------------------------------------------------
+    def customer(self, customer_id: str) -> None:
+        self.id = self.customer_id = customer_id
+
+    def addon(self, addon: AddOn, ctx: Ctx) -> None:
+        self.id = addon.id
+        self.monthly_after = addon_monthly(addon, ctx)
+        if addon.status == AddOnStatus.INCLUDED:
+            self.note("included in your level: not charged")
+        elif addon.status == AddOnStatus.REQUESTED:
+            self.note("a quote request: never charged")
+
+    def addon_changed(self, addon: AddOn, monthly_before: int, ctx: Ctx) -> None:
+        self.id = addon.id
+        self.monthly_before = monthly_before
+        self.monthly_after = addon_monthly(addon, ctx)
+        if addon.cancelled_at is not None or not addon.auto_renew:
+            self.effective_at_end(addon.period_end)
+            self.note(f"runs to {addon.period_end.date()}, then ends; no refund")
+
+    def support(self, level: str, source: str, monthly_before: int, monthly_after: int) -> None:
+        self.monthly_before, self.monthly_after = monthly_before, monthly_after
+        self.note(f"support {level} (from the {source})")
+
+    def effective_at_end(self, at: datetime) -> None:
+        self.effective, self.effective_at = "period_end", at
+
+
+def _license_monthly(lic: License) -> int:
+    """A license's part of the monthly run-rate, by the level's rule."""
+    return lic.monthly_nominal_cents if lic.managed and lic.status in RENEWING else 0
+
+
+def addon_monthly(addon: AddOn | None, ctx: Ctx) -> int:
+    """An add-on's part of the monthly run-rate, by the level's rule."""
+    if addon is None or addon.status != AddOnStatus.ACTIVE or addon.period_end <= ctx.now:
+        return 0
+    return addon.price_cents

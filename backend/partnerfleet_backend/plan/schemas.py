@@ -1,0 +1,136 @@
+"""Bodies of the plan route: intended changes in the provider's vocabulary in, a priced plan
+out."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from partnerfleet_backend.kit.schemas import InputModel
+
+Action = Literal["create", "update", "delete"]
+ObjectType = Literal["customer", "license", "addon", "support"]
+Effective = Literal["now", "renewal", "trial_end", "period_end", "monthly_in_arrears"]
+
+MAX_CHANGES = 5_000
+
+
+class PlanChange(InputModel):
+    """One intended change: what `pulumi up` would ask of the API for one resource."""
+
+    key: str = Field(
+        min_length=1, max_length=500, description="The caller's name for it (a Pulumi URN)."
+    )
+    action: Action
+    type: ObjectType
+    id: str | None = Field(
+        default=None, min_length=1, max_length=40, description="The object, for update/delete."
+    )
+    inputs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The body the create or update would send (a license's `customer_id` may "
+        "be left out when `customer` names a customer created in this plan).",
+    )
+    customer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="For a new license: the `key` of the customer created earlier in this plan.",
+    )
+    label: str | None = Field(default=None, max_length=200, description="How reports name it.")
+
+
+class PlanCreate(InputModel):
+    changes: list[PlanChange] = Field(max_length=MAX_CHANGES)
+
+
+class Refusal(BaseModel):
+    code: str
+    detail: str
+    needed_cents: int | None = None
+    available_cents: int | None = None
+    shortfall_cents: int | None = None
+
+
+class PlannedChange(BaseModel):
+    key: str
+    label: str
+    action: Action
+    type: ObjectType
+    id: str | None
+    customer_id: str | None
+    refused: Refusal | None
+    charge_now_cents: int = Field(description="Nominal, drawn from the credit now.")
+    charge_now_net_cents: int = Field(description="What that credit cost (through the lots).")
+    effective: Effective
+    effective_at: datetime | None
+    monthly_before_cents: int
+    monthly_after_cents: int
+    monthly_from_renewal_cents: int | None = Field(
+        description="The monthly amount after the next renewal, when it differs."
+    )
+    forfeit_cents: int = Field(description="Prepaid value given up by a cancel (no refund).")
+    notes: list[str]
+
+
+class PlanTotals(BaseModel):
+    charge_now_cents: int
+    charge_now_net_cents: int
+    forfeit_cents: int
+    monthly_before_cents: int
+    monthly_after_cents: int
+    monthly_delta_cents: int
+
+
+class PlanWallet(BaseModel):
+    balance_before_cents: int
+    balance_after_cents: int
+    available_before_cents: int
+    available_after_cents: int
+    expires_at: datetime | None
+    expiring_within_30_days_cents: int
+
+
+class PlanLevel(BaseModel):
+    current: str
+    next_month: str = Field(description="The level the run-rate after the plan gives.")
+    monthly_usage_after_cents: int
+
+
+class PlanQuota(BaseModel):
+    calls_needed: int = Field(description="API calls the `up` will spend on these changes.")
+    remaining: int
+    limit: int
+    enough: bool
+
+
+class UnderLicensed(BaseModel):
+    license_id: str
+    reference: str | None
+    customer_id: str
+    seats: int
+    used_seats: int
+    in_plan: bool
+
+
+class FirstRefusal(BaseModel):
+    key: str
+    label: str
+    code: str
+    shortfall_cents: int | None
+
+
+class PlanRead(BaseModel):
+    """The priced plan. Nothing was changed; applying the same changes at the same moment
+    charges exactly these amounts."""
+
+    currency: str
+    planned_at: datetime
+    changes: list[PlannedChange]
+    totals: PlanTotals
+    wallet: PlanWallet
+    level: PlanLevel
+    quota: PlanQuota
+    under_licensed: list[UnderLicensed]
+    refused: bool
+    first_refusal: FirstRefusal | None

@@ -1,0 +1,270 @@
+"""The plan endpoint: what a change costs, when it takes effect, what it forfeits and whether
+it can be paid, before anything changes. The reviewer's cases of the plan issue."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    SetClock,
+    all_items,
+    ledger,
+    make_customer,
+    make_partner,
+)
+from tests.support.plan import apply, plan
+
+T0 = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def school_license(p: PartnerHandle, seats: int, term: int = 12) -> dict[str, Any]:
+    customer = make_customer(p, segment="school")
+    body = {
+        "customer_id": customer["id"],
+        "product": "dns-filter",
+        "edition": "proplus",
+        "term_months": term,
+        "seats": seats,
+    }
+    result: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
+    return result
+
+
+def everything(p: PartnerHandle) -> tuple[Any, ...]:
+    """What a plan must not change."""
+    return (
+        ledger(p.read),
+        p.read.get("/v1/wallet").json(),
+        all_items(p.read, "/v1/licenses"),
+        all_items(p.read, "/v1/customers"),
+        all_items(p.read, "/v1/addons"),
+        all_items(p.read, "/v1/audit-events"),
+        all_items(p.read, "/v1/notifications"),
+    )
+
+
+class TestTheReviewersCases:
+    def test_a_seat_increase_shows_what_it_charges_now_and_the_wallet_after(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        start = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)  # a term of 365 days
+        set_clock(start)
+        p = make_partner(operator, top_up_cents=550_000)  # 40 % off
+        lic = school_license(p, seats=400)
+        set_clock(start + timedelta(days=182))  # 183 of 365 days left
+        change = {"key": "l", "action": "update", "type": "license", "id": lic["id"]}
+        result = plan(p, [{**change, "inputs": {"seats": 450}}])
+        (planned,) = result["changes"]
+        # 50 seats x 0.28 x 12 x 183 / 365 = 8,423.01 cents (the SPEC's example); 60 % of it
+        assert (planned["charge_now_cents"], planned["charge_now_net_cents"]) == (8_423, 5_054)
+        assert planned["effective"] == "now" and planned["refused"] is None
+        assert (planned["monthly_before_cents"], planned["monthly_after_cents"]) == (11_200, 12_600)
+        wallet = result["wallet"]
+        assert wallet["balance_after_cents"] == wallet["balance_before_cents"] - 8_423
+        before = len(ledger(p.read))
+        apply(p, {**change, "inputs": {"seats": 450}}, {}).raise_for_status()
+        (entry,) = ledger(p.read)[before:]
+        assert (-entry["amount_cents"], -entry["net_cents"]) == (8_423, 5_054)
+
+    def test_a_decrease_takes_effect_at_the_renewal_and_charges_nothing(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=550_000)
+        lic = school_license(p, seats=650, term=24)
+        change = {"key": "l", "action": "update", "type": "license", "id": lic["id"]}
+        (planned,) = plan(p, [{**change, "inputs": {"seats": 500}}])["changes"]
+        assert planned["charge_now_cents"] == 0 and planned["forfeit_cents"] == 0
+        assert planned["effective"] == "renewal"
+        assert planned["effective_at"] == lic["ends_at"]
+        assert planned["monthly_after_cents"] == 650 * 28
+        assert planned["monthly_from_renewal_cents"] == 500 * 28
+        assert any("no refund" in note for note in planned["notes"])
+
+    def test_a_new_customer_beyond_the_credit_is_refused_before_anything_changes(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=55_000)
+        untouched = everything(p)
+        customer = {
+            "name": "Berufskolleg Ost",
+            "segment": "business",
+            "country": "DE",
+            "contact_email": "it@bk-ost.example",
+            "reference": "crm-1099",
+        }
+        license_ = {"product": "dns-filter", "edition": "proplus", "term_months": 36, "seats": 800}
+        result = plan(
+            p,
+            [
+                {"key": "org", "action": "create", "type": "customer", "inputs": customer},
+                {
+                    "key": "lic",
+                    "label": "crm-1099-dns",
+                    "action": "create",
+                    "type": "license",
+                    "customer": "org",
+                    "inputs": license_,
+                },
+            ],
+        )
+        org, lic = result["changes"]
+        assert org["refused"] is None
+        needed = 800 * 138 * 36  # 39,744.00 EUR
+        assert lic["refused"] == {
+            "code": "insufficient_credit",
+            "detail": lic["refused"]["detail"],
+            "needed_cents": needed,
+            "available_cents": 55_000,
+            "shortfall_cents": needed - 55_000,
+        }
+        assert result["refused"] is True
+        assert result["first_refusal"] == {
+            "key": "lic",
+            "label": "crm-1099-dns",
+            "code": "insufficient_credit",
+            "shortfall_cents": needed - 55_000,
+        }
+        assert result["wallet"]["balance_after_cents"] == 55_000
+        assert everything(p) == untouched
+
+    def test_removing_a_prepaid_license_shows_what_it_forfeits(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=2_750_000)
+        lic = school_license(p, seats=1_000, term=60)  # 16,800.00 EUR for 60 months
+        set_clock(T0 + timedelta(days=365))
+        change = {"key": "l", "action": "delete", "type": "license", "id": lic["id"]}
+        (planned,) = plan(p, [change])["changes"]
+        days_in_term = (datetime(2032, 3, 1) - datetime(2027, 3, 1)).days  # 1,827
+        days_left = days_in_term - 365
+        expected = (1_000 * 28 * 60 * days_left * 2 + days_in_term) // (2 * days_in_term)
+        assert planned["forfeit_cents"] == expected
+        assert (planned["monthly_before_cents"], planned["monthly_after_cents"]) == (28_000, 0)
+        assert planned["charge_now_cents"] == 0
+
+    def test_usage_above_the_seats_asked_for_is_under_licensing(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=275_000)
+        lic = school_license(p, seats=500)
+        p.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 520}, expect=201)
+        change = {"key": "l", "action": "update", "type": "license", "id": lic["id"]}
+        result = plan(p, [{**change, "inputs": {"seats": 450}}])
+        assert result["under_licensed"] == [
+            {
+                "license_id": lic["id"],
+                "reference": None,
+                "customer_id": lic["customer_id"],
+                "seats": 450,
+                "used_seats": 520,
+                "in_plan": True,
+            }
+        ]
+
+
+class TestThePlanItself:
+    def test_a_read_key_may_ask_and_a_plan_is_one_api_call(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lics = [school_license(p, seats=10) for _ in range(3)]
+        used = p.read.get("/v1/quota").json()["used"]
+        changes = [
+            {
+                "key": f"l{i}",
+                "action": "update",
+                "type": "license",
+                "id": x["id"],
+                "inputs": {"seats": 20},
+            }
+            for i, x in enumerate(lics)
+        ]
+        result = plan(p, changes)
+        assert p.read.get("/v1/quota").json()["used"] == used + 2  # the plan, then this read
+        assert result["quota"]["calls_needed"] == 3
+
+    def test_the_level_the_new_run_rate_gives_next_month(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=1_100_000, level="bronze")
+        operator.post(f"/v1/partners/{p.id}/addons", {"option": "api-calls-25k"}, expect=201)
+        customer = make_customer(p, segment="business")
+        body = {"product": "dns-filter", "edition": "proplus", "term_months": 12, "seats": 300}
+        change = {
+            "key": "l",
+            "action": "create",
+            "type": "license",
+            "inputs": {**body, "customer_id": customer["id"]},
+        }
+        result = plan(p, [change])
+        assert result["level"]["current"] == "bronze"
+        assert result["totals"]["monthly_before_cents"] == 5_500  # the API-call pack
+        assert result["totals"]["monthly_after_cents"] == 5_500 + 300 * 138  # 469 EUR a month
+        assert result["level"]["next_month"] == "gold"
+
+    def test_refusals_name_the_change_and_never_answer_500(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=10)
+        other = make_partner(operator, top_up_cents=110_000)
+        foreign = school_license(other, seats=10)
+        result = plan(
+            p,
+            [
+                {
+                    "key": "a",
+                    "action": "update",
+                    "type": "license",
+                    "id": foreign["id"],
+                    "inputs": {"seats": 20},
+                },
+                {
+                    "key": "b",
+                    "action": "update",
+                    "type": "license",
+                    "id": lic["id"],
+                    "inputs": {"edition": "pro-plus"},
+                },
+                {
+                    "key": "c",
+                    "action": "update",
+                    "type": "license",
+                    "id": lic["id"],
+                    "inputs": {"seats": "many"},
+                },
+                {
+                    "key": "d",
+                    "action": "create",
+                    "type": "license",
+                    "customer": "nope",
+                    "inputs": {},
+                },
+                {"key": "e", "action": "delete", "type": "license"},
+            ],
+        )
+        codes = [c["refused"]["code"] for c in result["changes"]]
+        assert codes == [
+            "not_found",
+            "validation_failed",
+            "validation_failed",
+            "validation_failed",
+            "validation_failed",
+        ]
+        assert "edition" in result["changes"][1]["refused"]["detail"]
+        assert other.read.get(f"/v1/licenses/{foreign['id']}").json()["seats"] == 10
+
+    def test_a_bad_plan_body_is_a_422_naming_the_field(self, partner: PartnerHandle) -> None:
+        r = partner.read.post(
+            "/v1/plans", {"changes": [{"key": "x", "action": "explode", "type": "license"}]}
+        )
+        assert r.status_code == 422
+        assert "changes.0.action" in r.json()["detail"]
