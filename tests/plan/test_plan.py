@@ -160,6 +160,7 @@ class TestTheReviewersCases:
                 "license_id": lic["id"],
                 "reference": None,
                 "customer_id": lic["customer_id"],
+                "customer_label": "Gymnasium Nord",
                 "seats": 450,
                 "used_seats": 520,
                 "in_plan": True,

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.models import CHANGEABLE, License
+from partnerfleet_backend.models import CHANGEABLE, Customer, License
 
 
 def under_licensed(session: Session, partner_id: str) -> list[License]:
@@ -23,3 +23,17 @@ def under_licensed(session: Session, partner_id: str) -> list[License]:
             .order_by(License.id)
         )
     )
+
+
+def customer_labels(session: Session, customer_ids: set[str]) -> dict[str, str]:
+    """How a reviewer knows a customer: its reference, else its name."""
+    if not customer_ids:
+        return {}
+    return {
+        cid: reference or name
+        for cid, reference, name in session.execute(
+            select(Customer.id, Customer.reference, Customer.name).where(
+                Customer.id.in_(customer_ids)
+            )
+        )
+    }

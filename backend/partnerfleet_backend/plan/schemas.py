@@ -59,6 +59,9 @@ class PlannedChange(BaseModel):
     type: ObjectType
     id: str | None
     customer_id: str | None
+    customer_label: str | None = Field(
+        default=None, description="The customer's reference (or name)."
+    )
     refused: Refusal | None
     charge_now_cents: int = Field(description="Nominal, drawn from the credit now.")
     charge_now_net_cents: int = Field(description="What that credit cost (through the lots).")
@@ -108,6 +111,7 @@ class UnderLicensed(BaseModel):
     license_id: str
     reference: str | None
     customer_id: str
+    customer_label: str | None = None
     seats: int
     used_seats: int
     in_plan: bool

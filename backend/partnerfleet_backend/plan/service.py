@@ -109,6 +109,14 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
             planned.append(outcome.planned(nominal, net))
     finally:
         charges.close()
+    short = repository.under_licensed(ctx.session, partner_id)
+    labels = repository.customer_labels(
+        ctx.session,
+        {p.customer_id for p in planned if p.customer_id} | {x.customer_id for x in short},
+    )
+    planned = [
+        p.model_copy(update={"customer_label": labels.get(p.customer_id or "")}) for p in planned
+    ]
     after = wallet.state(ctx, partner_id)
     run_rate_after = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]
     in_plan = {p.id for p in planned if p.type == "license" and p.id}
@@ -156,11 +164,12 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
                 license_id=lic.id,
                 reference=lic.reference,
                 customer_id=lic.customer_id,
+                customer_label=labels.get(lic.customer_id),
                 seats=lic.seats_next_term or lic.seats or 0,
                 used_seats=lic.used_seats or 0,
                 in_plan=lic.id in in_plan,
             )
-            for lic in repository.under_licensed(ctx.session, partner_id)
+            for lic in short
         ],
         refused=first is not None,
         first_refusal=(

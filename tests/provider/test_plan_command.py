@@ -1,0 +1,169 @@
+"""`partnerfleet plan` on the example fleet under the real engine: the reviewer's cases of the
+plan issue read from a real preview, priced by the backend once, and the `up` that follows
+charging exactly what the plan said."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.provider.test_fleet_e2e import fleet_stack, license_by_reference, set_seats, used_calls
+from tests.support.api import Caller, PartnerHandle, ledger, make_partner
+from tests.support.paths import ROOT
+from tests.support.plan import charged
+from tests.support.pulumi import PulumiWorkspace, Stack
+
+T0 = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
+PLAN = [str(Path(sys.executable).parent / "partnerfleet"), "plan"]
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
+NEW_CUSTOMER = """  - reference: crm-1099
+    name: Berufskolleg am Hafen
+    segment: school
+    country: DE
+    contact_email: it@bk-hafen.example
+    licenses:
+      - product: dns-filter
+        edition: proplus
+        term_months: 36
+        seats: 800
+        reference: crm-1099-dns
+
+"""
+
+
+def plan(
+    stack: Stack, key: str, *args: str, endpoint: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`partnerfleet plan` as CI runs it: in the program's directory, a read key in the
+    environment, the engine on PATH."""
+    env = {**stack.workspace.env(), "PARTNERFLEET_API_KEY": key}
+    extra = ["--endpoint", endpoint] if endpoint else []
+    return subprocess.run(
+        [*PLAN, "--cwd", str(stack.program), "--stack", stack.name, *extra, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def remove_customer(fleet_file: Path, reference: str) -> None:
+    text = fleet_file.read_text()
+    new, count = re.subn(rf"  - reference: {reference}\n(?:    .*\n|      .*\n|\n)*", "", text)
+    assert count == 1, reference
+    fleet_file.write_text(new)
+
+
+@pytest.fixture
+def up_fleet(live_operator: Caller, tmp_path: Path) -> tuple[PartnerHandle, Stack, Path]:
+    live_operator.put("/v1/clock", {"now": T0.isoformat()}, expect=200)
+    partner = make_partner(live_operator, top_up_cents=6_000_000)  # 50 % off
+    fleet_file = tmp_path / "fleet.yaml"
+    shutil.copy(ROOT / "examples" / "fleet.yaml", fleet_file)
+    stack = fleet_stack(
+        PulumiWorkspace(tmp_path / "pulumi"), live_operator.base, partner, fleet_file
+    )
+    stack.up()
+    return partner, stack, fleet_file
+
+
+def test_the_reviewers_cases_before_any_up(
+    up_fleet: tuple[PartnerHandle, Stack, Path], tmp_path: Path
+) -> None:
+    partner, stack, fleet_file = up_fleet
+    available = partner.read.get("/v1/wallet").json()["available_cents"]
+    lic = license_by_reference(partner, "crm-1001-dns")
+    partner.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 520}, expect=201)
+    set_seats(fleet_file, "crm-1001-dns", 450)  # increase
+    set_seats(fleet_file, "crm-1002-dns", 500)  # decrease
+    remove_customer(fleet_file, "crm-2006")  # a 60-month license goes
+    text = fleet_file.read_text()
+    fleet_file.write_text(text.replace("customers:\n", "customers:\n" + NEW_CUSTOMER, 1))
+    untouched, calls = ledger(partner.read), used_calls(partner)
+
+    done = plan(
+        stack,
+        partner.read.key,
+        "--markdown",
+        str(tmp_path / "plan.md"),
+        "--json",
+        str(tmp_path / "plan.json"),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    table = done.stdout
+    first_lines = table.splitlines()[:6]
+    needed = 800 * 28 * 36  # 8,064.00 EUR
+    short = needed - available  # crm-1099 comes first in the file: priced before the increase
+    assert any(
+        "crm-1099-dns: REFUSED, not enough credit: needs 8,064.00" in line
+        and f"(short {short / 100:,.2f} EUR)" in line
+        for line in first_lines
+    ), table
+    assert any(
+        "crm-2006-dns: forfeits 12,144.00 EUR of prepaid term" in line for line in first_lines
+    )
+    assert any(
+        "crm-1001-dns (crm-1001): under-licensed: 520 seats in use, 450" in line
+        for line in first_lines
+    )
+    assert re.search(
+        r"crm-1001\s+crm-1001-dns\s+update license\s+168\.00\s+now\s+\+14\.00", table
+    ), table
+    assert re.search(
+        r"crm-1002\s+crm-1002-dns\s+update license\s+0\.00\s+renewal 2029-02-01", table
+    )
+    assert (tmp_path / "plan.md").read_text().startswith("<!-- partnerfleet-plan -->")
+    assert ledger(partner.read) == untouched  # before any up, nothing was charged
+    assert used_calls(partner) == calls + 3  # the plan and our two reads; the preview: none
+
+    # the same plan for a machine: Infracost-like totals, charge now, net at the lots' 50 %
+    document: dict[str, Any] = json.loads((tmp_path / "plan.json").read_text())
+    assert document["chargeNow"] == "168" and document["chargeNowNet"] == "84"
+    assert document["forfeit"] == "12144" and document["refused"] is True
+
+
+def test_the_up_charges_what_the_plan_said(
+    up_fleet: tuple[PartnerHandle, Stack, Path], tmp_path: Path
+) -> None:
+    partner, stack, fleet_file = up_fleet
+    set_seats(fleet_file, "crm-1001-dns", 450)
+    set_seats(fleet_file, "crm-1004-dns", 950)
+    remove_customer(fleet_file, "crm-2006")
+    done = plan(stack, partner.read.key, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    planned = json.loads(done.stdout)["plan"]
+    strict = plan(stack, partner.read.key, "--fail-on-forfeit", "--max-charge", "10")
+    assert strict.returncode == 1 and "forfeits 12,144.00 EUR" in strict.stderr
+    assert "charges 672.00 EUR now" in strict.stderr  # 50 x 0.28 x (12 + 36) months
+
+    since = len(ledger(partner.read))
+    stack.up()
+    _, nominal, net = charged(partner, since)
+    totals = planned["totals"]
+    assert (nominal, net) == (totals["charge_now_cents"], totals["charge_now_net_cents"])
+    wallet = partner.read.get("/v1/wallet").json()
+    assert wallet["available_cents"] == planned["wallet"]["available_after_cents"]
+
+
+def test_a_bad_key_or_no_backend_stops_the_review_in_one_line(
+    up_fleet: tuple[PartnerHandle, Stack, Path], live_operator: Caller
+) -> None:
+    partner, stack, fleet_file = up_fleet
+    set_seats(fleet_file, "crm-1001-dns", 450)
+    refused = plan(stack, "pfk_revoked_or_wrong")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("partnerfleet plan: the backend refused the key")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    away = plan(stack, partner.read.key, endpoint="http://127.0.0.1:9")
+    assert away.returncode == 2 and len(away.stderr.strip().splitlines()) == 1
+    assert "127.0.0.1:9" in away.stderr and "Traceback" not in away.stderr
