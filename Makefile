@@ -45,6 +45,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict policy/__main__.py
 
 clean:
 	rm -rf $(VENV) .partnerfleet .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -40,6 +40,7 @@ class FleetSpec:
     customers: list[FleetCustomer]
     addons: list[dict[str, Any]] = field(default_factory=list)
     support_level: str | None = None
+    protect_prepaid: bool = False
 
 
 def _node_at(root: yaml.Node | None, path: list[Any]) -> yaml.Node | None:
@@ -145,6 +146,7 @@ def load_fleet(path: str | Path) -> FleetSpec:
         customers=customers,
         addons=list(data.get("addons", [])),
         support_level=data.get("support_level"),
+        protect_prepaid=bool(data.get("protect_prepaid", False)),
     )
 
 
@@ -160,6 +162,15 @@ def _unique(
                 f"'{value}' is already used on line {earlier}; it must be unique"
             )
         first[value] = location
+
+
+PREPAID_MONTHS = 12
+
+
+def forfeits_prepaid_term(lic: dict[str, Any]) -> bool:
+    """Whether deleting this license would give up prepaid term without consent."""
+    term = lic.get("term_months") or 0
+    return term >= PREPAID_MONTHS and not lic.get("trial") and not lic.get("allow_forfeit")
 
 
 class Fleet(pulumi.ComponentResource):
@@ -187,8 +198,11 @@ class Fleet(pulumi.ComponentResource):
                 seen[label] += 1
                 if seen[label] > 1:
                     label = f"{label}-{seen[label]}"
+                opts = child
+                if spec.protect_prepaid and forfeits_prepaid_term(lic):
+                    opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
                 self.licenses[label] = License(
-                    f"{name}-{label}", customer_id=org.id, opts=child, **lic
+                    f"{name}-{label}", customer_id=org.id, opts=opts, **lic
                 )
         counted: Counter[str] = Counter()
         for addon in spec.addons:

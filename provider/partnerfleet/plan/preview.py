@@ -145,7 +145,9 @@ def _create(
     object_type: str, provider: BackendProvider, urn: str, new: dict[str, Any]
 ) -> dict[str, Any]:
     inputs = provider.inputs(new.get("inputs") or {})
-    values = _known(inputs.values)
+    values = _known(inputs.create_body())
+    if inputs.get("adopt"):
+        values["adopt"] = True  # the plan adopts as the create would
     change: dict[str, Any] = {
         "key": urn,
         "label": _label(inputs.values, urn),

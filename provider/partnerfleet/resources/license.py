@@ -29,6 +29,7 @@ class LicenseArgs:
     trial: pulumi.Input[bool] | None = None
     reference: pulumi.Input[str] | None = None
     adopt: bool | None = None
+    allow_forfeit: bool | None = None
 
 
 class LicenseProvider(BackendProvider):
