@@ -1,0 +1,95 @@
+"""The CI example is true: the commands examples/ci/partnerfleet.yml runs (review.sh on a pull
+request with a read key, apply.sh on merge with a write key) run here against a live backend
+under the real engine, and the plan lands in the pull request as one comment updated in
+place (GitHub's API stood in for by tests/support/fake_github.py)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.provider.test_fleet_e2e import fleet_stack, set_seats
+from tests.support.api import Caller, PartnerHandle, ledger, make_partner
+from tests.support.fake_github import fake_github
+from tests.support.paths import ROOT
+from tests.support.plan import charged
+from tests.support.pulumi import PulumiWorkspace, Stack
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+MARKER = "<!-- partnerfleet-plan -->"
+
+
+def run_script(stack: Stack, script: str, key: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **stack.workspace.env(),
+        "PATH": f"{Path(sys.executable).parent}:{stack.workspace.env()['PATH']}",
+        "PARTNERFLEET_API_KEY": key,
+        "STACK": stack.name,
+        "POLICY_PACK": str(ROOT / "policy"),
+        **env,
+    }
+    return subprocess.run(
+        ["bash", script],
+        cwd=stack.program,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_review_on_a_pull_request_and_apply_on_merge(live_operator: Caller, tmp_path: Path) -> None:
+    partner: PartnerHandle = make_partner(live_operator, top_up_cents=6_000_000)
+    fleet_file = tmp_path / "fleet.yaml"
+    fleet_file.write_text(
+        "protect_prepaid: true\n" + (ROOT / "examples" / "fleet.yaml").read_text()
+    )
+    stack = fleet_stack(
+        PulumiWorkspace(tmp_path / "pulumi"), live_operator.base, partner, fleet_file
+    )
+    for script in ("review.sh", "apply.sh"):
+        shutil.copy(ROOT / "examples" / "ci" / script, stack.program / script)
+
+    merged = run_script(stack, "apply.sh", partner.write.key)
+    assert merged.returncode == 0, merged.stderr[-2000:]
+
+    with fake_github("acme/fleet", 7) as github:
+        comment_env = {
+            "GITHUB_API_URL": github.base,
+            "GITHUB_REPOSITORY": "acme/fleet",
+            "GITHUB_TOKEN": "ghs_test",
+            "PR_NUMBER": "7",
+        }
+        set_seats(fleet_file, "crm-1001-dns", 450)
+        review = run_script(stack, "review.sh", partner.read.key, **comment_env)
+        assert review.returncode == 0, review.stdout[-2000:] + review.stderr[-2000:]
+        assert "partnerfleet plan: 1 change(s)" in review.stdout
+        (comment,) = github.comments.values()
+        assert comment["body"].startswith(MARKER) and "crm-1001-dns" in comment["body"]
+
+        set_seats(fleet_file, "crm-1004-dns", 950)  # the next push to the same pull request
+        strict = run_script(
+            stack, "review.sh", partner.read.key, PLAN_FLAGS="--max-charge 100", **comment_env
+        )
+        assert strict.returncode == 1  # 672.00 EUR now is over the limit
+        assert "charges 672.00 EUR now" in strict.stderr
+        (comment,) = github.comments.values()  # one comment, updated in place
+        assert "crm-1004-dns" in comment["body"]
+        assert github.writes == [
+            ("POST", "/repos/acme/fleet/issues/7/comments"),
+            ("PATCH", "/repos/acme/fleet/issues/comments/1"),
+        ]
+        assert github.tokens == {"Bearer ghs_test"}
+
+    planned = json.loads((stack.program / "plan.json").read_text())["plan"]
+    since = len(ledger(partner.read))
+    merged = run_script(stack, "apply.sh", partner.write.key)
+    assert merged.returncode == 0, merged.stderr[-2000:]
+    _, nominal, net = charged(partner, since)
+    assert (nominal, net) == (
+        planned["totals"]["charge_now_cents"],
+        planned["totals"]["charge_now_net_cents"],
+    )
