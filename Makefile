@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-sqlite test-postgres engine postgres lint fmt bench clean lock
+.PHONY: install demo demo-serve demo-stop test test-sqlite test-postgres engine postgres lint fmt bench clean lock
 
 # Installs exactly what requirements/dev.lock pins, then this project (editable, no deps).
 $(STAMP): pyproject.toml requirements/dev.lock
@@ -32,6 +32,12 @@ postgres:
 
 demo: install engine
 	$(PY) scripts/demo.py
+
+demo-serve: install
+	$(PY) scripts/demo.py serve
+
+demo-stop: install
+	$(PY) scripts/demo.py stop
 
 test-sqlite: install engine
 	$(PY) -m pytest -q

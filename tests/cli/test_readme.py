@@ -1,0 +1,58 @@
+"""What the README tells a newcomer after `make demo` works word for word: the commands of its
+after-the-demo block run as written, and the up charges what the plan said. Runs the real
+`make demo` in this checkout (it rewrites .partnerfleet/demo and Pulumi.demo.yaml)."""
+
+import os
+import re
+import sqlite3
+import subprocess
+
+import pytest
+
+from tests.conftest import DB_KIND
+from tests.support.paths import ROOT
+
+pytestmark = [
+    pytest.mark.engine,
+    pytest.mark.slow,
+    pytest.mark.skipif(DB_KIND != "sqlite", reason="the demo runs on SQLite"),
+]
+
+
+def after_the_demo() -> str:
+    """The shell block that follows the README's marker."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- after-the-demo -->\n```sh\n(.*?)```", text, re.S)
+    assert block is not None, "the README lost its after-the-demo block"
+    return block.group(1)
+
+
+def test_the_readme_after_the_demo_works_word_for_word() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "PARTNERFLEET_"))}
+    env["PATH"] = f"{env['PATH']}:/usr/local/go/bin"
+    try:
+        demo = subprocess.run(
+            ["make", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+        assert "the backend keeps running at http://127.0.0.1:" in demo.stdout
+        steps = subprocess.run(
+            ["bash", "-e", "-c", after_the_demo()],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        output = steps.stdout + steps.stderr
+        assert steps.returncode == 0, output[-4000:]
+        assert "partnerfleet plan: 1 change(s)" in output
+        assert "charged now 168.00 EUR nominal (84.00 EUR net through your lots)" in output
+        db = sqlite3.connect(ROOT / ".partnerfleet" / "demo" / "partnerfleet.db")
+        last = db.execute(
+            "SELECT amount_cents, net_cents FROM ledger_entries ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        db.close()
+        assert last == (-16_800, -8_400)  # what the plan said, to the cent
+    finally:
+        subprocess.run(["make", "demo-stop"], cwd=ROOT, env=env, capture_output=True, check=False)
