@@ -1,7 +1,10 @@
 """The provider end to end under the real Pulumi engine, against the served backend."""
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -164,6 +167,19 @@ def test_thousands_of_resources_and_the_call_economy(live_operator: Caller, tmp_
 
     k = 7
     stack.config("renamed", str(k))
+    assert stack.preview().changes == {"same": n + 1 - k, "update": k}
+    assert spent() == 0
+    planned = subprocess.run(
+        [str(Path(sys.executable).parent / "partnerfleet"), "plan", "--format", "json"],
+        cwd=stack.program,
+        env={**workspace.env(), "PARTNERFLEET_API_KEY": partner.read.key},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert planned.returncode == 0, planned.stderr
+    assert len(json.loads(planned.stdout)["plan"]["changes"]) == k
+    assert spent() == 1  # one plan, whatever the size of the stack and the change
     assert stack.up().changes == {"same": n + 1 - k, "update": k}
     assert spent() <= k + n // 50 + 10
 
