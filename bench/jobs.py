@@ -138,7 +138,7 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
     with engine.connect() as c:  # the work was done, and done right
         checks = c.execute(
             text("""
-            SELECT (SELECT count(*) FROM licenses WHERE ends_at > :now AND version = 2),
+            SELECT (SELECT count(*) FROM licenses WHERE ends_at > :now AND row_version = 2),
                    (SELECT -sum(amount_cents) FROM ledger_entries WHERE kind = 'charge'),
                    (SELECT sum(100000000 - balance_cents) FROM wallets),
                    (SELECT sum(100000000 - remaining_cents) FROM credit_lots),

@@ -96,6 +96,7 @@ def set_auto_renew(ctx: Ctx, partner_id: str, addon_id: str, auto_renew: bool) -
     before = snapshot(addon)
     addon.auto_renew = auto_renew
     addon.updated_at = ctx.now
+    addon.version += 1
     ctx.session.flush()
     ctx.audit(
         "addon.updated",
@@ -118,6 +119,7 @@ def cancel(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
     addon.auto_renew = False
     addon.cancelled_at = ctx.now
     addon.updated_at = ctx.now
+    addon.version += 1
     if addon.status in (AddOnStatus.INCLUDED, AddOnStatus.REQUESTED):
         addon.status = AddOnStatus.ENDED
     ctx.session.flush()

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from partnerfleet_backend.kit.errors import Conflict
@@ -25,14 +25,16 @@ def ensure_unique(
     *,
     own_id: str | None = None,
     what: str,
+    among: ColumnElement[bool] | None = None,
 ) -> None:
     """409 naming the object that already has `value` in `column` among the partner's."""
     if value is None:
         return
     model = column.class_
-    existing = ctx.session.scalar(
-        select(model.id).where(model.partner_id == partner_id, column == value)
-    )
+    query = select(model.id).where(model.partner_id == partner_id, column == value)
+    if among is not None:  # the rows the uniqueness is about (e.g. not cancelled)
+        query = query.where(among)
+    existing = ctx.session.scalar(query)
     if existing is None or existing == own_id:
         return
     field = column.key

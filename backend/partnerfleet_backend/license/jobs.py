@@ -156,7 +156,7 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                 "id": lic["id"],
                 **{column: lic[column] for column in RENEWAL_COLUMNS},
                 "updated_at": ctx.now,
-                "version": lic["version"] + 1,
+                "row_version": lic["row_version"] + 1,  # not the client's version
             }
             for lic in state.values()
         ],

@@ -31,6 +31,7 @@ def by_reference(session: Session, partner_id: str, reference: str) -> License |
             License.partner_id == partner_id,
             License.reference == reference,
             License.managed.is_(True),
+            License.status != LicenseStatus.CANCELLED,
         )
     )
 

@@ -22,6 +22,8 @@ from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
 
+IN_FORCE = License.status != LicenseStatus.CANCELLED  # holds its reference
+
 
 class TrialAlreadyUsed(Conflict):
     code = "trial_already_used"
@@ -77,7 +79,9 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     catalog.check_term(body.product, body.term_months)
     if not usage_billed and body.seats is None:
         raise ValidationFailed("seats is required for a prepaid license", field="seats")
-    ensure_unique(ctx, License.reference, partner_id, body.reference, what="license")
+    ensure_unique(
+        ctx, License.reference, partner_id, body.reference, what="license", among=IN_FORCE
+    )
     ensure_unique(ctx, License.client_reference, partner_id, body.client_reference, what="license")
     if body.trial:
         used = repository.trial_of(ctx.session, customer.id, body.product)
@@ -157,7 +161,13 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         raise LicenseNotActive(f"license {lic.id} is {lic.status}; seats and edition are fixed")
     if "reference" in changes:
         ensure_unique(
-            ctx, License.reference, partner_id, changes["reference"], own_id=lic.id, what="license"
+            ctx,
+            License.reference,
+            partner_id,
+            changes["reference"],
+            own_id=lic.id,
+            what="license",
+            among=IN_FORCE,
         )
         lic.reference = changes["reference"]
     if "auto_renew" in changes and changes["auto_renew"] is not None:
@@ -185,6 +195,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
             lic.seats, _unit(catalog, segment, lic, lic.edition)
         )
     lic.updated_at = ctx.now
+    lic.version += 1
     ctx.session.flush()
     ctx.audit(
         "license.updated",
@@ -250,6 +261,7 @@ def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
     lic.auto_renew = False
     lic.cancelled_at = ctx.now
     lic.updated_at = ctx.now
+    lic.version += 1
     ctx.session.flush()
     ctx.audit(
         "license.cancelled",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -35,7 +35,14 @@ ENDED = frozenset({LicenseStatus.LAPSED, LicenseStatus.CANCELLED})
 class License(Base):
     __tablename__ = "licenses"
     __table_args__ = (
-        Index("uq_licenses_partner_reference", "partner_id", "reference", unique=True),
+        Index(  # a cancelled license releases its reference
+            "uq_licenses_partner_reference",
+            "partner_id",
+            "reference",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
         Index(
             "uq_licenses_partner_client_reference", "partner_id", "client_reference", unique=True
         ),
@@ -69,9 +76,12 @@ class License(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+    # The client's version (ETag, If-Match): changes only with what a client sets.
     version: Mapped[int] = mapped_column(default=1)
+    # Every write's (usage, the calendar): the ORM's guard against lost updates.
+    row_version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class UsageReport(Base):

@@ -16,7 +16,7 @@ from partnerfleet.errors import PartnerfleetError
 from partnerfleet.resources.addon import AddOnProvider
 from partnerfleet.resources.customer_org import CustomerOrgProvider
 from partnerfleet.resources.license import LicenseProvider
-from partnerfleet.resources.provider import BackendProvider
+from partnerfleet.resources.provider import BackendProvider, keeps_reference
 from partnerfleet.resources.support_level import SupportLevelProvider
 from partnerfleet.resources.values import is_unknown
 
@@ -120,20 +120,25 @@ def extract(document: dict[str, Any]) -> Extracted:
         found.steps += 1
         object_type, provider = PROVIDERS[kind]
         urn = str(step.get("urn"))
+        delete = {
+            "key": f"{urn}#old" if op == "replace" else urn,
+            "label": _label(old.get("outputs") or {}, urn),
+            "action": "delete",
+            "type": object_type,
+            "id": old.get("id") if object_type != "support" else None,
+        }
+        # a replacement that keeps its unique reference deletes first, as the engine will
+        delete_first = op == "replace" and keeps_reference(
+            provider.state(old.get("outputs") or {}), provider.inputs(new.get("inputs") or {})
+        )
+        if delete_first or op in ("delete", "delete-replaced"):
+            found.changes.append(delete)
         if op in ("create", "replace", "create-replacement"):
             found.changes.append(_create(object_type, provider, urn, new))
         if op == "update":
             found.changes.append(_update(object_type, provider, urn, old, new))
-        if op in ("delete", "replace", "delete-replaced"):
-            found.changes.append(
-                {
-                    "key": f"{urn}#old" if op == "replace" else urn,
-                    "label": _label(old.get("outputs") or {}, urn),
-                    "action": "delete",
-                    "type": object_type,
-                    "id": old.get("id") if object_type != "support" else None,
-                }
-            )
+        if op == "replace" and not delete_first:
+            found.changes.append(delete)
     return found
 
 

@@ -25,6 +25,18 @@ from partnerfleet.resources.spec import ResourceSpec, load_spec
 from partnerfleet.resources.values import is_unknown
 
 
+def keeps_reference(state: State, inputs: Inputs) -> bool:
+    """Whether a replacement keeps the object's `reference`. References are unique per
+    partner, so the old object must go before the new one can take it over: the engine then
+    deletes first (delete_before_replace) instead of creating first."""
+    reference = inputs.get("reference")
+    return (
+        reference is not None
+        and not is_unknown(reference)
+        and reference == state.outputs.get("reference")
+    )
+
+
 class BackendProvider(ResourceProvider):
     """Base of the providers. A subclass names its schema (the declaration) and its route.
 
@@ -92,9 +104,14 @@ class BackendProvider(ResourceProvider):
         return changed
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = self.changed_inputs(self.state(olds), self.inputs(news))
+        state, inputs = self.state(olds), self.inputs(news)
+        changed = self.changed_inputs(state, inputs)
         replaces = [name for name in changed if name in self.spec.replace_on]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and keeps_reference(state, inputs),
+        )
 
     # read ----------------------------------------------------------------------------------
     def outs(self, obj: dict[str, Any]) -> dict[str, Any]:
