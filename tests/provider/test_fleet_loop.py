@@ -92,3 +92,16 @@ def test_a_real_change_of_a_managed_field_still_stops_the_up_with_a_clear_messag
     (message,) = [d for d in result.diagnostics if "crm-1002-dns" in d or lic["id"] in d]
     assert "changed" in message and "pulumi refresh" in message
     assert "Traceback" not in message
+
+
+def test_a_refresh_without_drift_leaves_a_preview_with_no_change(
+    fleet: tuple[PartnerHandle, Stack, Path],
+) -> None:
+    partner, stack, fleet_file = fleet
+    stack.refresh()
+    assert stack.preview().changes == {"same": 38}
+    set_seats(fleet_file, "crm-1001-dns", 450)
+    (step,) = [s for v in stack.preview().values for s in v.get("steps", []) if s["op"] == "update"]
+    old, new = step["oldState"]["inputs"], step["newState"]["inputs"]
+    shown = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k) and k != "__provider"}
+    assert shown == {"seats"}  # no "- auto_renew", "- trial" or "+ pf_identity" beside it

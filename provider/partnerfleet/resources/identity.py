@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 IDENTITY_KEY = "pf_identity"  # project/stack/type/name, set by the resource class
+ASKED_KEY = "pf_inputs"  # in the outputs: the inputs the program set
 
 
 def fingerprint(*parts: Any) -> str:

@@ -56,18 +56,20 @@ class PartnerProvider(BackendProvider):
         return f"{self.collection}/{id_}" if self._operator() else "/v1/me"
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        body = self.inputs(props).values
+        inputs = self.inputs(props)
+        body = inputs.values
         with user_errors("Partner: create failed"):
             if self._operator():
                 obj = self.client().post(self.collection, body)
             else:
                 obj = self.client().patch("/v1/me", body) if body else self.client().get("/v1/me")
-        return CreateResult(obj["id"], self.outs(obj))
+        return CreateResult(obj["id"], self.outs(obj, inputs.record()))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with user_errors(f"Partner {id_}: refresh failed"):
             obj = self.client().get(self._path(id_))
-        return ReadResult(id_, self.outs(obj), self.inputs_from(obj, self.state(props)))
+        state = self.state(props)
+        return ReadResult(id_, self.outs(obj, state.record()), self.inputs_from(obj, state))
 
     def inputs_from(self, obj: dict[str, Any], state: State) -> dict[str, Any]:
         inputs = super().inputs_from(obj, state)
@@ -77,11 +79,11 @@ class PartnerProvider(BackendProvider):
         return {k: v for k, v in inputs.items() if k in state.outputs or k == IDENTITY_KEY}
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        state = self.state(olds)
-        body = self.update_body(state, self.inputs(news))
+        state, inputs = self.state(olds), self.inputs(news)
+        body = self.update_body(state, inputs)
         with user_errors(f"Partner {id_}: update failed"):
             obj = self.client().patch(self._path(id_), body, if_match=state.version)
-        return UpdateResult(outs=self.outs(obj))
+        return UpdateResult(outs=self.outs(obj, inputs.record()))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if self._operator():

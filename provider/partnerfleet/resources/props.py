@@ -7,7 +7,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from partnerfleet.resources.identity import IDENTITY_KEY
+from partnerfleet.resources.identity import ASKED_KEY, IDENTITY_KEY
 from partnerfleet.resources.spec import ResourceSpec
 from partnerfleet.resources.values import is_unknown, plain
 
@@ -54,6 +54,12 @@ class Inputs:
         """What a create sends: every input but the create-only flags."""
         return {k: v for k, v in self.values.items() if k not in self.spec.create_only}
 
+    def record(self) -> dict[str, Any]:
+        """What the outputs keep of the program's side: the identity, which inputs it set, and
+        the create-only flags (a refresh gives back exactly these, and nothing it did not ask)."""
+        kept = {k: v for k, v in self.values.items() if k in self.spec.create_only}
+        return {IDENTITY_KEY: self.identity, ASKED_KEY: sorted(self.values), **kept}
+
     def wire(self) -> dict[str, Any]:
         """The checked inputs as they go back to the engine (with the identity)."""
         wired = dict(self.values)
@@ -82,6 +88,20 @@ class State:
     def inputs_as_held(self) -> dict[str, Any]:
         """The inputs as the recorded outputs show them."""
         return {k: self.outputs.get(k) for k in self.spec.inputs}
+
+    @property
+    def asked(self) -> list[str] | None:
+        """The inputs the program set, as recorded (None in a state from before they were)."""
+        names = self.outputs.get(ASKED_KEY)
+        return [str(n) for n in names] if isinstance(names, list) else None
+
+    def record(self) -> dict[str, Any]:
+        """The program's side of the recorded outputs, carried over (a refresh)."""
+        kept = {k: self.outputs[k] for k in self.spec.create_only if k in self.outputs}
+        recorded: dict[str, Any] = {IDENTITY_KEY: self.identity, **kept}
+        if self.asked is not None:
+            recorded[ASKED_KEY] = self.asked
+        return recorded
 
     def kept(self, name: str) -> Any:
         """An input that only the program knows (adopt, the identity): carried over."""

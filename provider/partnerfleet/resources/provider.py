@@ -114,13 +114,22 @@ class BackendProvider(ResourceProvider):
         )
 
     # read ----------------------------------------------------------------------------------
-    def outs(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """Full outputs: the object's fields as the API returned them."""
-        return dict(obj)
+    def outs(self, obj: dict[str, Any], side: dict[str, Any]) -> dict[str, Any]:
+        """Full outputs: the object's fields as the API returned them, and the program's side
+        (`Inputs.record()`, or `State.record()` on a refresh)."""
+        return {**obj, **side}
 
     def inputs_from(self, obj: dict[str, Any], state: State) -> dict[str, Any]:
-        """Inputs as the backend holds them now (for refresh)."""
-        held = {k: obj[k] for k in self.spec.inputs if obj.get(k) is not None}
+        """The inputs the program set, with the values the backend holds now (for refresh):
+        drift shows as a diff, and what the program never set shows as nothing."""
+        names = state.asked
+        if names is None:  # a state from before the outputs recorded what was set
+            names = [k for k in self.spec.inputs if obj.get(k) is not None]
+        held = {
+            k: obj[k]
+            for k in names
+            if k in self.spec.inputs and k not in self.spec.create_only and obj.get(k) is not None
+        }
         for name in (*self.spec.create_only, IDENTITY_KEY):
             if state.kept(name) is not None:
                 held[name] = state.kept(name)
@@ -145,8 +154,9 @@ class BackendProvider(ResourceProvider):
             obj = self.read_one(id_)
         if obj is None or self.is_gone(obj):
             return ReadResult(id_="", outs={})
+        state = self.state(props)
         return ReadResult(
-            id_=id_, outs=self.outs(obj), inputs=self.inputs_from(obj, self.state(props))
+            id_=id_, outs=self.outs(obj, state.record()), inputs=self.inputs_from(obj, state)
         )
 
     def remember(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -164,14 +174,14 @@ class BackendProvider(ResourceProvider):
         }
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        state = self.state(olds)
-        body = self.update_body(state, self.inputs(news))
+        state, inputs = self.state(olds), self.inputs(news)
+        body = self.update_body(state, inputs)
         with user_errors(f"{self.kind} {id_}: update failed"):
             if not body:
                 obj = self.client().get(f"{self.collection}/{id_}")
             else:
                 obj = self.client().patch(f"{self.collection}/{id_}", body, if_match=state.version)
-        return UpdateResult(outs=self.outs(self.remember(obj)))
+        return UpdateResult(outs=self.outs(self.remember(obj), inputs.record()))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
@@ -225,7 +235,7 @@ class BackendProvider(ResourceProvider):
                 existing = self.find_by_reference(str(reference))
                 if existing is not None:
                     obj = self.adopt(existing, body)
-                    return CreateResult(obj["id"], self.outs(self.remember(obj)))
+                    return CreateResult(obj["id"], self.outs(self.remember(obj), inputs.record()))
             try:
                 obj = self.post_new(body, inputs.identity)
             except errors.Conflict as conflict:
@@ -237,7 +247,7 @@ class BackendProvider(ResourceProvider):
                         existing_id=conflict.existing_id,
                     ) from None
                 raise
-        return CreateResult(obj["id"], self.outs(self.remember(obj)))
+        return CreateResult(obj["id"], self.outs(self.remember(obj), inputs.record()))
 
     def adopt(self, existing: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """Take over an existing object and bring its updatable fields to the inputs."""

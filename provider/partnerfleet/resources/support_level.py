@@ -6,6 +6,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from partnerfleet.errors import user_errors
+from partnerfleet.resources.identity import IDENTITY_KEY
 from partnerfleet.resources.provider import BackendProvider
 from partnerfleet.resources.resource import BackendResource
 
@@ -25,29 +26,34 @@ class SupportLevelProvider(BackendProvider):
             "premium_until": state.get("premium_until"),
         }
 
-    def _put(self, requested: str) -> dict[str, Any]:
+    def _put(self, requested: str, side: dict[str, Any]) -> dict[str, Any]:
         with user_errors(f"SupportLevel: setting {requested} failed"):
             state: dict[str, Any] = self.client().put(self.collection, {"support_level": requested})
-        return self._outs(requested, state)
+        return self._outs(requested, state) | side
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(SUPPORT_ID, self._put(str(props["support_level"])))
+        inputs = self.inputs(props)
+        return CreateResult(SUPPORT_ID, self._put(str(props["support_level"]), inputs.record()))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=self._put(str(news["support_level"])))
+        inputs = self.inputs(news)
+        return UpdateResult(outs=self._put(str(news["support_level"]), inputs.record()))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with user_errors("SupportLevel: refresh failed"):
             state = self.client().get(self.collection)
+        recorded = self.state(props)
         requested = str(props.get("support_level") or state["support_level"])
         # premium that the level gives stays premium; a bought option that ran out is drift
         actual = requested if state["source"] == "level" else state["support_level"]
-        return ReadResult(
-            id_, self._outs(requested, state) | {"support_level": actual}, {"support_level": actual}
-        )
+        inputs = {"support_level": actual}
+        if recorded.identity:
+            inputs[IDENTITY_KEY] = recorded.identity
+        outs = self._outs(requested, state) | recorded.record() | {"support_level": actual}
+        return ReadResult(id_, outs, inputs)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        self._put("basic")
+        self._put("basic", {})
 
 
 class SupportLevel(BackendResource, module="partnerfleet", name="SupportLevel"):
