@@ -97,7 +97,7 @@ def test_a_real_change_of_a_managed_field_still_stops_the_up_with_a_clear_messag
 def test_a_refresh_without_drift_leaves_a_preview_with_no_change(
     fleet: tuple[PartnerHandle, Stack, Path],
 ) -> None:
-    partner, stack, fleet_file = fleet
+    _partner, stack, fleet_file = fleet
     stack.refresh()
     assert stack.preview().changes == {"same": 38}
     set_seats(fleet_file, "crm-1001-dns", 450)
