@@ -10,16 +10,33 @@ from tests.support.database import set_used
 class TestQuota:
     def test_bronze_has_no_calls_until_a_pack_is_bought(self, operator: Caller) -> None:
         p = make_partner(operator, level="bronze", top_up_cents=55_000)
-        r = p.read.get("/v1/me")
+        r = p.read.get("/v1/customers")
         assert (r.status_code, r.json()["code"]) == (429, "quota_exhausted")
         assert "api-calls-25k" in r.json()["detail"]
         assert r.headers["ratelimit-limit"] == "0"
         operator.post(f"/v1/partners/{p.id}/addons", {"option": "api-calls-25k"}, expect=201)
-        r = p.read.get("/v1/me", expect=200)
+        r = p.read.get("/v1/customers", expect=200)
         assert (r.headers["ratelimit-limit"], r.headers["ratelimit-remaining"]) == (
             "25000",
             "24999",
         )
+
+    def test_a_bronze_partner_out_of_calls_reads_its_account_and_buys_a_pack(
+        self, operator: Caller
+    ) -> None:
+        p = make_partner(operator, level="bronze", top_up_cents=55_000)
+        refused = p.read.get("/v1/licenses")
+        assert refused.status_code == 429
+        detail = refused.json()["detail"]
+        assert 'POST /v1/addons {"option": "api-calls-25k"}' in detail
+        assert "never refused" in detail and "dashboard" not in detail and "resets" not in detail
+        for path in ("/v1/me", "/v1/wallet", "/v1/quota", "/v1/catalog"):
+            p.read.get(path, expect=200)  # the way out stays open
+        p.write.post("/v1/addons", {"option": "api-calls-25k"}, expect=201)
+        assert [e["amount_cents"] for e in ledger(p.read)][-1] == -5_500
+        p.read.get("/v1/licenses", expect=200)
+        quota = p.read.get("/v1/quota").json()
+        assert (quota["limit"], quota["used"]) == (25_000, 8)  # refused calls do not count
 
     def test_every_partner_request_counts_and_says_what_is_left(self, operator: Caller) -> None:
         p = make_partner(operator)

@@ -7,7 +7,12 @@ from partnerfleet_backend.addon import service
 from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnStatus, AddOnUpdate
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import (
+    BuyAddOnApi,
+    OperatorApi,
+    PartnerReadApi,
+    PartnerWriteApi,
+)
 from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
@@ -15,7 +20,7 @@ A = "addons"
 
 
 @router.post("/addons", status_code=201, response_model=AddOnRead, tags=[A])
-def buy_addon(body: AddOnCreate, api: PartnerWriteApi) -> JSONResponse:
+def buy_addon(body: AddOnCreate, api: BuyAddOnApi) -> JSONResponse:
     """Buy an option for one month, charged from credit unless your level includes it."""
     pid = api.partner_id
     assert pid is not None

@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service
 from partnerfleet_backend.partner.schemas import MeUpdate, PartnerCreate, PartnerRead, PartnerUpdate
-from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import OperatorApi, OwnAccountApi, PartnerWriteApi
 from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
@@ -49,7 +49,7 @@ def close_partner(partner_id: str, api: OperatorApi) -> JSONResponse:
 
 
 @router.get("/me", response_model=PartnerRead, tags=["me"])
-def get_me(api: PartnerReadApi) -> PartnerRead:
+def get_me(api: OwnAccountApi) -> PartnerRead:
     """The own profile: level, support level, benefits, balance."""
     pid = api.partner_id
     assert pid is not None

@@ -146,11 +146,13 @@ def _api(
     idempotency_key: str | None,
     if_match: str | None,
     authorization: str | None,
+    way_out: bool,
 ) -> tuple[Actor, str, str | None, int | None]:
     def work(session: Session) -> Actor:
         actor = authenticate(session, settings.resolved_secret_key(), authorization)
         if actor.partner_id is not None:
-            state = quota.consume(session, actor.partner_id, current_time(session, settings))
+            now = current_time(session, settings)
+            state = quota.consume(session, actor.partner_id, now, refuse=not way_out)
             request.state.ratelimit = state.headers()
         return actor
 
@@ -169,7 +171,11 @@ async def _cache_body(request: Request) -> None:
         await request.body()
 
 
-def _make_dependency(kind: str) -> Callable[..., Api]:
+def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
+    """The request pipeline for one kind of route. `way_out` routes (reading the own account,
+    buying an add-on) are counted against the quota but never refused for it, so a partner
+    whose calls are used up can still see where it stands and buy a pack."""
+
     def dependency(
         request: Request,
         _body: Annotated[None, Depends(_cache_body)],
@@ -188,6 +194,7 @@ def _make_dependency(kind: str) -> Callable[..., Api]:
             idempotency_key=idempotency_key,
             if_match=if_match,
             authorization=authorization,
+            way_out=way_out,
         )
         partner_id: str | None = None
         if kind == "operator":
@@ -202,4 +209,7 @@ def _make_dependency(kind: str) -> Callable[..., Api]:
 OperatorApi = Annotated[Api, Depends(_make_dependency("operator"))]
 PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"))]
 PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"))]
-AnyActorApi = Annotated[Api, Depends(_make_dependency("any"))]
+AnyActorApi = Annotated[Api, Depends(_make_dependency("any", way_out=True))]
+# Never refused for quota (counted all the same): the way out of an exhausted quota.
+OwnAccountApi = Annotated[Api, Depends(_make_dependency("partner_read", way_out=True))]
+BuyAddOnApi = Annotated[Api, Depends(_make_dependency("partner_write", way_out=True))]

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from partnerfleet_backend.pipeline.api import PartnerReadApi
+from partnerfleet_backend.pipeline.api import OwnAccountApi
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.quota import service
 from partnerfleet_backend.quota.schemas import QuotaRead
@@ -11,7 +11,7 @@ router = APIRouter(prefix="/v1", tags=["quota"])
 
 
 @router.get("/quota", response_model=QuotaRead)
-def get_quota(api: PartnerReadApi) -> QuotaRead:
+def get_quota(api: OwnAccountApi) -> QuotaRead:
     """This month's API calls: the level's calls plus active packs; resets 00:00 UTC on the 1st."""
     pid = api.partner_id
     assert pid is not None

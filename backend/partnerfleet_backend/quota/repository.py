@@ -45,18 +45,16 @@ def used(session: Session, partner_id: str, period: str) -> int | None:
     return None if value is None else int(value)
 
 
-def count_call(session: Session, partner_id: str, period: str, limit: int) -> int | None:
-    """Count one call if the counter is below `limit`: the new count, or None (at the limit,
-    or no counter yet)."""
+def count_call(session: Session, partner_id: str, period: str, limit: int | None) -> int | None:
+    """Count one call if the counter is below `limit` (any count with None): the new count,
+    or None (at the limit, or no counter yet)."""
+    statement = update(QuotaCounter).where(
+        QuotaCounter.partner_id == partner_id, QuotaCounter.period == period
+    )
+    if limit is not None:
+        statement = statement.where(QuotaCounter.used < limit)
     value = session.scalar(
-        update(QuotaCounter)
-        .where(
-            QuotaCounter.partner_id == partner_id,
-            QuotaCounter.period == period,
-            QuotaCounter.used < limit,
-        )
-        .values(used=QuotaCounter.used + 1)
-        .returning(QuotaCounter.used)
+        statement.values(used=QuotaCounter.used + 1).returning(QuotaCounter.used)
     )
     return None if value is None else int(value)
 

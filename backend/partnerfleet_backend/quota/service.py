@@ -65,15 +65,17 @@ def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
     )
 
 
-def consume(session: Session, partner_id: str, now: datetime) -> QuotaState:
-    """Count one call, or raise 429 when the month's calls are used up (nothing counted then)."""
+def consume(session: Session, partner_id: str, now: datetime, *, refuse: bool = True) -> QuotaState:
+    """Count one call, or raise 429 when the month's calls are used up (nothing counted then).
+    With `refuse=False` (the way out: reading the own account, buying a pack) the call is
+    counted even over the limit and never refused."""
     period = period_of(now)
     limit = monthly_limit(session, partner_id, now)
     resets_at = start_of_next_month(now)
     used = None
     for _ in range(2):
-        used = repository.count_call(session, partner_id, period, limit)
-        if used is not None or limit <= 0:
+        used = repository.count_call(session, partner_id, period, limit if refuse else None)
+        if used is not None or (limit <= 0 and refuse):
             break
         if repository.used(session, partner_id, period) is not None:
             break  # at the limit
@@ -81,9 +83,11 @@ def consume(session: Session, partner_id: str, now: datetime) -> QuotaState:
     if used is None:
         state = QuotaState(limit, repository.used(session, partner_id, period) or 0, resets_at, now)
         error = QuotaExhausted(
-            f"the API-call quota of {limit} calls for {period} is used up; it resets at "
-            f"{resets_at.isoformat()}. Buy an API-call pack (api-calls-25k ... api-calls-200k) "
-            "through your vendor or the dashboard to continue now",
+            f"the {limit:,} API calls of {period} are used up. Buy an API-call pack "
+            '(POST /v1/addons {"option": "api-calls-25k"}, or -50k, -100k, -200k): buying one '
+            "and reading your account (/v1/me, /v1/wallet, /v1/quota) are never refused. "
+            f"Otherwise calls are counted afresh from {resets_at.isoformat()}, when your "
+            "level's calls and your active packs make the new limit",
             limit=limit,
             resets_at=resets_at.isoformat(),
         )
@@ -110,7 +114,8 @@ def _warn(session: Session, partner_id: str, state: QuotaState, period: str) -> 
                 partner_id,
                 "quota_warning",
                 f"{percent} % of the API-call quota for {period} is used "
-                f"({state.used} of {state.limit}); it resets at {state.resets_at.isoformat()}",
+                f"({state.used} of {state.limit}); buy an API-call pack before they run out, or "
+                f"wait for {state.resets_at.isoformat()}, when they are counted afresh",
                 dedupe_key=f"quota:{partner_id}:{period}:{percent}",
                 data={"percent": percent, "used": state.used, "limit": state.limit},
             )

@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi
+from partnerfleet_backend.pipeline.api import OperatorApi, OwnAccountApi, PartnerReadApi
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service
 from partnerfleet_backend.wallet.schemas import (
@@ -23,7 +23,7 @@ W, P = "wallet", "partners"
 
 
 @router.get("/wallet", response_model=WalletRead, tags=[W])
-def get_wallet(api: PartnerReadApi) -> WalletRead:
+def get_wallet(api: OwnAccountApi) -> WalletRead:
     """Balance (the sum of the ledger), credit still valid now, and the open lots."""
     pid = api.partner_id
     assert pid is not None
