@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.addon import service as addons
@@ -20,6 +21,7 @@ from partnerfleet_backend.keys.service import create_partner_key, issue_key
 from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
+from partnerfleet_backend.partner.repository import count_partners
 from partnerfleet_backend.partner.schemas import PartnerCreate
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.scheduler import run_due_jobs
@@ -153,6 +155,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def describe_service(settings: Settings, host: str, port: int, workers: int) -> str:
+    """The line `serve` starts with: where it listens, which database (no password), and a
+    warning when that database has no partners yet (keys made elsewhere will be refused)."""
+    url = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+    partners = run_in_transaction(count_partners, settings, write=False)
+    line = f"partnerfleet-backend: http://{host}:{port} ({workers} workers), database {url}" + (
+        ", test clock on" if settings.test_clock else ""
+    )
+    if partners == 0:
+        line += (
+            "\npartnerfleet-backend: this database has no partners yet: API keys made with "
+            "another database are refused (PARTNERFLEET_DATA_DIR or PARTNERFLEET_DATABASE_URL "
+            "picks the database)"
+        )
+    return line
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         migrate(settings)
@@ -161,7 +180,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from partnerfleet_backend.server import serve
 
         migrate(settings)
+        print(describe_service(settings, args.host, args.port, args.workers), flush=True)
         serve(args.host, args.port, args.workers, settings.jobs_interval_seconds)
+        print("partnerfleet-backend: stopped", flush=True)
     elif args.command == "operator-key":
         print(f"operator_key={create_operator_key(settings)}")
     elif args.command == "partner":

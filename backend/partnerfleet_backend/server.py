@@ -56,6 +56,7 @@ def serve(host: str, port: int, workers: int, jobs_interval_seconds: float = 60.
     With the test clock the periodic jobs run only when asked; webhooks are still delivered.
     """
     import multiprocessing
+    import signal
 
     scheduler = multiprocessing.get_context("spawn").Process(
         target=scheduler_loop,
@@ -63,9 +64,20 @@ def serve(host: str, port: int, workers: int, jobs_interval_seconds: float = 60.
         daemon=True,
         name="partnerfleet-scheduler",
     )
-    scheduler.start()
+    # Ctrl-C stops the scheduler through terminate(); started with SIGINT ignored, it cannot
+    # die with a traceback while it is still importing (an ignored signal stays ignored).
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        scheduler.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         _run_gunicorn(host, port, workers)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as stopped:  # gunicorn exits when it is done; only a failure is news
+        if stopped.code not in (None, 0):
+            raise
     finally:
         scheduler.terminate()
         scheduler.join(timeout=10)
@@ -81,6 +93,7 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
             "timeout": 60,
             "graceful_timeout": 10,
             "accesslog": None,
-            "loglevel": "warning",
+            # "error": a Ctrl-C would otherwise print a warning per worker it stops
+            "loglevel": "error",
         }
     ).run()

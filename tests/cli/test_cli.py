@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
 from fastapi.testclient import TestClient
 
 from tests.support.api import Caller, all_items
@@ -74,3 +75,45 @@ def test_operator_key_create_prints_a_working_key(
     key = done.stdout.strip().removeprefix("operator_key=")
     assert key.startswith("pfo_")
     assert client.get("/v1/partners", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_serve_says_where_and_which_database_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    from tests.support.postgres import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARTNERFLEET_")} | {
+        "PARTNERFLEET_DATA_DIR": str(tmp_path / "data")
+    }
+    server = subprocess.Popen(
+        [str(BIN), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        output, _ = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+    lines = output.strip().splitlines()
+    assert lines[0] == (
+        f"partnerfleet-backend: http://127.0.0.1:{port} (2 workers), "
+        f"database sqlite:///{tmp_path / 'data' / 'partnerfleet.db'}"
+    )
+    assert "no partners yet" in lines[1]
+    assert lines[-1] == "partnerfleet-backend: stopped"
+    assert len(lines) == 3 and "Traceback" not in output and "WARNING" not in output

@@ -1,6 +1,6 @@
 """Queries of partner accounts."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
@@ -22,3 +22,8 @@ def open_partners_page(
         limit,
         cursor,
     )
+
+
+def count_partners(session: Session) -> int:
+    """How many partner accounts the database holds (closed ones too)."""
+    return int(session.scalar(select(func.count(Partner.id))) or 0)
