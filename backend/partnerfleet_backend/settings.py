@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     idempotency_window_seconds: int = 24 * 3600
     idempotency_lock_seconds: int = 30
     validate_rate_per_minute: int = 120
+    usage_reports_per_minute: int = 60
     db_retry_attempts: int = 5
     jobs_interval_seconds: float = 60.0
     # Fault tests only: lets a request ask its worker to die at a named point (see failpoints).

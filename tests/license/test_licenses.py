@@ -6,7 +6,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.api import Caller, PartnerHandle, SetClock, ledger, make_customer, make_partner
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    SetClock,
+    all_items,
+    ledger,
+    make_customer,
+    make_partner,
+    product_reports,
+)
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # a 12-month term ends 2027-03-01: 365 days
 
@@ -300,8 +309,30 @@ class TestCancelAndKeys:
 class TestUsage:
     def test_usage_reports_set_the_seats_in_use(self, partner: PartnerHandle) -> None:
         lic = school_proplus(partner, seats=5)
-        partner.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 7}, expect=201)
+        product_reports(partner.write, lic["license_key"], 7)
         assert partner.read.get(f"/v1/licenses/{lic['id']}").json()["used_seats"] == 7
+
+    def test_the_product_reports_with_its_license_key_and_the_partner_only_reads(
+        self, partner: PartnerHandle
+    ) -> None:
+        lic = school_proplus(partner, seats=5)
+        used = partner.read.get("/v1/quota").json()["used"]
+        product_reports(partner.write, lic["license_key"], 4)
+        product_reports(partner.write, lic["license_key"], 6)
+        assert partner.read.get("/v1/quota").json()["used"] == used + 1  # only that read
+        r = partner.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 1})
+        assert (r.status_code, r.json()["code"]) == (403, "usage_is_reported_by_the_product")
+        assert "/v1/license-keys/{license_key}/usage" in r.json()["detail"]
+        reports = partner.read.get(f"/v1/licenses/{lic['id']}/usage").json()["items"]
+        assert [x["used"] for x in reports] == [4, 6]
+        events = all_items(partner.read, "/v1/audit-events", object_id=lic["id"])
+        reported = [e for e in events if e["action"] == "usage.reported"]
+        assert [e["after"]["used"] for e in reported] == [4, 6]
+        assert all(e["actor_key_id"] == "product" for e in reported)  # not a key: the product
+        assert all(lic["license_key"] not in str(e) for e in reported)
+        product_reports(partner.write, "PF-NOT-A-KEY", 3, expect=404)
+        partner.write.delete(f"/v1/licenses/{lic['id']}", expect=200)
+        product_reports(partner.write, lic["license_key"], 3, expect=409)
 
 
 class TestPendingChanges:

@@ -30,6 +30,7 @@ OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("PATCH", "/v1/licenses/{license_id}"),
     ("DELETE", "/v1/licenses/{license_id}"),
     ("POST", "/v1/licenses/{license_id}/usage"),
+    ("GET", "/v1/licenses/{license_id}/usage"),
     ("GET", "/v1/addons/{addon_id}"),
     ("PATCH", "/v1/addons/{addon_id}"),
     ("DELETE", "/v1/addons/{addon_id}"),
@@ -55,7 +56,10 @@ SELF_ONLY = {  # act only on the caller's own account
     ("GET", "/v1/catalog"),
     ("POST", "/v1/plans"),
 }
-PUBLIC = {("GET", "/v1/license-keys/{license_key}/validate")}
+PUBLIC = {  # the license key in the path is the product's credential
+    ("GET", "/v1/license-keys/{license_key}/validate"),
+    ("POST", "/v1/license-keys/{license_key}/usage"),
+}
 
 BODIES: dict[str, Any] = {
     "/v1/customers/{customer_id}": {"name": "taken over"},

@@ -12,6 +12,7 @@ from tests.support.api import (
     ledger,
     make_customer,
     make_partner,
+    product_reports,
 )
 from tests.support.plan import apply, plan
 
@@ -152,7 +153,7 @@ class TestTheReviewersCases:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=275_000)
         lic = school_license(p, seats=500)
-        p.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 520}, expect=201)
+        product_reports(p.write, lic["license_key"], 520)
         change = {"key": "l", "action": "update", "type": "license", "id": lic["id"]}
         result = plan(p, [{**change, "inputs": {"seats": 450}}])
         assert result["under_licensed"] == [

@@ -9,7 +9,14 @@ import pytest
 
 from partnerfleet_backend.kit.money import div_round_half_up
 from tests.provider.test_fleet_e2e import fleet_stack, license_by_reference, set_seats
-from tests.support.api import Caller, PartnerHandle, all_items, ledger, make_partner
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    all_items,
+    ledger,
+    make_partner,
+    product_reports,
+)
 from tests.support.paths import ROOT
 from tests.support.plan import charged
 from tests.support.pulumi import PulumiWorkspace, Stack
@@ -62,7 +69,7 @@ def test_usage_reports_and_a_calendar_run_between_preview_and_up_do_not_make_up_
     lic = license_by_reference(partner, "crm-1001-dns")
     for day in range(1, 4):  # over its 400 seats on three days: the calendar flags it
         live_operator.put("/v1/clock", {"now": (T0 + timedelta(days=day)).isoformat()}, expect=200)
-        partner.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 430}, expect=201)
+        product_reports(partner.write, lic["license_key"], 430)
         live_operator.post("/v1/jobs/run", {}, expect=200)
     flagged = partner.read.get(f"/v1/licenses/{lic['id']}").json()
     assert flagged["status"] == "over_limit" and flagged["version"] == lic["version"]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.provider.test_fleet_e2e import fleet_stack, license_by_reference, set_seats, used_calls
-from tests.support.api import Caller, PartnerHandle, ledger, make_partner
+from tests.support.api import Caller, PartnerHandle, ledger, make_partner, product_reports
 from tests.support.paths import ROOT
 from tests.support.plan import charged
 from tests.support.pulumi import PulumiWorkspace, Stack
@@ -82,7 +82,7 @@ def test_the_reviewers_cases_before_any_up(
     partner, stack, fleet_file = up_fleet
     available = partner.read.get("/v1/wallet").json()["available_cents"]
     lic = license_by_reference(partner, "crm-1001-dns")
-    partner.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 520}, expect=201)
+    product_reports(partner.write, lic["license_key"], 520)
     set_seats(fleet_file, "crm-1001-dns", 450)  # increase
     set_seats(fleet_file, "crm-1002-dns", 500)  # decrease
     remove_customer(fleet_file, "crm-2006")  # a 60-month license goes

@@ -15,6 +15,7 @@ from tests.support.api import (
     ledger,
     make_customer,
     make_partner,
+    product_reports,
     run_jobs,
 )
 
@@ -216,7 +217,7 @@ class TestUsage:
         ).json()
         for day, used in ((4, 30), (10, 42), (20, 35)):
             set_clock(datetime(2028, 5, day, tzinfo=UTC))
-            p.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": used}, expect=201)
+            product_reports(p.write, lic["license_key"], used)
         set_clock(datetime(2028, 6, 1, 0, 5, tzinfo=UTC))
         run_jobs(operator)
         run_jobs(operator)
@@ -233,7 +234,7 @@ class TestUsage:
         lic = school_license(p, seats=10)
         for day in range(1, 11):
             set_clock(T0 + timedelta(days=day))
-            p.write.post(f"/v1/licenses/{lic['id']}/usage", {"used": 12}, expect=201)
+            product_reports(p.write, lic["license_key"], 12)
             run_jobs(operator)
             status = p.read.get(f"/v1/licenses/{lic['id']}").json()["status"]
             expected = "suspended" if day >= 10 else "over_limit" if day >= 3 else "active"

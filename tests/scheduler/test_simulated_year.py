@@ -9,7 +9,7 @@ monthly nominal usage, Gold from 385.00.
 from datetime import UTC, datetime, timedelta
 
 from partnerfleet_backend.settings import Settings
-from tests.support.api import Caller, SetClock, ledger, make_customer, make_partner
+from tests.support.api import Caller, SetClock, ledger, make_customer, make_partner, product_reports
 from tests.support.database import set_used
 
 START = datetime(2028, 1, 15, 10, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def test_a_year_of_the_partner_program(
     # the vendor (unmetered), and assigns a prepaid license and a usage-billed mail license.
     set_clock(START)
     p = make_partner(operator, level="bronze", top_up_cents=550_000)
-    assert p.read.get("/v1/me").status_code == 429  # Bronze: no calls without a pack
+    assert p.read.get("/v1/customers").status_code == 429  # Bronze: no calls without a pack
     operator.post(f"/v1/partners/{p.id}/addons", {"option": "api-calls-25k"}, expect=201)
     customer = make_customer(p, segment="business")
     lic_a = p.write.post(
@@ -69,15 +69,15 @@ def test_a_year_of_the_partner_program(
             set_used(settings, p.id, "2028-06", 39_999)
             p.read.get("/v1/me", expect=200)  # call 40,000 of 50,000
             set_used(settings, p.id, "2028-06", 50_000)
-            refused = p.read.get("/v1/me")
+            refused = p.read.get("/v1/customers")
             assert refused.status_code == 429 and "api-calls" in refused.json()["detail"]
             operator.post(f"/v1/partners/{p.id}/addons", {"option": "api-calls-50k"}, expect=201)
             expected -= PACK_50K
             fifty_k_bought = True
-            assert p.read.get("/v1/me").status_code == 200
+            assert p.read.get("/v1/customers").status_code == 200
         set_clock(datetime(2028, month, 20, tzinfo=UTC))
         peak = 100 if month == 6 else 40  # June: a spike of mailboxes
-        p.write.post(f"/v1/licenses/{mail['id']}/usage", {"used": peak}, expect=201)
+        product_reports(p.write, mail["license_key"], peak)
 
         set_clock(month_end(2028, month))
         me = p.read.get("/v1/me").json()

@@ -156,3 +156,15 @@ def extend_credit(operator: Caller, p: PartnerHandle, set_clock: SetClock, at: d
     """A small top-up before the credit's 12 months are up keeps all of it valid."""
     set_clock(at)
     operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 100}, expect=201)
+
+
+def product_reports(
+    caller: Caller, license_key: str, used: int, *, at: str | None = None, expect: int = 201
+) -> Any:
+    """What the product does: report the seats in use with its license key (no API key)."""
+    body: dict[str, Any] = {"used": used, **({"at": at} if at else {})}
+    response = caller.http.request(
+        "POST", f"{caller.base}/v1/license-keys/{license_key}/usage", json=body
+    )
+    assert response.status_code == expect, f"usage report: {response.status_code} {response.text}"
+    return response

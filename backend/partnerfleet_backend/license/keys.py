@@ -1,14 +1,12 @@
 """License keys: made at assignment, validated by the product without an API key."""
 
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.kit.errors import RateLimited
+from partnerfleet_backend.kit.ratelimit import RateWindow
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.models import VALIDATING
 from partnerfleet_backend.operations.clock import current_time
@@ -23,28 +21,7 @@ def new_license_key() -> str:
     return "PF-" + "-".join(chars[i : i + 5] for i in range(0, 25, 5))
 
 
-class _Window:
-    """Requests per client address in the last minute, per worker process."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, client: str, per_minute: int) -> tuple[bool, int]:
-        now = time.monotonic()
-        with self.lock:
-            hits = self.hits[client]
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            if len(hits) >= per_minute:
-                return False, int(hits[0] + 60 - now) + 1
-            hits.append(now)
-            if len(self.hits) > 10_000:
-                self.hits = defaultdict(deque, {client: hits})
-            return True, 0
-
-
-_validate_window = _Window()
+_validate_window = RateWindow()
 
 
 def validate_from(client: str, key: str) -> dict[str, object]:

@@ -206,7 +206,16 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
     return dependency
 
 
+def _product(request: Request) -> Api:
+    """A product's request: no API key (its license key, in the path, is its credential), not
+    counted against any partner's quota, no idempotency keys."""
+    settings = get_settings()
+    actor = Actor(key_id="product", kind="product", scope="product", partner_id=None)
+    return Api(request, settings, actor, None, request_id_of(request), None, None)
+
+
 OperatorApi = Annotated[Api, Depends(_make_dependency("operator"))]
+ProductApi = Annotated[Api, Depends(_product)]
 PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"))]
 PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"))]
 AnyActorApi = Annotated[Api, Depends(_make_dependency("any", way_out=True))]

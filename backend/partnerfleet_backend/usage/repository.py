@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.models import RENEWING, License, UsageBill, UsageReport
 
 
@@ -66,3 +67,20 @@ def reports_of_prepaid_in_force(
         )
     ).all()
     return [(str(lid), at, int(used)) for lid, at, used in rows]
+
+
+def reports_page(
+    session: Session, license_id: str, limit: int, cursor: str | None
+) -> tuple[list[UsageReport], str | None]:
+    """A license's usage reports in the order they came (the cursor is a report's number)."""
+    statement = select(UsageReport).where(UsageReport.license_id == license_id)
+    if cursor:
+        if not cursor.isdigit():
+            raise ValidationFailed(
+                "cursor must be the next_cursor of the previous page", field="cursor"
+            )
+        statement = statement.where(UsageReport.id > int(cursor))
+    rows = list(session.scalars(statement.order_by(UsageReport.id).limit(limit + 1)))
+    if len(rows) > limit:
+        return rows[:limit], str(rows[limit - 1].id)
+    return rows, None

@@ -2,23 +2,84 @@
 
 from datetime import timedelta
 
-from partnerfleet_backend.kit.errors import ValidationFailed
+from partnerfleet_backend.kit.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
+from partnerfleet_backend.kit.ratelimit import RateWindow
+from partnerfleet_backend.license import repository as licenses_repository
 from partnerfleet_backend.license import service as licenses
-from partnerfleet_backend.models import UsageReport
+from partnerfleet_backend.models import CHANGEABLE, License, UsageReport
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import repository
 from partnerfleet_backend.usage.schemas import UsageCreate
 
+_per_key = RateWindow()
 
-def report_usage(ctx: Ctx, partner_id: str, license_id: str, body: UsageCreate) -> UsageReport:
-    """Record the seats the product reports in use; the newest report is the license's
-    `used_seats`."""
+
+class UsageByTheProduct(Forbidden):
+    code = "usage_is_reported_by_the_product"
+
+
+class LicenseNotInForce(Conflict):
+    code = "license_not_active"
+
+
+def refuse_partner_report(ctx: Ctx, partner_id: str, license_id: str) -> None:
+    """Usage is the product's evidence of use, and the partner is the billed party: a partner
+    reads usage but never writes it (its own license first, so another's stays a 404)."""
+    licenses.get(ctx, partner_id, license_id)
+    raise UsageByTheProduct(
+        "usage is reported by the product with its license key: "
+        "POST /v1/license-keys/{license_key}/usage; partners read it at "
+        f"GET /v1/licenses/{license_id}/usage"
+    )
+
+
+def report_from_product(ctx: Ctx, license_key: str, body: UsageCreate) -> UsageReport:
+    """A product reports the seats it uses, authenticated by the license key it holds."""
+    allowed, retry_after = _per_key.allow(license_key, ctx.settings.usage_reports_per_minute)
+    if not allowed:
+        error = RateLimited("too many usage reports for this license; report at most once a second")
+        error.headers["Retry-After"] = str(retry_after)
+        raise error
+    lic = licenses_repository.by_key(ctx.session, license_key)
+    if lic is None:
+        raise NotFound("no license has this key", field="license_key")
+    if lic.status not in CHANGEABLE:
+        raise LicenseNotInForce(f"the license is {lic.status}: it takes no usage reports")
+    report = _record(ctx, lic, body)
+    ctx.audit(
+        "usage.reported",
+        "license",
+        lic.id,
+        partner_id=lic.partner_id,
+        before=None,
+        after={"used": report.used, "at": report.at.isoformat(), "by": "product"},
+    )
+    return report
+
+
+def list_reports(
+    ctx: Ctx, partner_id: str, license_id: str, limit: int, cursor: str | None
+) -> tuple[list[UsageReport], str | None]:
+    """A license's usage reports, oldest first."""
     lic = licenses.get(ctx, partner_id, license_id)
+    return repository.reports_page(ctx.session, lic.id, limit, cursor)
+
+
+def _record(ctx: Ctx, lic: License, body: UsageCreate) -> UsageReport:
+    """Store a report; the newest one is the license's `used_seats`."""
     at = body.at or ctx.now
     if at.tzinfo is None:
         raise ValidationFailed("at must carry a time zone (RFC 3339)", field="at")
     if at > ctx.now + timedelta(minutes=5):
         raise ValidationFailed("at lies in the future", field="at")
+    if at.year < 2000:
+        raise ValidationFailed("at lies too far in the past", field="at")
     report = UsageReport(license_id=lic.id, used=body.used, at=at, created_at=ctx.now)
     ctx.session.add(report)
     latest = repository.latest_report_at(ctx.session, lic.id)
