@@ -40,6 +40,7 @@ class FleetSpec:
     customers: list[FleetCustomer]
     addons: list[dict[str, Any]] = field(default_factory=list)
     support_level: str | None = None
+    support_adopt: bool = False
     protect_prepaid: bool = False
 
 
@@ -146,6 +147,7 @@ def load_fleet(path: str | Path) -> FleetSpec:
         customers=customers,
         addons=list(data.get("addons", [])),
         support_level=data.get("support_level"),
+        support_adopt=bool(data.get("support_adopt", False)),
         protect_prepaid=bool(data.get("protect_prepaid", False)),
     )
 
@@ -212,7 +214,7 @@ class Fleet(pulumi.ComponentResource):
             level: Literal["basic", "premium"] = (
                 "premium" if spec.support_level == "premium" else "basic"
             )
-            SupportLevel(f"{name}-support", level, opts=child)
+            SupportLevel(f"{name}-support", level, opts=child, adopt=spec.support_adopt or None)
         self.register_outputs(
             {
                 "customers": {ref: org.id for ref, org in self.customers.items()},

@@ -131,7 +131,7 @@ def test_a_bad_fleet_file_fails_at_preview_naming_file_customer_and_field(
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert (
-        f"{fleet_file}:29: customer 'crm-1002' (Gymnasium am Stadtpark): "
+        f"{fleet_file}:30: customer 'crm-1002' (Gymnasium am Stadtpark): "
         "licenses[0].edition: edition 'pro-plus' is not one of pro, proplus" in output
     )
     assert "Traceback" not in output

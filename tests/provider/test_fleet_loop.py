@@ -112,3 +112,32 @@ def test_a_refresh_without_drift_leaves_a_preview_with_no_change(
     old, new = step["oldState"]["inputs"], step["newState"]["inputs"]
     shown = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k) and k != "__provider"}
     assert shown == {"seats"}  # no "- auto_renew", "- trial" or "+ pf_identity" beside it
+
+
+def test_a_fleet_adopts_the_add_on_and_support_the_vendor_already_sold_with_no_charge(
+    live_operator: Caller, tmp_path: Path
+) -> None:
+    live_operator.put("/v1/clock", {"now": T0.isoformat()}, expect=200)
+    partner = make_partner(live_operator, top_up_cents=6_000_000)
+    for option in ("api-calls-25k", "premium-support"):  # sold by the vendor, outside the fleet
+        live_operator.post(f"/v1/partners/{partner.id}/addons", {"option": option}, expect=201)
+    fleet_file = tmp_path / "fleet.yaml"
+    text = (ROOT / "examples" / "fleet.yaml").read_text()
+    fleet_file.write_text(text.replace("support_level: basic\n", "support_level: premium\n", 1))
+    stack = fleet_stack(
+        PulumiWorkspace(tmp_path / "pulumi"), live_operator.base, partner, fleet_file
+    )
+
+    refused = stack.up(check=False)  # premium-support nobody manages: not without consent
+    assert refused.returncode != 0
+    assert any("support_adopt: true" in d for d in refused.diagnostics), refused.diagnostics
+
+    fleet_file.write_text("support_adopt: true\n" + fleet_file.read_text())
+    stack.up()
+    addons = all_items(partner.read, "/v1/addons")
+    assert sorted(a["option"] for a in addons) == ["api-calls-25k", "premium-support"]
+    assert all(a["client_reference"] for a in addons)  # claimed by the fleet
+    charged_addons = [e for e in ledger(partner.read) if e["object_type"] == "addon"]
+    assert len(charged_addons) == 2  # the vendor's two sales; the fleet bought nothing again
+    assert partner.read.get("/v1/support").json()["support_level"] == "premium"
+    assert stack.preview().changes == {"same": 38}

@@ -1,6 +1,6 @@
 """Add-on options: bought by the partner, or for a partner by the operator."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.addon import service
@@ -43,13 +43,14 @@ def list_addons(
     limit: Limit = 50,
     cursor: Cursor = None,
     status: AddOnStatus | None = None,
+    option: str | None = Query(default=None, max_length=40),
 ) -> Page[AddOnRead]:
-    """Your add-ons, filterable by status."""
+    """Your add-ons, filterable by status and option."""
     pid = api.partner_id
     assert pid is not None
 
     def work(ctx: Ctx) -> Page[AddOnRead]:
-        rows, next_cursor = service.list_addons(ctx, pid, limit, cursor, status)
+        rows, next_cursor = service.list_addons(ctx, pid, limit, cursor, status, option)
         return Page(items=[service.view(r) for r in rows], next_cursor=next_cursor)
 
     return api.read(work)
@@ -65,18 +66,11 @@ def get_addon(addon_id: str, api: PartnerReadApi) -> JSONResponse:
 
 @router.patch("/addons/{addon_id}", response_model=AddOnRead, tags=[A])
 def update_addon(addon_id: str, body: AddOnUpdate, api: PartnerWriteApi) -> JSONResponse:
-    """Turn monthly renewal on or off (honours If-Match)."""
+    """Turn monthly renewal on or off; claim an add-on bought outside a program by giving it a
+    client_reference (adoption; once). Honours If-Match."""
     pid = api.partner_id
     assert pid is not None
-    auto_renew = body.auto_renew
-
-    def work(ctx: Ctx) -> AddOnRead:
-        addon = service.get(ctx, pid, addon_id)
-        if auto_renew is None:
-            return service.view(addon)
-        return service.view(service.set_auto_renew(ctx, pid, addon_id, auto_renew))
-
-    return api.write(work)
+    return api.write(lambda ctx: service.view(service.change(ctx, pid, addon_id, body)))
 
 
 @router.delete("/addons/{addon_id}", response_model=AddOnRead, tags=[A])

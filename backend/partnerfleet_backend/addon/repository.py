@@ -26,6 +26,23 @@ def current_option(session: Session, partner_id: str, option: str, now: datetime
     )
 
 
+def unclaimed(session: Session, partner_id: str, option: str, now: datetime) -> AddOn | None:
+    """The oldest current add-on `option` without a client_reference, not cancelled."""
+    return session.scalar(
+        select(AddOn)
+        .where(
+            AddOn.partner_id == partner_id,
+            AddOn.option == option,
+            AddOn.status.in_(CURRENT_ADDON),
+            AddOn.period_end > now,
+            AddOn.cancelled_at.is_(None),
+            AddOn.client_reference.is_(None),
+        )
+        .order_by(AddOn.id)
+        .limit(1)
+    )
+
+
 def latest_paid(session: Session, partner_id: str, option: str, now: datetime) -> AddOn | None:
     """The bought (charged) add-on `option` whose paid period runs longest from now."""
     return session.scalar(
@@ -42,11 +59,18 @@ def latest_paid(session: Session, partner_id: str, option: str, now: datetime) -
 
 
 def addons_page(
-    session: Session, partner_id: str, limit: int, cursor: str | None, status: str | None
+    session: Session,
+    partner_id: str,
+    limit: int,
+    cursor: str | None,
+    status: str | None,
+    option: str | None = None,
 ) -> tuple[list[AddOn], str | None]:
     statement = select(AddOn).where(AddOn.partner_id == partner_id)
     if status is not None:
         statement = statement.where(AddOn.status == status)
+    if option is not None:
+        statement = statement.where(AddOn.option == option)
     return page_rows(session, statement, AddOn.id, limit, cursor)
 
 

@@ -18,6 +18,13 @@ class AddOnCreate(InputModel):
 
 class AddOnUpdate(InputModel):
     auto_renew: bool | None = None
+    client_reference: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Claims an add-on bought outside a program (one without a client_reference) "
+        "for the program that adopts it; set once.",
+    )
 
 
 class AddOnRead(OutputModel):

@@ -1,7 +1,7 @@
 """Add-on options: charged from credit a month at a time, not charged when the level has it."""
 
 from partnerfleet_backend.addon import repository
-from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead
+from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnUpdate
 from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.catalog.pricing import addon_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
@@ -33,6 +33,11 @@ def get(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
 def current(ctx: Ctx, partner_id: str, option: str) -> AddOn | None:
     """The partner's add-on `option` in its period now and not cancelled."""
     return repository.current_option(ctx.session, partner_id, option, ctx.now)
+
+
+def unclaimed(ctx: Ctx, partner_id: str, option: str) -> AddOn | None:
+    """The oldest add-on `option` in its period that no program manages (bought outside)."""
+    return repository.unclaimed(ctx.session, partner_id, option, ctx.now)
 
 
 def latest_paid(ctx: Ctx, partner_id: str, option: str) -> AddOn | None:
@@ -90,11 +95,28 @@ def buy(ctx: Ctx, partner: Partner, body: AddOnCreate) -> AddOn:
     return addon
 
 
-def set_auto_renew(ctx: Ctx, partner_id: str, addon_id: str, auto_renew: bool) -> AddOn:
+class AddOnClaimed(Conflict):
+    code = "addon_claimed"
+
+
+def change(ctx: Ctx, partner_id: str, addon_id: str, body: AddOnUpdate) -> AddOn:
+    """Turn renewal on or off; claim an add-on bought outside a program (once)."""
     addon = get(ctx, partner_id, addon_id)
+    if body.auto_renew is None and body.client_reference is None:
+        return addon
     ctx.check_version(addon.version)
     before = snapshot(addon)
-    addon.auto_renew = auto_renew
+    if body.client_reference is not None and body.client_reference != addon.client_reference:
+        if addon.client_reference is not None:
+            raise AddOnClaimed(
+                f"add-on {addon.id} is managed already (client_reference "
+                f"'{addon.client_reference}')",
+                field="client_reference",
+            )
+        ensure_unique(ctx, AddOn.client_reference, partner_id, body.client_reference, what="add-on")
+        addon.client_reference = body.client_reference
+    if body.auto_renew is not None:
+        addon.auto_renew = body.auto_renew
     addon.updated_at = ctx.now
     addon.version += 1
     ctx.session.flush()
@@ -135,9 +157,14 @@ def cancel(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
 
 
 def list_addons(
-    ctx: Ctx, partner_id: str, limit: int, cursor: str | None, status: str | None
+    ctx: Ctx,
+    partner_id: str,
+    limit: int,
+    cursor: str | None,
+    status: str | None,
+    option: str | None = None,
 ) -> tuple[list[AddOn], str | None]:
-    return repository.addons_page(ctx.session, partner_id, limit, cursor, status)
+    return repository.addons_page(ctx.session, partner_id, limit, cursor, status, option)
 
 
 def view(addon: AddOn) -> AddOnRead:

@@ -311,15 +311,24 @@ def _addon(
     ctx: Ctx, partner: Partner, change: PlanChange, _created: dict[str, str], outcome: Outcome
 ) -> None:
     if change.action == "create":
-        addon = addons.buy(ctx, partner, AddOnCreate.model_validate(change.inputs))
-        outcome.addon(addon, ctx)
+        inputs = {k: v for k, v in change.inputs.items() if k != "adopt"}
+        body = AddOnCreate.model_validate(inputs)
+        bought = (
+            addons.unclaimed(ctx, partner.id, body.option) if change.inputs.get("adopt") else None
+        )
+        if bought is not None:  # bought outside the program: taken over, not bought again
+            outcome.adopted(bought.id)
+            monthly = addon_monthly(bought, ctx)
+            outcome.monthly_before = outcome.monthly_after = monthly
+            return
+        outcome.addon(addons.buy(ctx, partner, body), ctx)
     elif change.action == "update":
-        body = AddOnUpdate.model_validate(change.inputs)
         before = addons.get(ctx, partner.id, _needs_id(change))
         monthly = addon_monthly(before, ctx)
-        if body.auto_renew is not None:
-            before = addons.set_auto_renew(ctx, partner.id, before.id, body.auto_renew)
-        outcome.addon_changed(before, monthly, ctx)
+        changed = addons.change(
+            ctx, partner.id, before.id, AddOnUpdate.model_validate(change.inputs)
+        )
+        outcome.addon_changed(changed, monthly, ctx)
     else:
         before = addons.get(ctx, partner.id, _needs_id(change))
         monthly = addon_monthly(before, ctx)

@@ -5,12 +5,15 @@ from typing import Any, Literal
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from partnerfleet import errors
 from partnerfleet.errors import user_errors
+from partnerfleet.resources.addon import claim, unclaimed
 from partnerfleet.resources.identity import IDENTITY_KEY
 from partnerfleet.resources.provider import BackendProvider
 from partnerfleet.resources.resource import BackendResource
 
 SUPPORT_ID = "support"
+OPTION = "premium-support"
 
 
 class SupportLevelProvider(BackendProvider):
@@ -32,8 +35,22 @@ class SupportLevelProvider(BackendProvider):
         return self._outs(requested, state) | side
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """A premium-support option that no program manages is taken over only with `adopt`:
+        basic would cancel it and premium would leave it unmanaged, both without consent."""
         inputs = self.inputs(props)
-        return CreateResult(SUPPORT_ID, self._put(str(props["support_level"]), inputs.record()))
+        requested = str(props["support_level"])
+        with user_errors(f"SupportLevel: setting {requested} failed"):
+            found = unclaimed(self.client(), OPTION)
+            if found is not None:
+                if not inputs.get("adopt"):
+                    raise errors.Conflict(
+                        f"premium-support (add-on {found['id']}, until "
+                        f"{str(found.get('period_end'))[:10]}) was bought outside this program; "
+                        "set adopt=True (support_adopt: true in a fleet file) to manage it: "
+                        "premium keeps it, basic cancels it at the end of its month"
+                    )
+                claim(self.client(), found, inputs.identity, {"option": OPTION})
+        return CreateResult(SUPPORT_ID, self._put(requested, inputs.record()))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = self.inputs(news)
@@ -69,11 +86,12 @@ class SupportLevel(BackendResource, module="partnerfleet", name="SupportLevel"):
         resource_name: str,
         support_level: pulumi.Input[Literal["basic", "premium"]],
         opts: pulumi.ResourceOptions | None = None,
+        adopt: bool | None = None,
     ) -> None:
         super().__init__(
             SupportLevelProvider(),
             "SupportLevel",
             resource_name,
-            {"support_level": support_level},
+            {"support_level": support_level, "adopt": adopt},
             opts,
         )
