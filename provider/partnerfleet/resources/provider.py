@@ -250,9 +250,11 @@ class BackendProvider(ResourceProvider):
         return CreateResult(obj["id"], self.outs(self.remember(obj), inputs.record()))
 
     def adopt(self, existing: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-        """Take over an existing object and bring its updatable fields to the inputs."""
+        """Take over an existing object and bring its updatable fields to the inputs; what it
+        holds already (a decrease waiting for the renewal included) is not sent again."""
+        held = self.desired_before(self.state(existing))
         changes = {
-            k: v for k, v in body.items() if k not in self.spec.replace_on and existing.get(k) != v
+            k: v for k, v in body.items() if k not in self.spec.replace_on and held.get(k) != v
         }
         if not changes:
             return existing
