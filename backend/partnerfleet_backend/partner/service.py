@@ -25,6 +25,8 @@ def get(ctx: Ctx, partner_id: str) -> Partner:
 
 
 def view(ctx: Ctx, partner: Partner) -> PartnerRead:
+    """The account as the caller may see it: the webhook signing secret only for a key that
+    may change the account (a read key, as CI's, never sees it)."""
     return PartnerRead(
         id=partner.id,
         name=partner.name,
@@ -36,11 +38,15 @@ def view(ctx: Ctx, partner: Partner) -> PartnerRead:
         support_contact=partner.support_contact,
         logo_url=partner.logo_url,
         webhook_url=partner.webhook_url,
-        webhook_secret=partner.webhook_secret,
+        webhook_secret=partner.webhook_secret if _may_see_secrets(ctx) else None,
         balance_cents=wallet.balance(ctx, partner.id),
         created_at=partner.created_at,
         version=partner.version,
     )
+
+
+def _may_see_secrets(ctx: Ctx) -> bool:
+    return ctx.actor is None or ctx.actor.scope in ("write", "operator")
 
 
 def create(ctx: Ctx, body: PartnerCreate) -> Partner:
