@@ -1,7 +1,6 @@
 """Licenses through the API: assignment, proration, next-term changes, cancel, keys, usage."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,25 +14,10 @@ from tests.support.api import (
     make_customer,
     make_partner,
     product_reports,
+    school_license,
 )
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # a 12-month term ends 2027-03-01: 365 days
-
-
-def school_proplus(
-    p: PartnerHandle, seats: int = 100, term: int = 12, **kw: object
-) -> dict[str, Any]:
-    customer = make_customer(p, segment="school")
-    body = {
-        "customer_id": customer["id"],
-        "product": "dns-filter",
-        "edition": "proplus",
-        "term_months": term,
-        "seats": seats,
-        **kw,
-    }
-    result: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
-    return result
 
 
 def charges(p: PartnerHandle) -> list[int]:
@@ -45,7 +29,7 @@ class TestAssignment:
         self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
-        lic = school_proplus(partner, seats=100, term=12)
+        lic = school_license(partner, seats=100, term=12)
         assert charges(partner) == [100 * 28 * 12]
         assert lic["status"] == "active"
         assert lic["monthly_nominal_cents"] == 2_800
@@ -57,7 +41,7 @@ class TestAssignment:
     def test_longer_terms_cost_the_yearly_monthly_rate(
         self, partner: PartnerHandle, term: int
     ) -> None:
-        school_proplus(partner, seats=10, term=term)
+        school_license(partner, seats=10, term=term)
         assert charges(partner) == [10 * 28 * term]
 
     def test_a_monthly_term_costs_twenty_percent_more(self, partner: PartnerHandle) -> None:
@@ -168,7 +152,7 @@ class TestAssignment:
     def test_reference_is_unique_and_the_conflict_names_the_existing_license(
         self, partner: PartnerHandle
     ) -> None:
-        lic = school_proplus(partner, seats=1, reference="crm-4711")
+        lic = school_license(partner, seats=1, reference="crm-4711")
         customer = make_customer(partner)
         r = partner.write.post(
             "/v1/licenses",
@@ -195,7 +179,7 @@ class TestSeatChanges:
         self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
-        lic = school_proplus(partner, seats=100)
+        lic = school_license(partner, seats=100)
         set_clock(START + timedelta(days=182))  # 183 of 365 days left
         updated = partner.write.patch(
             f"/v1/licenses/{lic['id']}", {"seats": 150}, expect=200
@@ -208,7 +192,7 @@ class TestSeatChanges:
         self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
         set_clock(START)
-        lic = school_proplus(partner, seats=100)
+        lic = school_license(partner, seats=100)
         updated = partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 80}, expect=200).json()
         assert (updated["seats"], updated["seats_next_term"]) == (100, 80)
         assert charges(partner) == [100 * 28 * 12]
@@ -267,7 +251,7 @@ class TestSeatChanges:
     ) -> None:
         set_clock(START)
         p = make_partner(operator, top_up_cents=55_000)
-        lic = school_proplus(p, seats=100)  # 336 EUR of 550
+        lic = school_license(p, seats=100)  # 336 EUR of 550
         r = p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 5_000})
         assert r.status_code == 402
         assert p.read.get(f"/v1/licenses/{lic['id']}").json()["seats"] == 100
@@ -277,7 +261,7 @@ class TestCancelAndKeys:
     def test_cancel_does_not_refund_and_the_key_stops_validating(
         self, partner: PartnerHandle, client: TestClient
     ) -> None:
-        lic = school_proplus(partner, seats=5)
+        lic = school_license(partner, seats=5)
         key = partner.read.get(f"/v1/licenses/{lic['id']}").json()["license_key"]
         valid = client.get(f"/v1/license-keys/{key}/validate").json()
         assert valid == {
@@ -302,20 +286,20 @@ class TestCancelAndKeys:
         assert client.get("/v1/license-keys/PF-NOPE/validate").json()["valid"] is False
 
     def test_license_keys_are_unique(self, partner: PartnerHandle) -> None:
-        keys = {school_proplus(partner, seats=1)["license_key"] for _ in range(20)}
+        keys = {school_license(partner, seats=1)["license_key"] for _ in range(20)}
         assert len(keys) == 20
 
 
 class TestUsage:
     def test_usage_reports_set_the_seats_in_use(self, partner: PartnerHandle) -> None:
-        lic = school_proplus(partner, seats=5)
+        lic = school_license(partner, seats=5)
         product_reports(partner.write, lic["license_key"], 7)
         assert partner.read.get(f"/v1/licenses/{lic['id']}").json()["used_seats"] == 7
 
     def test_the_product_reports_with_its_license_key_and_the_partner_only_reads(
         self, partner: PartnerHandle
     ) -> None:
-        lic = school_proplus(partner, seats=5)
+        lic = school_license(partner, seats=5)
         used = partner.read.get("/v1/quota").json()["used"]
         product_reports(partner.write, lic["license_key"], 4)
         product_reports(partner.write, lic["license_key"], 6)
@@ -339,7 +323,7 @@ class TestPendingChanges:
     def test_asking_for_the_current_seats_again_withdraws_a_pending_decrease(
         self, partner: PartnerHandle
     ) -> None:
-        lic = school_proplus(partner, seats=100)
+        lic = school_license(partner, seats=100)
         partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 80}, expect=200)
         back = partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 100}, expect=200).json()
         assert (back["seats"], back["seats_next_term"]) == (100, None)

@@ -13,23 +13,11 @@ from tests.support.api import (
     make_customer,
     make_partner,
     product_reports,
+    school_license,
 )
 from tests.support.plan import apply, plan
 
 T0 = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-
-
-def school_license(p: PartnerHandle, seats: int, term: int = 12) -> dict[str, Any]:
-    customer = make_customer(p, segment="school")
-    body = {
-        "customer_id": customer["id"],
-        "product": "dns-filter",
-        "edition": "proplus",
-        "term_months": term,
-        "seats": seats,
-    }
-    result: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
-    return result
 
 
 def everything(p: PartnerHandle) -> tuple[Any, ...]:

@@ -2,7 +2,6 @@
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -17,6 +16,7 @@ from tests.support.api import (
     make_partner,
     product_reports,
     run_jobs,
+    school_license,
 )
 
 T0 = datetime(2028, 3, 10, 9, 0, tzinfo=UTC)
@@ -29,20 +29,6 @@ def notifications(p: PartnerHandle, *, levels: bool = False) -> list[tuple[str, 
         for n in items
         if levels or n["kind"] != "level_changed"
     ]
-
-
-def school_license(p: PartnerHandle, seats: int = 100, **kw: object) -> dict[str, Any]:
-    customer = make_customer(p, segment="school")
-    body = {
-        "customer_id": customer["id"],
-        "product": "dns-filter",
-        "edition": "proplus",
-        "term_months": 12,
-        "seats": seats,
-        **kw,
-    }
-    result: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
-    return result
 
 
 class TestRenewals:
