@@ -11,12 +11,10 @@ from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import AddOn, AddOnStatus, Partner
+from partnerfleet_backend.models.addon import SINGLE_OPTIONS
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
-
-# Options held at most once at a time; API-call packs stack.
-SINGLE_OPTIONS = ("premium-support", "white-label", "data-export-raw")
 
 
 class AddOnAlreadyActive(Conflict):

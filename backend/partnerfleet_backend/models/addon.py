@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -22,11 +22,28 @@ class AddOnStatus(StrEnum):
 CURRENT = frozenset({AddOnStatus.ACTIVE, AddOnStatus.INCLUDED, AddOnStatus.REQUESTED})
 
 
+# Options held at most once at a time (API-call packs stack); the index below holds it.
+SINGLE_OPTIONS = ("premium-support", "white-label", "data-export-raw")
+SINGLE_CURRENT = (
+    "cancelled_at IS NULL AND status <> 'ended' AND option IN ("
+    + ", ".join(f"'{o}'" for o in SINGLE_OPTIONS)
+    + ")"
+)
+
+
 class AddOn(Base):
     __tablename__ = "addons"
     __table_args__ = (
         Index("ix_addons_partner_id_id", "partner_id", "id"),
         Index("uq_addons_partner_client_reference", "partner_id", "client_reference", unique=True),
+        Index(  # at most one current premium-support, white-label, data-export-raw
+            "uq_addons_single_option",
+            "partner_id",
+            "option",
+            unique=True,
+            sqlite_where=text(SINGLE_CURRENT),
+            postgresql_where=text(SINGLE_CURRENT),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

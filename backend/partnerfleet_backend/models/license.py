@@ -46,6 +46,14 @@ class License(Base):
         Index(
             "uq_licenses_partner_client_reference", "partner_id", "client_reference", unique=True
         ),
+        Index(  # one trial per customer org and product
+            "uq_licenses_one_trial",
+            "customer_id",
+            "product",
+            unique=True,
+            sqlite_where=text("trial"),
+            postgresql_where=text("trial"),
+        ),
         Index("ix_licenses_partner_id_id", "partner_id", "id"),
         Index("ix_licenses_customer_id", "customer_id"),
         Index("ix_licenses_status_ends_at", "status", "ends_at"),

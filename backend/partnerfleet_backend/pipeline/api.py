@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,6 +17,7 @@ from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.keys.service import authenticate, require_operator, require_partner
 from partnerfleet_backend.kit import failpoints
 from partnerfleet_backend.kit.errors import ServiceError, ValidationFailed, VersionConflict
+from partnerfleet_backend.kit.integrity import conflict_of
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.pipeline import idempotency
 from partnerfleet_backend.pipeline.context import Actor, Ctx
@@ -99,6 +101,14 @@ class Api:
 
         try:
             body = run_in_transaction(unit, self.settings)
+        except IntegrityError as violated:  # a rule the database holds: an "at most one"
+            conflict = conflict_of(violated)
+            if conflict is None:
+                if key is not None:
+                    idempotency.release(self.settings, scope, key)
+                raise
+            self._after_failure(key, scope, print_, conflict)
+            raise conflict from None
         except StaleDataError:
             error = VersionConflict("the object changed meanwhile; read it again and retry")
             self._after_failure(key, scope, print_, error)

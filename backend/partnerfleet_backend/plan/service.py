@@ -27,6 +27,7 @@ from partnerfleet_backend.kit.errors import (
     ServiceError,
     ValidationFailed,
 )
+from partnerfleet_backend.kit.integrity import conflict_of
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.service import level_for_monthly_usage
 from partnerfleet_backend.license import service as licenses
@@ -103,8 +104,10 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
                 outcome.refuse(refused)
             except ValidationError as invalid:
                 outcome.refuse(_validation_failed(invalid))
-            except IntegrityError:  # a rule the database holds (an "at most one")
-                outcome.refuse(Conflict("the database refused this change as a conflict"))
+            except IntegrityError as violated:  # a rule the database holds (an "at most one")
+                outcome.refuse(
+                    conflict_of(violated) or Conflict("the database refused this change")
+                )
             nominal, net = charges.since(mark) if outcome.refused is None else (0, 0)
             planned.append(outcome.planned(nominal, net))
     finally:

@@ -3,8 +3,9 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.models import AddOn, AddOnStatus, Partner, QuotaCounter
@@ -46,25 +47,15 @@ def used(session: Session, partner_id: str, period: str) -> int | None:
 
 
 def count_call(session: Session, partner_id: str, period: str, limit: int | None) -> int | None:
-    """Count one call if the counter is below `limit` (any count with None): the new count,
-    or None (at the limit, or no counter yet)."""
-    statement = update(QuotaCounter).where(
-        QuotaCounter.partner_id == partner_id, QuotaCounter.period == period
+    """Count one call, creating the month's counter if needed, in one atomic statement: the new
+    count, or None when the counter is at `limit` (None: no limit). Requests that race for a
+    new month's counter never see each other's half-made row as an exhausted quota."""
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(QuotaCounter)
+    statement = upsert.values(partner_id=partner_id, period=period, used=1).on_conflict_do_update(
+        index_elements=[QuotaCounter.partner_id, QuotaCounter.period],
+        set_={"used": QuotaCounter.used + 1},
+        where=(QuotaCounter.used < limit) if limit is not None else None,
     )
-    if limit is not None:
-        statement = statement.where(QuotaCounter.used < limit)
-    value = session.scalar(
-        statement.values(used=QuotaCounter.used + 1).returning(QuotaCounter.used)
-    )
+    value = session.scalar(statement.returning(QuotaCounter.used))
     return None if value is None else int(value)
-
-
-def start_counter(session: Session, partner_id: str, period: str) -> None:
-    """The month's counter at zero (a concurrent request may have made it first)."""
-    try:
-        with session.begin_nested():
-            session.execute(
-                insert(QuotaCounter).values(partner_id=partner_id, period=period, used=0)
-            )
-    except IntegrityError:
-        pass

@@ -72,14 +72,10 @@ def consume(session: Session, partner_id: str, now: datetime, *, refuse: bool = 
     period = period_of(now)
     limit = monthly_limit(session, partner_id, now)
     resets_at = start_of_next_month(now)
-    used = None
-    for _ in range(2):
+    if refuse and limit <= 0:
+        used = None  # no calls at all (Bronze without a pack): nothing to count
+    else:
         used = repository.count_call(session, partner_id, period, limit if refuse else None)
-        if used is not None or (limit <= 0 and refuse):
-            break
-        if repository.used(session, partner_id, period) is not None:
-            break  # at the limit
-        repository.start_counter(session, partner_id, period)
     if used is None:
         state = QuotaState(limit, repository.used(session, partner_id, period) or 0, resets_at, now)
         error = QuotaExhausted(

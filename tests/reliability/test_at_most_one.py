@@ -1,0 +1,105 @@
+"""The program's "at most one" rules hold when requests race: ten at once through the served
+backend (4 workers). On PostgreSQL the checks before the insert run in parallel and only the
+database's partial unique indexes hold the rules; every loser gets 409, never a 500, and only
+one purchase is charged."""
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.api import Caller, PartnerHandle, ledger, make_customer, make_partner
+
+pytestmark = pytest.mark.slow
+RACERS = 10
+
+
+def race(partner: PartnerHandle, send: Callable[[Caller], Any]) -> Counter[int]:
+    """`send` from RACERS threads at once, each on its own connection: the status codes."""
+    barrier = threading.Barrier(RACERS)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        with requests.Session() as http:
+            caller = Caller(http, partner.write.base, partner.write.key)
+            barrier.wait()
+            status = send(caller).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=one) for _ in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return Counter(statuses)
+
+
+def live_partner(live_operator: Caller) -> PartnerHandle:
+    p = make_partner(live_operator, top_up_cents=1_100_000)
+    return p
+
+
+@pytest.mark.parametrize("option", ["white-label", "premium-support"])
+def test_a_single_instance_add_on_is_bought_once(live_operator: Caller, option: str) -> None:
+    p = live_partner(live_operator)
+    statuses = race(p, lambda c: c.post("/v1/addons", {"option": option}))
+    assert statuses == Counter({201: 1, 409: RACERS - 1})
+    charges = [e for e in ledger(p.read) if e["object_type"] == "addon"]
+    assert len(charges) == 1
+
+
+def test_premium_support_asked_ten_times_at_once_is_charged_once(live_operator: Caller) -> None:
+    p = live_partner(live_operator)
+    statuses = race(p, lambda c: c.put("/v1/support", {"support_level": "premium"}))
+    assert set(statuses) <= {200, 409} and statuses[200] >= 1
+    assert len([e for e in ledger(p.read) if e["object_type"] == "addon"]) == 1
+    assert p.read.get("/v1/support").json()["support_level"] == "premium"
+
+
+def test_one_trial_per_customer_and_product(live_operator: Caller) -> None:
+    p = live_partner(live_operator)
+    customer = make_customer(p)
+    body = {
+        "customer_id": customer["id"],
+        "product": "dns-filter",
+        "edition": "pro",
+        "term_months": 12,
+        "seats": 10,
+        "trial": True,
+    }
+    statuses = race(p, lambda c: c.post("/v1/licenses", body))
+    assert statuses == Counter({201: 1, 409: RACERS - 1})
+    trials = p.read.get("/v1/licenses", params={"customer_id": customer["id"]}).json()["items"]
+    assert len(trials) == 1
+
+
+def test_one_reference_among_customers_and_licenses(live_operator: Caller) -> None:
+    p = live_partner(live_operator)
+    customer_body = {
+        "name": "Schule am Race",
+        "segment": "school",
+        "country": "DE",
+        "contact_email": "it@race.example",
+        "reference": "crm-race",
+    }
+    assert race(p, lambda c: c.post("/v1/customers", customer_body)) == Counter(
+        {201: 1, 409: RACERS - 1}
+    )
+    customer = make_customer(p)
+    license_body = {
+        "customer_id": customer["id"],
+        "product": "dns-filter",
+        "edition": "pro",
+        "term_months": 12,
+        "seats": 10,
+        "reference": "crm-race-dns",
+    }
+    assert race(p, lambda c: c.post("/v1/licenses", license_body)) == Counter(
+        {201: 1, 409: RACERS - 1}
+    )
+    assert len([e for e in ledger(p.read) if e["object_type"] == "license"]) == 1
