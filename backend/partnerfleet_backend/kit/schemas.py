@@ -63,5 +63,9 @@ def page_rows(
 
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
+# Money, seats, terms and counts: JSON integers only (true, "5" and 1.0 are refused, not read
+# as 1 or 5).
+StrictInt = Annotated[int, Field(strict=True)]
+
 # A name the catalog defines (product, edition, option): checked against the catalog in force.
 CatalogName = Annotated[str, Field(min_length=1, max_length=40)]

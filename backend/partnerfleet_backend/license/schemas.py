@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel
+from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel, StrictInt
 from partnerfleet_backend.models import LicenseStatus
 
 __all__ = ["LicenseCreate", "LicenseKeyValidation", "LicenseRead", "LicenseStatus", "LicenseUpdate"]
@@ -15,10 +15,10 @@ class LicenseCreate(InputModel):
     customer_id: str = Field(min_length=1, max_length=40)
     product: CatalogName = Field(description="A product of the catalog.")
     edition: CatalogName = Field(description="An edition of the product.")
-    term_months: int | None = Field(
+    term_months: StrictInt | None = Field(
         default=None, description="Prepaid term (a term of the product); absent for usage-billed."
     )
-    seats: int | None = Field(
+    seats: StrictInt | None = Field(
         default=None,
         ge=1,
         le=1_000_000,
@@ -37,9 +37,9 @@ class LicenseCreate(InputModel):
 
 
 class LicenseUpdate(InputModel):
-    seats: int | None = Field(default=None, ge=1, le=1_000_000)
+    seats: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
     edition: CatalogName | None = None
-    term_months: int | None = Field(default=None, description="Term of the next renewal.")
+    term_months: StrictInt | None = Field(default=None, description="Term of the next renewal.")
     auto_renew: bool | None = None
     reference: str | None = Field(default=None, min_length=1, max_length=100)
 

@@ -24,5 +24,15 @@ def put_clock(body: ClockUpdate, api: OperatorApi) -> JSONResponse:
 
 @router.post("/jobs/run")
 def run_jobs(api: OperatorApi, body: JobsRun | None = None) -> JSONResponse:
-    """Run the periodic jobs that are due now (renewals, reminders, level, credit expiry...)."""
-    return api.write(lambda ctx: run_due_jobs(ctx, at=body.at if body else None))
+    """Run the periodic jobs that are due now (renewals, reminders, level, credit expiry...).
+    `at` (another moment) only with the test clock: run for real, the calendar is now."""
+    at = body.at if body else None
+    if at is not None and not api.settings.test_clock:
+        raise ValidationFailed(
+            "at is refused outside the test clock: the calendar runs for now, and running it "
+            "for another moment would renew, lapse and expire for real",
+            field="at",
+        )
+    if at is not None and at.tzinfo is None:
+        raise ValidationFailed("at must carry a time zone (RFC 3339)", field="at")
+    return api.write(lambda ctx: run_due_jobs(ctx, at=at))

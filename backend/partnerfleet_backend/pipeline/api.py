@@ -34,11 +34,11 @@ def request_id_of(request: Request) -> str:
 
 
 def parse_if_match(value: str | None) -> int | None:
-    """``If-Match: "3"`` (also W/"3" or 3) -> 3."""
-    if value is None:
+    """``If-Match: "3"`` (also W/"3" or 3) -> 3; ``*`` (any version) -> None."""
+    if value is None or value.strip() == "*":
         return None
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise ValidationFailed(
             'If-Match must carry an object version such as "3"', field="If-Match"
         )

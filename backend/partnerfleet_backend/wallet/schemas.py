@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from partnerfleet_backend.kit.schemas import InputModel, OutputModel
+from partnerfleet_backend.kit.schemas import InputModel, OutputModel, StrictInt
 
 
 class LotRead(OutputModel):
@@ -38,7 +38,7 @@ class LedgerEntryRead(OutputModel):
 
 
 class TopUpCreate(InputModel):
-    amount_cents: int = Field(gt=0, le=10**10)
+    amount_cents: StrictInt = Field(gt=0, le=10**10)
 
 
 class TopUpRead(OutputModel):
@@ -50,7 +50,7 @@ class TopUpRead(OutputModel):
 
 
 class AdjustmentCreate(InputModel):
-    amount_cents: int = Field(ge=-(10**10), le=10**10)
+    amount_cents: StrictInt = Field(ge=-(10**10), le=10**10)
     reason: str = Field(min_length=1, max_length=300)
 
 
