@@ -132,8 +132,15 @@ def test_quota_is_exact_under_concurrency(live_operator: Caller, settings: Setti
     )
     p = make_partner(live_operator)
     set_used(settings, p.id, "2027-07", 24_000)
-    statuses = storm(
-        live_operator.base, "/v1/me", p.read.key, None, processes=8, per_process=150, method="GET"
+    statuses = storm(  # a metered route (reading the own account is never refused)
+        live_operator.base,
+        "/v1/customers",
+        p.read.key,
+        None,
+        processes=8,
+        per_process=150,
+        method="GET",
     )
     assert dict(statuses) == {200: 1_000, 429: 200}
-    assert p.read.get("/v1/quota").status_code == 429
+    assert p.read.get("/v1/customers").status_code == 429
+    assert p.read.get("/v1/quota").json()["remaining"] == 0  # and the way out stays open
