@@ -19,7 +19,6 @@ class Settings(BaseSettings):
     test_clock: bool = False
     max_body_bytes: int = 64 * 1024
     idempotency_window_seconds: int = 24 * 3600
-    idempotency_lock_seconds: int = 30
     validate_rate_per_minute: int = 120
     usage_reports_per_minute: int = 60
     db_retry_attempts: int = 5

@@ -39,12 +39,8 @@ from tests.support.storm import check_wallet_invariants, retrying_storm
 def fault_service(
     service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The service on the test database with failpoints on and a 2 s idempotency lock."""
-    env = {
-        **service_env,
-        "PARTNERFLEET_FAILPOINTS": "true",
-        "PARTNERFLEET_IDEMPOTENCY_LOCK_SECONDS": "2",
-    }
+    """The service on the test database with failpoints on."""
+    env = {**service_env, "PARTNERFLEET_FAILPOINTS": "true"}
     log = Path(tmp_path_factory.mktemp("faults")) / "service.log"
     with running_service(env, workers=2, log=log) as base:
         yield base

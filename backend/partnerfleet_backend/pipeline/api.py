@@ -16,7 +16,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.keys.service import authenticate, require_operator, require_partner
 from partnerfleet_backend.kit import failpoints
-from partnerfleet_backend.kit.errors import ServiceError, ValidationFailed, VersionConflict
+from partnerfleet_backend.kit.errors import (
+    IdempotencyKeyInUse,
+    ServiceError,
+    ValidationFailed,
+    VersionConflict,
+)
 from partnerfleet_backend.kit.integrity import conflict_of
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.pipeline import idempotency
@@ -78,7 +83,8 @@ class Api:
     def write(
         self, work: Callable[[Ctx], BaseModel | dict[str, Any]], status_code: int = 200
     ) -> JSONResponse:
-        """Run a change in one transaction; POSTs honour their Idempotency-Key."""
+        """Run a change in one transaction; a POST's Idempotency-Key is claimed in that same
+        transaction (see `idempotency`): a retry replays the first answer, never runs twice."""
         key = self.idempotency_key if self.request.method == "POST" else None
         scope = self.partner_id or "operator"
         print_ = ""
@@ -86,26 +92,32 @@ class Api:
             print_ = idempotency.fingerprint(
                 self.request.method, self.request.url.path, getattr(self.request, "_body", b"")
             )
-            replay = idempotency.claim(self.settings, scope, key, print_)
-            if replay is not None:
-                return self._respond(replay[1], replay[0], replayed=True)
 
-        def unit(session: Session) -> dict[str, Any]:
+        def unit(session: Session) -> tuple[int, dict[str, Any], bool]:
+            if key is not None:
+                replay = idempotency.claim(session, self.settings, scope, key, print_)
+                if replay is not None:
+                    return replay[0], replay[1], True
             ctx = self._ctx(session)
             result = work(ctx)
             body: dict[str, Any] = jsonable_encoder(result)
             if key is not None:
                 idempotency.complete(session, scope, key, print_, status_code, body, ctx.now)
             failpoints.hit(self.request, self.settings, "before-commit")
-            return body
+            return status_code, body, False
 
         try:
-            body = run_in_transaction(unit, self.settings)
+            for _ in range(3):
+                try:
+                    status, body, replayed = run_in_transaction(unit, self.settings)
+                    break
+                except idempotency.ClaimedMeanwhile:
+                    continue  # the other request committed: this time we read its answer
+            else:
+                raise IdempotencyKeyInUse("a request with this Idempotency-Key keeps running")
         except IntegrityError as violated:  # a rule the database holds: an "at most one"
             conflict = conflict_of(violated)
             if conflict is None:
-                if key is not None:
-                    idempotency.release(self.settings, scope, key)
                 raise
             self._after_failure(key, scope, print_, conflict)
             raise conflict from None
@@ -116,26 +128,22 @@ class Api:
         except ServiceError as error:
             self._after_failure(key, scope, print_, error)
             raise
-        except BaseException:
-            if key is not None:
-                idempotency.release(self.settings, scope, key)
-            raise
+        if replayed:
+            return self._respond(body, status, replayed=True)
         failpoints.hit(self.request, self.settings, "after-commit")
-        return self._respond(body, status_code)
+        return self._respond(body, status)
 
     def respond(self, result: BaseModel | dict[str, Any], status_code: int = 200) -> JSONResponse:
         """A JSON response with the object's version as ETag."""
         return self._respond(jsonable_encoder(result), status_code)
 
     def _after_failure(self, key: str | None, scope: str, print_: str, error: ServiceError) -> None:
-        if key is None:
-            return
-        if error.status < 500 and error.status not in (409, 412):
+        """A 4xx stays the answer to its key; after a 409, 412 or 5xx the key is free again
+        (its claim rolled back with the work)."""
+        if key is not None and error.status < 500 and error.status not in (409, 412):
             idempotency.record_refusal(
                 self.settings, scope, key, print_, error.status, error.problem()
             )
-        else:
-            idempotency.release(self.settings, scope, key)
 
     def _respond(
         self, body: dict[str, Any], status_code: int, *, replayed: bool = False

@@ -1,21 +1,34 @@
-"""Idempotency keys on POST: replay the first response, refuse reuse and concurrent use."""
+"""Idempotency keys on POST: the first answer is replayed, a reused key with another request is
+refused, and a request can never outlive its claim on a key.
+
+The claim is a row inserted in the work's own transaction: it commits with the work (and its
+answer) or vanishes with it. A second request with the same key meanwhile waits on that row
+(PostgreSQL holds the insert until the first transaction ends; SQLite serialises writers),
+then replays the committed answer, or claims the key itself if the first rolled back. No
+timeout can hand a running request's key to another.
+"""
 
 import hashlib
 import json
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.database import run_in_transaction
-from partnerfleet_backend.kit.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from partnerfleet_backend.kit.errors import IdempotencyKeyReused
 from partnerfleet_backend.models import IdempotencyKey
 from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.settings import Settings
 
 MAX_KEY_LENGTH = 255
+
+
+class ClaimedMeanwhile(Exception):
+    """Another request with this key committed first: run again to replay its answer."""
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -27,55 +40,51 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
+def _row(session: Session, scope: str, key: str) -> IdempotencyKey | None:
+    return session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+    )
+
+
 def claim(
-    settings: Settings, scope: str, key: str, print_: str
+    session: Session, settings: Settings, scope: str, key: str, print_: str
 ) -> tuple[int, dict[str, Any]] | None:
-    """Claim `key` for this request, or return the stored (status, body) to replay."""
-
-    def attempt(session: Session) -> tuple[int, dict[str, Any]] | None:
-        now = utcnow()
-        row = session.scalar(
-            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-        )
-        if row is not None and row.created_at < now - timedelta(
-            seconds=settings.idempotency_window_seconds
-        ):
-            session.delete(row)
-            session.flush()
-            row = None
-        if row is None:
-            session.add(
-                IdempotencyKey(
-                    scope=scope,
-                    key=key,
-                    fingerprint=print_,
-                    state="running",
-                    locked_at=now,
-                    created_at=now,
-                )
-            )
-            session.flush()
-            return None
-        if row.fingerprint != print_:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was used with another request; use a new key"
-            )
-        if row.state == "done":
-            assert row.response_status is not None and row.response_body is not None
-            return row.response_status, row.response_body
-        if row.locked_at > now - timedelta(seconds=settings.idempotency_lock_seconds):
-            raise IdempotencyKeyInUse(
-                "a request with this Idempotency-Key is still running; retry shortly"
-            )
-        row.locked_at = now  # the first attempt died: take over
-        return None
-
-    for _ in range(2):
+    """In the work's transaction: the stored (status, body) to replay, or None once this
+    request holds the key (until its transaction ends)."""
+    now = utcnow()
+    row = _row(session, scope, key)
+    if row is not None and row.created_at < now - timedelta(
+        seconds=settings.idempotency_window_seconds
+    ):
+        session.delete(row)
+        session.flush()
+        row = None
+    if row is None:
         try:
-            return run_in_transaction(attempt, settings)
+            with session.begin_nested():
+                session.add(
+                    IdempotencyKey(
+                        scope=scope,
+                        key=key,
+                        fingerprint=print_,
+                        state="running",
+                        locked_at=now,
+                        created_at=now,
+                    )
+                )
+                session.flush()
         except IntegrityError:
-            continue  # a concurrent request inserted the same key first
-    raise IdempotencyKeyInUse("a request with this Idempotency-Key is still running")
+            raise ClaimedMeanwhile from None
+        return None
+    if row.fingerprint != print_:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used with another request; use a new key"
+        )
+    if row.state == "done":
+        assert row.response_status is not None and row.response_body is not None
+        return row.response_status, row.response_body
+    row.locked_at = now  # a claim an older version committed while running: its work is over
+    return None
 
 
 def complete(
@@ -87,11 +96,9 @@ def complete(
     body: dict[str, Any],
     now: datetime,
 ) -> None:
-    """Store the response, in the same transaction as the work it describes."""
-    row = session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-    )
-    if row is None:  # the claim expired and was swept meanwhile; store afresh
+    """Store the answer, in the same transaction as the work it describes."""
+    row = _row(session, scope, key)
+    if row is None:
         row = IdempotencyKey(
             scope=scope, key=key, fingerprint=print_, locked_at=now, created_at=now
         )
@@ -101,27 +108,14 @@ def complete(
     row.response_body = body
 
 
-def release(settings: Settings, scope: str, key: str) -> None:
-    """Forget a claim whose request failed unexpectedly, so a retry may run."""
-
-    def work(session: Session) -> None:
-        session.execute(
-            delete(IdempotencyKey).where(
-                IdempotencyKey.scope == scope,
-                IdempotencyKey.key == key,
-                IdempotencyKey.state == "running",
-            )
-        )
-
-    run_in_transaction(work, settings)
-
-
 def record_refusal(
     settings: Settings, scope: str, key: str, print_: str, status: int, body: dict[str, Any]
 ) -> None:
-    """A refused request stays refused under its key (even after a top-up)."""
+    """A refused request stays refused under its key (even after a top-up); its work's
+    transaction rolled back, so the answer is stored on its own."""
 
     def work(session: Session) -> None:
         complete(session, scope, key, print_, status, body, utcnow())
 
-    run_in_transaction(work, settings)
+    with suppress(IntegrityError):  # a request with this key stored its answer first: it stands
+        run_in_transaction(work, settings)
