@@ -5,7 +5,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -24,9 +24,26 @@ T = TypeVar("T")
 _engines: dict[tuple[int, str, bool], Engine] = {}
 
 
+def private_sqlite_files(url: str) -> None:
+    """The SQLite file and its WAL and shared-memory files readable by the service's user only
+    (they hold the ledger and key hashes): created 0600, and made so if they exist."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if not path or path == ":memory:":
+        return
+    if not os.path.exists(path):
+        # Never open an existing database file here: closing any descriptor of it would drop
+        # this process's POSIX locks on it, which SQLite's connections rely on.
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(name):
+            os.chmod(name, 0o600)
+
+
 def make_engine(url: str, *, immediate: bool = True) -> Engine:
     """An engine for `url`; on SQLite every write transaction starts with BEGIN IMMEDIATE."""
     if url.startswith("sqlite"):
+        private_sqlite_files(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

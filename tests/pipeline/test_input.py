@@ -1,12 +1,13 @@
 """Bad input gets a clear 4xx that names the field, never a 500 and never a silent coercion."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from partnerfleet_backend.settings import get_settings
-from tests.support.api import Caller, PartnerHandle, make_customer, school_license
+from partnerfleet_backend.settings import Settings, get_settings
+from tests.support.api import Caller, PartnerHandle, make_customer, make_partner, school_license
 
 
 class TestNumbers:
@@ -65,3 +66,76 @@ class TestCalendarRuns:
     def test_a_moment_without_a_time_zone_is_a_422(self, operator: Caller) -> None:
         r = operator.post("/v1/jobs/run", {"at": "2031-01-01T00:00:00"})
         assert r.status_code == 422 and r.json()["field"] == "at"
+
+
+class TestWhatAPersonReads:
+    @pytest.mark.parametrize(
+        "name", ["Schule\x1b[31m rot", "Zeile\r\nzwei", "Glocke\x07", "abc\u202edcba", "Tab\tzu"]
+    )
+    def test_control_characters_and_direction_overrides_are_refused(
+        self, partner: PartnerHandle, name: str
+    ) -> None:
+        body = {"name": name, "segment": "school", "country": "DE", "contact_email": "a@b.de"}
+        r = partner.write.post("/v1/customers", body)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name"
+
+    def test_umlauts_and_accents_are_fine(self, partner: PartnerHandle) -> None:
+        body = {
+            "name": "Grundschule Süd, Außenstelle Nørre",
+            "segment": "school",
+            "country": "DE",
+            "contact_email": "a@b.de",
+        }
+        partner.write.post("/v1/customers", body, expect=201)
+
+
+class TestEndedLicenses:
+    def test_a_cancelled_license_cannot_be_set_to_renew(self, partner: PartnerHandle) -> None:
+        lic = school_license(partner, seats=10)
+        partner.write.delete(f"/v1/licenses/{lic['id']}", expect=200)
+        r = partner.write.patch(f"/v1/licenses/{lic['id']}", {"auto_renew": True})
+        assert (r.status_code, r.json()["code"]) == (409, "license_not_active")
+
+
+class TestSuspendedPartners:
+    def test_a_suspended_partner_reads_cancels_and_is_paid_into_but_buys_nothing(
+        self, operator: Caller
+    ) -> None:
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=10)
+        operator.patch(f"/v1/partners/{p.id}", {"status": "suspended"}, expect=200)
+        for path, body in (
+            (
+                "/v1/customers",
+                {"name": "X", "segment": "school", "country": "DE", "contact_email": "a@b.de"},
+            ),
+            (
+                "/v1/licenses",
+                {
+                    "customer_id": lic["customer_id"],
+                    "product": "dns-filter",
+                    "edition": "pro",
+                    "term_months": 12,
+                    "seats": 5,
+                },
+            ),
+            ("/v1/addons", {"option": "white-label"}),
+        ):
+            r = p.write.post(path, body)
+            assert (r.status_code, r.json()["code"]) == (403, "partner_suspended"), path
+        r = p.write.put("/v1/support", {"support_level": "premium"})
+        assert r.status_code == 403
+        p.read.get("/v1/licenses", expect=200)
+        p.write.patch("/v1/me", {"billing_email": "billing@msp.example"}, expect=200)
+        operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 10_000}, expect=201)
+        p.write.delete(f"/v1/licenses/{lic['id']}", expect=200)
+
+
+def test_the_sqlite_file_is_private(settings: Settings) -> None:
+    url = settings.resolved_database_url()
+    if not url.startswith("sqlite"):
+        pytest.skip("a SQLite file")
+    path = Path(url.split("///", 1)[1])
+    for name in (path, Path(f"{path}-wal")):
+        if name.exists():
+            assert name.stat().st_mode & 0o777 == 0o600, name

@@ -5,11 +5,19 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.models import ApiKey
+from partnerfleet_backend.models import ApiKey, Partner
 
 
-def by_hash(session: Session, digest: bytes) -> ApiKey | None:
-    return session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+def by_hash_with_partner_status(
+    session: Session, digest: bytes
+) -> tuple[ApiKey, str | None] | None:
+    """The key with this hash, and its partner's status (None for an operator key)."""
+    row = session.execute(
+        select(ApiKey, Partner.status)
+        .outerjoin(Partner, Partner.id == ApiKey.partner_id)
+        .where(ApiKey.key_hash == digest)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def get(session: Session, key_id: str) -> ApiKey | None:

@@ -58,15 +58,37 @@ def authenticate(session: Session, secret_key: bytes, authorization: str | None)
     if not presented.startswith((OPERATOR_PREFIX, PARTNER_PREFIX)):
         raise Unauthenticated("the API key is not valid")
     digest = hash_key(secret_key, presented)
-    row = repository.by_hash(session, digest)
+    found = repository.by_hash_with_partner_status(session, digest)
+    row = found[0] if found else None
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
         raise Unauthenticated("the API key is not valid or was revoked")
-    return Actor(key_id=row.id, kind=row.kind, scope=row.scope, partner_id=row.partner_id)
+    return Actor(
+        key_id=row.id,
+        kind=row.kind,
+        scope=row.scope,
+        partner_id=row.partner_id,
+        partner_status=found[1] if found else None,
+    )
 
 
 def require_operator(actor: Actor) -> None:
     if not actor.is_operator:
         raise Forbidden("this route needs an operator key")
+
+
+class PartnerSuspended(Forbidden):
+    code = "partner_suspended"
+
+
+def refuse_buying_when_suspended(actor: Actor, method: str, path: str) -> None:
+    """A suspended partner reads, and pays in (the operator's top-ups), and may cancel; it
+    creates and changes nothing (no customers, licenses, add-ons or support bought)."""
+    changing = method in ("POST", "PUT", "PATCH") and path != "/v1/me"
+    if actor.partner_status == "suspended" and changing:
+        raise PartnerSuspended(
+            "the account is suspended: reading and cancelling go on, buying and changing "
+            "entitlements do not; ask your vendor"
+        )
 
 
 def require_partner(actor: Actor, *, write: bool) -> str:

@@ -12,16 +12,32 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 
 
+# Bidirectional overrides and isolates: they make a value read differently from what it is.
+_DIRECTION = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _unseen(char: str) -> bool:
+    """C0 and C1 control characters (tab, CR, LF, ESC, BEL ...) and direction overrides."""
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code <= 0x9F or char in _DIRECTION
+
+
 class InputModel(BaseModel):
-    """A request body: unknown fields are refused (no mass assignment), no NUL characters."""
+    """A request body: unknown fields are refused (no mass assignment), and no string carries
+    NUL, control characters or direction overrides."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
+    def _no_control_characters(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if isinstance(value, str) and any(_unseen(c) for c in value):
+            raise ValueError(
+                "must not contain control characters (escapes, bells, line breaks) or "
+                "direction overrides: a person reads this value"
+            )
         return value
 
 

@@ -17,7 +17,7 @@ from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.keys import new_license_key
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
-from partnerfleet_backend.models import CHANGEABLE, License, LicenseStatus
+from partnerfleet_backend.models import CHANGEABLE, ENDED, License, LicenseStatus
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
@@ -170,6 +170,8 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
             among=IN_FORCE,
         )
         lic.reference = changes["reference"]
+    if changes.get("auto_renew") and lic.status in ENDED:
+        raise LicenseNotActive(f"license {lic.id} is {lic.status}: it cannot renew")
     if "auto_renew" in changes and changes["auto_renew"] is not None:
         lic.auto_renew = changes["auto_renew"]
     if changes.get("term_months") is not None:

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from partnerfleet_backend.database import run_in_transaction
-from partnerfleet_backend.keys.service import authenticate, require_operator, require_partner
+from partnerfleet_backend.keys.service import (
+    authenticate,
+    refuse_buying_when_suspended,
+    require_operator,
+    require_partner,
+)
 from partnerfleet_backend.kit import failpoints
 from partnerfleet_backend.kit.errors import (
     IdempotencyKeyInUse,
@@ -219,6 +224,8 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
             require_operator(actor)
         elif kind in ("partner_read", "partner_write"):
             partner_id = require_partner(actor, write=kind == "partner_write")
+            if kind == "partner_write":
+                refuse_buying_when_suspended(actor, request.method, request.url.path)
         return Api(request, settings, actor, partner_id, rid, key, match)
 
     return dependency

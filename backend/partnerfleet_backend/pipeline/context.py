@@ -19,6 +19,7 @@ class Actor:
     kind: str
     scope: str
     partner_id: str | None
+    partner_status: str | None = None
 
     @property
     def is_operator(self) -> bool:
