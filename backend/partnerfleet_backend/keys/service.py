@@ -12,7 +12,7 @@ from partnerfleet_backend.keys import repository
 from partnerfleet_backend.keys.schemas import ApiKeyCreated
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, Unauthenticated
 from partnerfleet_backend.kit.ids import new_id
-from partnerfleet_backend.models import ApiKey
+from partnerfleet_backend.models import ApiKey, PartnerStatus
 from partnerfleet_backend.pipeline.context import Actor, Ctx
 
 OPERATOR_PREFIX = "pfo_"
@@ -84,7 +84,7 @@ def refuse_buying_when_suspended(actor: Actor, method: str, path: str) -> None:
     """A suspended partner reads, and pays in (the operator's top-ups), and may cancel; it
     creates and changes nothing (no customers, licenses, add-ons or support bought)."""
     changing = method in ("POST", "PUT", "PATCH") and path != "/v1/me"
-    if actor.partner_status == "suspended" and changing:
+    if actor.partner_status == PartnerStatus.SUSPENDED and changing:
         raise PartnerSuspended(
             "the account is suspended: reading and cancelling go on, buying and changing "
             "entitlements do not; ask your vendor"
