@@ -8,7 +8,7 @@ divided is rounded half-up exactly once (``kit.money``).
 from dataclasses import dataclass
 
 from partnerfleet_backend.catalog.service import Catalog
-from partnerfleet_backend.kit.money import div_round_half_up, net_of_discount
+from partnerfleet_backend.kit.money import div_round_half_up
 
 # Top-up discount brackets: (nominal top-up from, in cents; discount in basis points), highest
 # first. Intermediate amounts get the bracket they reach.
@@ -28,11 +28,6 @@ def top_up_discount_bp(amount_cents: int) -> int:
         if amount_cents >= threshold:
             return discount
     return 0
-
-
-def top_up_price_cents(amount_cents: int) -> int:
-    """What the partner pays for `amount_cents` of nominal credit."""
-    return net_of_discount(amount_cents, top_up_discount_bp(amount_cents))
 
 
 def monthly_cents(seats: int, unit_cents: int) -> int:

@@ -100,16 +100,6 @@ def require_partner(actor: Actor, *, write: bool) -> str:
     return actor.partner_id
 
 
-def revoke(session: Session, partner_id: str, key_id: str, now: datetime) -> ApiKey:
-    """Revoke one of the partner's keys (idempotent); its next request gets 401."""
-    row = repository.get(session, key_id)
-    if row is None or row.partner_id != partner_id:
-        raise NotFound(f"key {key_id} not found")
-    if row.revoked_at is None:
-        row.revoked_at = now
-    return row
-
-
 def revoke_all(session: Session, partner_id: str, now: datetime) -> None:
     """Revoke every key of a partner (its account closes)."""
     repository.revoke_all(session, partner_id, now)
@@ -137,11 +127,13 @@ def create_partner_key(ctx: Ctx, partner_id: str, scope: str) -> ApiKeyCreated:
 
 
 def revoke_partner_key(ctx: Ctx, partner_id: str, key_id: str) -> ApiKey:
-    """Revoke a partner key (audited when it changes)."""
+    """Revoke one of the partner's keys (idempotent; audited when it changes): its next
+    request gets 401."""
     row = repository.get(ctx.session, key_id)
-    was_revoked = row is not None and row.revoked_at is not None
-    row = revoke(ctx.session, partner_id, key_id, ctx.now)
-    if not was_revoked:
+    if row is None or row.partner_id != partner_id:
+        raise NotFound(f"key {key_id} not found")
+    if row.revoked_at is None:
+        row.revoked_at = ctx.now
         ctx.audit(
             "api_key.revoked",
             "api_key",

@@ -14,6 +14,7 @@ from partnerfleet_backend.kit.bulk import update_rows
 from partnerfleet_backend.kit.errors import InsufficientCredit
 from partnerfleet_backend.kit.timeutil import add_months, months_between
 from partnerfleet_backend.license import repository
+from partnerfleet_backend.license.service import unit_cents
 from partnerfleet_backend.models import License, LicenseStatus
 from partnerfleet_backend.notification.service import Note, notify, notify_many
 from partnerfleet_backend.pipeline.context import Ctx
@@ -174,9 +175,8 @@ def end_trials(ctx: Ctx) -> dict[str, int]:
             lapse(ctx, lic, "the trial ended", {})
             done["lapsed"] += 1
             continue
-        segment = repository.segment_of(ctx.session, lic.customer_id)
         usage_billed = catalog.is_usage_billed(lic.product)
-        unit = catalog.unit_cents(lic.product, segment, lic.edition, lic.term_months)
+        unit = unit_cents(ctx, lic)
         seats, term = lic.seats or 0, lic.term_months or 1
         amount = 0 if usage_billed else term_price_cents(seats, unit, term)
 

@@ -46,11 +46,6 @@ def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> License | No
     return repository.by_reference(ctx.session, partner_id, reference)
 
 
-def segment_of(ctx: Ctx, customer_id: str) -> str:
-    """The segment that prices a customer's licenses."""
-    return repository.segment_of(ctx.session, customer_id)
-
-
 def term_days(ctx: Ctx, lic: License) -> tuple[int, int]:
     """(whole days left, whole days in the term) of a prepaid license's current term."""
     assert lic.ends_at is not None
@@ -60,10 +55,15 @@ def term_days(ctx: Ctx, lic: License) -> tuple[int, int]:
     )
 
 
-def unit_cents(ctx: Ctx, lic: License, edition: str | None = None) -> int:
-    """Price per seat and month of `lic` (in `edition`, default its own)."""
+def unit_cents(
+    ctx: Ctx, lic: License, edition: str | None = None, term_months: int | None = None
+) -> int:
+    """Price per seat and month of `lic` (in `edition` and for `term_months`, default its own:
+    its customer's segment, its product)."""
     segment = repository.segment_of(ctx.session, lic.customer_id)
-    return _unit(load_catalog(ctx.session), segment, lic, edition or lic.edition)
+    return load_catalog(ctx.session).unit_cents(
+        lic.product, segment, edition or lic.edition, term_months or lic.term_months
+    )
 
 
 def _unit(catalog: Catalog, segment: str, lic: License, edition: str) -> int:

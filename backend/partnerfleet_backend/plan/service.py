@@ -271,10 +271,7 @@ def _update_license(
         lic = licenses.update(ctx, partner.id, license_id, LicenseUpdate.model_validate(inputs))
     next_monthly = None
     if lic.seats_next_term or lic.edition_next_term or lic.term_months_next_term:
-        catalog = load_catalog(ctx.session)
-        segment = licenses.segment_of(ctx, lic.customer_id)
-        term = lic.term_months_next_term or lic.term_months
-        unit = catalog.unit_cents(lic.product, segment, lic.edition_next_term or lic.edition, term)
+        unit = licenses.unit_cents(ctx, lic, lic.edition_next_term, lic.term_months_next_term)
         next_monthly = monthly_cents(lic.seats_next_term or lic.seats or 0, unit)
     outcome.license_updated(lic, next_monthly)
 
