@@ -45,6 +45,9 @@ def service_env(
         "PARTNERFLEET_SECRET_KEY": "test-secret-0123456789abcdef0123456789abcdef",
         "PARTNERFLEET_TEST_CLOCK": "true",
         "PARTNERFLEET_JOBS_INTERVAL_SECONDS": "3600",  # tests run the jobs when they want
+        # webhook receivers of the tests listen on this host, over http
+        "PARTNERFLEET_WEBHOOK_ALLOW_HTTP": "true",
+        "PARTNERFLEET_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -1,5 +1,6 @@
 """Run the service under gunicorn with uvicorn workers (not ``uvicorn --workers``)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,13 +25,15 @@ class Server(BaseApplication):  # type: ignore[misc]
 
 
 def scheduler_loop(interval_seconds: float) -> None:
-    """Run the due jobs and deliver webhooks every `interval_seconds` (a process of its own).
+    """Run the due jobs every `interval_seconds`, and deliver webhooks beside them (a process
+    of its own). Deliveries run in their own thread: a slow endpoint never holds up the
+    calendar.
 
     The jobs are idempotent and lock what they change, so several hosts may run this at once.
     """
     import logging
     import signal
-    import time
+    import threading
 
     from partnerfleet_backend.cli import run_jobs
     from partnerfleet_backend.notification.webhooks import deliver_due
@@ -39,15 +42,27 @@ def scheduler_loop(interval_seconds: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # gunicorn's Ctrl-C stops us via terminate()
     log = logging.getLogger("partnerfleet.scheduler")
     settings = get_settings()
+
+    def deliveries() -> None:
+        _every(min(interval_seconds, 10.0), lambda: deliver_due(settings), log, "webhooks")
+
+    threading.Thread(target=deliveries, name="webhooks", daemon=True).start()
+    if settings.test_clock:  # the calendar runs only when asked
+        threading.Event().wait()
+    _every(interval_seconds, lambda: run_jobs(settings, None), log, "calendar")
+
+
+def _every(seconds: float, work: Callable[[], object], log: Any, name: str) -> None:
+    """Run `work` every `seconds` for good; a failure is logged, the next round retries."""
+    import time
+
     while True:
         started = time.monotonic()
         try:
-            if not settings.test_clock:
-                run_jobs(settings, None)
-            deliver_due(settings)
-        except Exception:  # keep the calendar running; the next round retries
-            log.exception("scheduled jobs failed")
-        time.sleep(max(interval_seconds - (time.monotonic() - started), 1.0))
+            work()
+        except Exception:
+            log.exception("scheduled %s failed", name)
+        time.sleep(max(seconds - (time.monotonic() - started), 1.0))
 
 
 def serve(host: str, port: int, workers: int, jobs_interval_seconds: float = 60.0) -> None:

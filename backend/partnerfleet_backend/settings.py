@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     usage_reports_per_minute: int = 60
     db_retry_attempts: int = 5
     jobs_interval_seconds: float = 60.0
+    # Webhooks: https to public addresses only, unless the operator allows http (development)
+    # or names networks (comma-separated CIDRs, e.g. "127.0.0.1/32" for a local receiver).
+    webhook_allow_http: bool = False
+    webhook_allowed_networks: str = ""
+    webhook_deadline_seconds: float = 10.0
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or CIDRs);
+    # empty: the peer address is the client, whatever a request's headers claim.
+    trusted_proxies: str = ""
     # Fault tests only: lets a request ask its worker to die at a named point (see failpoints).
     failpoints: bool = False
 

@@ -57,7 +57,8 @@ def subscribed(
     p = make_partner(operator, top_up_cents=55_000)
     me = p.write.patch("/v1/me", {"webhook_url": receiver.url}, expect=200).json()
     assert me["webhook_secret"].startswith("whsec_")
-    assert p.read.get("/v1/me").json()["webhook_secret"] is None  # never to a read key
+    assert p.read.get("/v1/me").json()["webhook_secret"] is None  # shown once, never again
+    assert p.write.get("/v1/me").json()["webhook_secret"] is None
     set_clock(T0 + timedelta(days=366 - 30))  # the credit expires in 30 days: a warning
     operator.post("/v1/jobs/run", {}, expect=200)
     return p, me["webhook_secret"]

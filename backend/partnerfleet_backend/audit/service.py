@@ -12,9 +12,12 @@ from partnerfleet_backend.models import AuditEvent, Base
 
 
 def snapshot(obj: Base) -> dict[str, Any]:
-    """The column values of a row, JSON-ready."""
+    """The column values of a row, JSON-ready; secrets (columns marked ``info={"secret":
+    True}``: license keys, signing secrets) and key hashes left out."""
     values: dict[str, Any] = {}
     for column in inspect(obj).mapper.column_attrs:
+        if any(c.info.get("secret") for c in column.columns):
+            continue
         value = getattr(obj, column.key)
         if isinstance(value, datetime):
             value = value.isoformat()

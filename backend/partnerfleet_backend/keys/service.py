@@ -83,7 +83,7 @@ class PartnerSuspended(Forbidden):
 def refuse_buying_when_suspended(actor: Actor, method: str, path: str) -> None:
     """A suspended partner reads, and pays in (the operator's top-ups), and may cancel; it
     creates and changes nothing (no customers, licenses, add-ons or support bought)."""
-    changing = method in ("POST", "PUT", "PATCH") and path != "/v1/me"
+    changing = method in ("POST", "PUT", "PATCH") and not path.startswith("/v1/me")
     if actor.partner_status == PartnerStatus.SUSPENDED and changing:
         raise PartnerSuspended(
             "the account is suspended: reading and cancelling go on, buying and changing "

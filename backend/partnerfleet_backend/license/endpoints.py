@@ -24,7 +24,14 @@ def create_license(body: LicenseCreate, api: PartnerWriteApi) -> JSONResponse:
     """Assign a license; a prepaid term is charged in full now (402 when credit is short)."""
     pid = api.partner_id
     assert pid is not None
-    return api.write(lambda ctx: LicenseRead.model_validate(service.create(ctx, pid, body)), 201)
+    return api.write(
+        lambda ctx: LicenseRead.model_validate(service.create(ctx, pid, body)),
+        201,
+        restore=lambda ctx, stored: {
+            **stored,
+            "license_key": service.get(ctx, pid, stored["id"]).license_key,
+        },
+    )
 
 
 @router.get("/licenses", response_model=Page[LicenseRead], tags=[L])

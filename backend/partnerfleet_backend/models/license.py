@@ -76,7 +76,7 @@ class License(Base):
     managed: Mapped[bool] = mapped_column(default=True)
     reference: Mapped[str | None] = mapped_column(String(100))
     client_reference: Mapped[str | None] = mapped_column(String(200))
-    license_key: Mapped[str] = mapped_column(String(64), unique=True)
+    license_key: Mapped[str] = mapped_column(String(64), unique=True, info={"secret": True})
     monthly_nominal_cents: Mapped[int] = mapped_column(default=0)
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime | None] = mapped_column()

@@ -28,7 +28,7 @@ class Partner(Base):
     support_contact: Mapped[dict[str, Any] | None] = mapped_column()
     logo_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
-    webhook_secret: Mapped[str | None] = mapped_column(String(80))
+    webhook_secret: Mapped[str | None] = mapped_column(String(80), info={"secret": True})
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)

@@ -5,10 +5,13 @@ from typing import Any, cast
 from sqlalchemy import Table
 
 from partnerfleet_backend.kit.bulk import insert_rows
+from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import Notification
 from partnerfleet_backend.notification import repository
+from partnerfleet_backend.notification.destinations import DestinationRefused, Destinations
 from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.settings import Settings
 
 # (partner_id, kind, message, dedupe_key, data)
 Note = tuple[str, str, str, str, dict[str, Any] | None]
@@ -61,3 +64,11 @@ def list_notifications(
 ) -> tuple[list[Notification], str | None]:
     """One page of a partner's notifications, oldest first."""
     return repository.notifications_page(ctx.session, partner_id, limit, cursor)
+
+
+def check_webhook_url(settings: Settings, url: str) -> None:
+    """422 on `webhook_url` unless it points at a public destination (see destinations)."""
+    try:
+        Destinations.of(settings).check_url(url)
+    except DestinationRefused as refused:
+        raise ValidationFailed(str(refused), field="webhook_url") from None

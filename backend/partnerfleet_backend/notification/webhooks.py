@@ -8,21 +8,28 @@ HMAC-SHA256 with the partner's webhook secret over ``"<t>." + body``.
 import hashlib
 import hmac
 import json
+import threading
 import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import requests
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.database import run_in_transaction
-from partnerfleet_backend.models import Delivery
+from partnerfleet_backend.models import Delivery as DeliveryState
 from partnerfleet_backend.notification import repository
+from partnerfleet_backend.notification.destinations import (
+    DestinationRefused,
+    Destinations,
+    WebhookPost,
+)
 from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.settings import Settings
 
 MAX_ATTEMPTS = 8
 BATCH = 100
-TIMEOUT = (3.0, 10.0)
+PARALLEL = 8
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -48,11 +55,17 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def deliver_due(settings: Settings, http: requests.Session | None = None) -> dict[str, int]:
-    """Send the notifications that are due to their partners' webhooks."""
-    http = http or requests.Session()
+def deliver_due(settings: Settings) -> dict[str, int]:
+    """Send the notifications that are due to their partners' webhooks.
 
-    def claim(session: Session) -> list[tuple[str, str, str, bytes]]:
+    Partners are served side by side, each partner's notifications in order; every delivery
+    has a total deadline, a partner's first failure ends its turn for this round (the rest wait
+    for their backoff), and every failure is recorded on its own row. No endpoint can hold up
+    another partner's deliveries for more than one deadline, or the calendar (which runs
+    elsewhere)."""
+    destinations = Destinations.of(settings)
+
+    def claim(session: Session) -> list[tuple[str, str, str, str, bytes]]:
         now = utcnow()
         repository.settle_without_webhook(session)
         claimed = []
@@ -69,39 +82,73 @@ def deliver_due(settings: Settings, http: requests.Session | None = None) -> dic
                 },
                 sort_keys=True,
             ).encode()
-            claimed.append((note.id, url, secret or "", body))
+            claimed.append((note.partner_id, note.id, url, secret or "", body))
         return claimed
 
-    sent = failed = 0
-    for note_id, url, secret, body in run_in_transaction(claim, settings):
-        error: str | None = None
-        try:
-            response = http.post(
-                url,
-                data=body,
-                timeout=TIMEOUT,
-                headers={
-                    "Content-Type": "application/json",
-                    "PartnerFleet-Signature": sign(secret, int(time.time()), body),
-                },
-            )
-            if response.status_code >= 300:
-                error = f"HTTP {response.status_code}"
-        except requests.RequestException as problem:
-            error = type(problem).__name__
+    by_partner: dict[str, list[tuple[str, str, str, bytes]]] = defaultdict(list)
+    for partner_id, note_id, url, secret, body in run_in_transaction(claim, settings):
+        by_partner[partner_id].append((note_id, url, secret, body))
 
-        def record(session: Session, note_id: str = note_id, error: str | None = error) -> None:
-            note = repository.get(session, note_id)
-            if note is None:
-                return
-            if error is None:
-                note.delivery, note.last_error = Delivery.DELIVERED, None
+    def serve_partner(items: list[tuple[str, str, str, bytes]]) -> list[str | None]:
+        errors: list[str | None] = []
+        for note_id, url, secret, body in items:
+            if errors and errors[-1] is not None:
+                error: str | None = f"not sent: {errors[-1]} on the delivery before"
             else:
-                note.last_error = error
-                if note.attempts >= MAX_ATTEMPTS:
-                    note.delivery = Delivery.FAILED
+                error = _send(destinations, settings.webhook_deadline_seconds, url, secret, body)
+            _record(settings, note_id, error)
+            errors.append(error)
+        return errors
 
-        run_in_transaction(record, settings)
-        sent += error is None
-        failed += error is not None
-    return {"delivered": sent, "failed_attempts": failed}
+    outcomes: list[str | None] = []
+    if by_partner:
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(by_partner))) as pool:
+            for errors in pool.map(serve_partner, by_partner.values()):
+                outcomes.extend(errors)
+    sent = sum(error is None for error in outcomes)
+    return {"delivered": sent, "failed_attempts": len(outcomes) - sent}
+
+
+def _send(
+    destinations: Destinations, deadline: float, url: str, secret: str, body: bytes
+) -> str | None:
+    """POST one notification; None when it arrived, else why not (never raises)."""
+    delivery = WebhookPost(destinations, deadline)
+    timer = threading.Timer(deadline, delivery.cut_off)
+    timer.start()
+    try:
+        status = delivery.post(
+            url,
+            body,
+            {
+                "Content-Type": "application/json",
+                "User-Agent": "partnerfleet-webhooks/1",
+                "PartnerFleet-Signature": sign(secret, int(time.time()), body),
+            },
+        )
+        if delivery.cut:  # a half answer, ended by the deadline, is no answer
+            return f"no answer within {deadline:g} s"
+        return None if 200 <= status < 300 else f"HTTP {status}"
+    except DestinationRefused as refused:
+        return f"refused: {refused}"
+    except Exception as problem:  # any failure of this one delivery is this row's failure
+        if delivery.cut:
+            return f"no answer within {deadline:g} s"
+        return type(problem).__name__
+    finally:
+        timer.cancel()
+
+
+def _record(settings: Settings, note_id: str, error: str | None) -> None:
+    def work(session: Session) -> None:
+        note = repository.get(session, note_id)
+        if note is None:
+            return
+        if error is None:
+            note.delivery, note.last_error = DeliveryState.DELIVERED, None
+        else:
+            note.last_error = error[:300]
+            if note.attempts >= MAX_ATTEMPTS:
+                note.delivery = DeliveryState.FAILED
+
+    run_in_transaction(work, settings)

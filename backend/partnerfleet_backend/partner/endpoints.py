@@ -61,4 +61,17 @@ def update_me(body: MeUpdate, api: PartnerWriteApi) -> JSONResponse:
     """Change billing email, support contact, logo or webhook URL (honours If-Match)."""
     pid = api.partner_id
     assert pid is not None
-    return api.write(lambda ctx: service.view(ctx, service.update_me(ctx, pid, body)))
+    return api.write(lambda ctx: service.update_me(ctx, pid, body))
+
+
+@router.post("/me/webhook-secret", response_model=PartnerRead, tags=["me"])
+def rotate_webhook_secret(api: PartnerWriteApi) -> JSONResponse:
+    """Make a new webhook signing secret, shown in this answer only (write key)."""
+    pid = api.partner_id
+    assert pid is not None
+    return api.write(
+        lambda ctx: service.rotate_webhook_secret(ctx, pid),
+        restore=lambda ctx, stored: service.view(
+            ctx, service.get(ctx, pid), new_secret=service.get(ctx, pid).webhook_secret
+        ).model_dump(mode="json"),
+    )

@@ -53,7 +53,10 @@ class PartnerRead(OutputModel):
     logo_url: str | None
     webhook_url: str | None
     webhook_secret: str | None = Field(
-        default=None, description="Signs webhook deliveries (HMAC-SHA256); set with webhook_url."
+        default=None,
+        description="Signs webhook deliveries (HMAC-SHA256). Shown once: in the answer that "
+        "sets the first webhook_url and in the answer of POST /v1/me/webhook-secret; null "
+        "everywhere else.",
     )
     balance_cents: int
     created_at: datetime

@@ -4,11 +4,12 @@ import secrets
 
 from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.keys import service as keys
-from partnerfleet_backend.kit.errors import NotFound
+from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import period_of
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import Partner, PartnerStatus
+from partnerfleet_backend.notification import service as notifications
 from partnerfleet_backend.partner import repository
 from partnerfleet_backend.partner.schemas import MeUpdate, PartnerCreate, PartnerRead, PartnerUpdate
 from partnerfleet_backend.pipeline.context import Ctx
@@ -24,9 +25,9 @@ def get(ctx: Ctx, partner_id: str) -> Partner:
     return partner
 
 
-def view(ctx: Ctx, partner: Partner) -> PartnerRead:
-    """The account as the caller may see it: the webhook signing secret only for a key that
-    may change the account (a read key, as CI's, never sees it)."""
+def view(ctx: Ctx, partner: Partner, *, new_secret: str | None = None) -> PartnerRead:
+    """The account; the webhook signing secret only in the answer that made it
+    (`new_secret`)."""
     return PartnerRead(
         id=partner.id,
         name=partner.name,
@@ -38,15 +39,11 @@ def view(ctx: Ctx, partner: Partner) -> PartnerRead:
         support_contact=partner.support_contact,
         logo_url=partner.logo_url,
         webhook_url=partner.webhook_url,
-        webhook_secret=partner.webhook_secret if _may_see_secrets(ctx) else None,
+        webhook_secret=new_secret,
         balance_cents=wallet.balance(ctx, partner.id),
         created_at=partner.created_at,
         version=partner.version,
     )
-
-
-def _may_see_secrets(ctx: Ctx) -> bool:
-    return ctx.actor is None or ctx.actor.scope in ("write", "operator")
 
 
 def create(ctx: Ctx, body: PartnerCreate) -> Partner:
@@ -98,12 +95,32 @@ def update(ctx: Ctx, partner_id: str, body: PartnerUpdate) -> Partner:
     return _apply(ctx, get(ctx, partner_id), changes, "partner.updated")
 
 
-def update_me(ctx: Ctx, partner_id: str, body: MeUpdate) -> Partner:
+def update_me(ctx: Ctx, partner_id: str, body: MeUpdate) -> PartnerRead:
+    """Change the own profile; the first webhook URL comes with its signing secret, shown in
+    this answer only."""
     changes = body.model_dump(exclude_unset=True, mode="json")
+    if changes.get("webhook_url"):
+        notifications.check_webhook_url(ctx.settings, changes["webhook_url"])
     partner = get(ctx, partner_id)
+    new_secret = None
     if changes.get("webhook_url") and not partner.webhook_secret:
-        changes["webhook_secret"] = "whsec_" + secrets.token_urlsafe(32)
-    return _apply(ctx, partner, changes, "partner.profile_updated")
+        new_secret = changes["webhook_secret"] = _new_webhook_secret()
+    partner = _apply(ctx, partner, changes, "partner.profile_updated")
+    return view(ctx, partner, new_secret=new_secret)
+
+
+def rotate_webhook_secret(ctx: Ctx, partner_id: str) -> PartnerRead:
+    """A new signing secret, shown in this answer only; the old one signs nothing from now."""
+    partner = get(ctx, partner_id)
+    if not partner.webhook_url:
+        raise ValidationFailed("set a webhook_url first", field="webhook_url")
+    secret = _new_webhook_secret()
+    partner = _apply(ctx, partner, {"webhook_secret": secret}, "partner.webhook_secret_rotated")
+    return view(ctx, partner, new_secret=secret)
+
+
+def _new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
 
 
 def close(ctx: Ctx, partner_id: str) -> Partner:

@@ -86,10 +86,16 @@ class Api:
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, keep=False)
 
     def write(
-        self, work: Callable[[Ctx], BaseModel | dict[str, Any]], status_code: int = 200
+        self,
+        work: Callable[[Ctx], BaseModel | dict[str, Any]],
+        status_code: int = 200,
+        *,
+        restore: Callable[[Ctx, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> JSONResponse:
         """Run a change in one transaction; a POST's Idempotency-Key is claimed in that same
-        transaction (see `idempotency`): a retry replays the first answer, never runs twice."""
+        transaction (see `idempotency`): a retry replays the first answer, never runs twice.
+        The stored answer keeps no secret (`idempotency.SECRET_FIELDS`); `restore` puts back
+        what the replay may show again (a license key, from its license)."""
         key = self.idempotency_key if self.request.method == "POST" else None
         scope = self.partner_id or "operator"
         print_ = ""
@@ -102,12 +108,17 @@ class Api:
             if key is not None:
                 replay = idempotency.claim(session, self.settings, scope, key, print_)
                 if replay is not None:
-                    return replay[0], replay[1], True
+                    stored = replay[1]
+                    if restore is not None and replay[0] < 400:
+                        stored = restore(self._ctx(session), stored)
+                    return replay[0], stored, True
             ctx = self._ctx(session)
             result = work(ctx)
             body: dict[str, Any] = jsonable_encoder(result)
             if key is not None:
-                idempotency.complete(session, scope, key, print_, status_code, body, ctx.now)
+                idempotency.complete(
+                    session, scope, key, print_, status_code, idempotency.redact(body), ctx.now
+                )
             failpoints.hit(self.request, self.settings, "before-commit")
             return status_code, body, False
 

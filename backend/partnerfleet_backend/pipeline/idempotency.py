@@ -25,10 +25,17 @@ from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.settings import Settings
 
 MAX_KEY_LENGTH = 255
+# Never stored with an answer: a replay gets them back from where they live, or not at all.
+SECRET_FIELDS = frozenset({"license_key", "webhook_secret", "key"})
 
 
 class ClaimedMeanwhile(Exception):
     """Another request with this key committed first: run again to replay its answer."""
+
+
+def redact(body: dict[str, Any]) -> dict[str, Any]:
+    """The answer as stored for replays: its secrets left out."""
+    return {k: (None if k in SECRET_FIELDS else v) for k, v in body.items()}
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:

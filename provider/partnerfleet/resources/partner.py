@@ -69,6 +69,7 @@ class PartnerProvider(BackendProvider):
         with user_errors(f"Partner {id_}: refresh failed"):
             obj = self.client().get(self._path(id_))
         state = self.state(props)
+        obj = _keep_secret(obj, props)
         return ReadResult(id_, self.outs(obj, state.record()), self.inputs_from(obj, state))
 
     def inputs_from(self, obj: dict[str, Any], state: State) -> dict[str, Any]:
@@ -83,12 +84,20 @@ class PartnerProvider(BackendProvider):
         body = self.update_body(state, inputs)
         with user_errors(f"Partner {id_}: update failed"):
             obj = self.client().patch(self._path(id_), body, if_match=state.version)
-        return UpdateResult(outs=self.outs(obj, inputs.record()))
+        return UpdateResult(outs=self.outs(_keep_secret(obj, olds), inputs.record()))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if self._operator():
             super().delete(id_, props)
         # a partner's own profile stays when the resource goes
+
+
+def _keep_secret(obj: dict[str, Any], olds: dict[str, Any]) -> dict[str, Any]:
+    """The backend shows the webhook signing secret once (when it is made); the state keeps
+    it (as a secret) from then on."""
+    if obj.get("webhook_secret") is None and olds.get("webhook_secret"):
+        return {**obj, "webhook_secret": olds["webhook_secret"]}
+    return obj
 
 
 class Partner(BackendResource, module="partnerfleet", name="Partner"):
