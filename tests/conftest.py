@@ -48,6 +48,8 @@ def service_env(
         # webhook receivers of the tests listen on this host, over http
         "PARTNERFLEET_WEBHOOK_ALLOW_HTTP": "true",
         "PARTNERFLEET_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
+        # the suites send invalid keys on purpose; tests/security sets the real limit
+        "PARTNERFLEET_AUTH_FAILURES_PER_MINUTE": "100000",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

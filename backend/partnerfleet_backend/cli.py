@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -81,12 +82,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # What the commands do, as functions (each its own transaction, audited as the CLI).
-def _ctx(session: Session, settings: Settings) -> Ctx:
+def _ctx(session: Session, settings: Settings, run: str = "cli") -> Ctx:
+    """A unit of work of the command line (`run="run"`: the calendar), with its own id."""
     return Ctx(
         session=session,
         now=current_time(session, settings),
         actor=None,
-        request_id="cli",
+        request_id=f"{run}_{uuid.uuid4().hex}",
         settings=settings,
     )
 
@@ -131,7 +133,7 @@ def run_jobs(settings: Settings, at: datetime | None) -> str:
     """Run the calendar due at `at` (default: now) in one transaction; a JSON report."""
 
     def work(session: Session) -> str:
-        return json.dumps(run_due_jobs(_ctx(session, settings), at=at), default=str)
+        return json.dumps(run_due_jobs(_ctx(session, settings, "run"), at=at), default=str)
 
     return run_in_transaction(work, settings)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from partnerfleet_backend.addon.jobs import renew_addons
+from partnerfleet_backend.kit.ratelimit import purge_shared
 from partnerfleet_backend.level.jobs import recompute_levels
 from partnerfleet_backend.license.jobs import end_trials, renew_licenses, send_reminders
 from partnerfleet_backend.pipeline.context import Ctx
@@ -31,4 +32,5 @@ def run_due_jobs(ctx: Ctx, at: datetime | None = None) -> dict[str, Any]:
         "levels_changed": recompute_levels(ctx),  # from what is active after renewals
         "reminders": send_reminders(ctx),
         "usage_flags": check_usage_limits(ctx),
+        "rate_windows_purged": purge_shared(ctx.session),
     }

@@ -99,6 +99,8 @@ def serve(host: str, port: int, workers: int, jobs_interval_seconds: float = 60.
 
 
 def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from partnerfleet_backend.settings import get_settings
+
     Server(
         {
             "bind": f"{host}:{port}",
@@ -106,6 +108,8 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
             "worker_class": "uvicorn_worker.UvicornWorker",
             "keepalive": 75,
             "timeout": 60,
+            # X-Forwarded-For names the client only when a configured proxy sent it
+            "forwarded_allow_ips": get_settings().trusted_proxies,
             "graceful_timeout": 10,
             "accesslog": None,
             # "error": a Ctrl-C would otherwise print a warning per worker it stops

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     idempotency_window_seconds: int = 24 * 3600
     validate_rate_per_minute: int = 120
+    # Requests with an unknown or revoked key per address and minute before 429 (per worker).
+    auth_failures_per_minute: int = 30
     usage_reports_per_minute: int = 60
     db_retry_attempts: int = 5
     jobs_interval_seconds: float = 60.0

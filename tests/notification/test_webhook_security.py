@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from partnerfleet_backend.notification.destinations import DestinationRefused, Destinations
 from partnerfleet_backend.notification.webhooks import deliver_due
-from partnerfleet_backend.settings import Settings
+from partnerfleet_backend.settings import Settings, get_settings
 from tests.support.api import Caller, PartnerHandle, make_partner
 
 REFUSED_URLS = [
@@ -42,9 +42,10 @@ REFUSED_URLS = [
 
 
 @pytest.fixture
-def strict(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def strict(monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The production policy: https, public addresses only (the tests' service allows the
-    loopback receivers over http)."""
+    loopback receivers over http), on the settings the app reads now."""
+    settings = get_settings()
     monkeypatch.setattr(settings, "webhook_allow_http", False)
     monkeypatch.setattr(settings, "webhook_allowed_networks", "")
     return settings
@@ -208,6 +209,7 @@ def test_a_slow_endpoint_holds_up_nobody(
     """A drip of header lines (each in time for a per-read timeout) is cut at the total
     deadline; the partner's next notification waits for its backoff; another partner's
     notification and a stored malformed URL are each settled on their own row."""
+    settings = get_settings()
     monkeypatch.setattr(settings, "webhook_deadline_seconds", 1.5)
     drip, fine = Endpoint("drip"), Endpoint()
     endpoints.extend([drip, fine])

@@ -201,7 +201,7 @@ class TestVersions:
 
     def test_every_change_is_audited_with_key_and_request_id(self, partner: PartnerHandle) -> None:
         customer = make_customer(partner)
-        partner.write.patch(
+        answer = partner.write.patch(
             f"/v1/customers/{customer['id']}",
             {"name": "Neu"},
             headers={"X-Request-Id": "req-audit-1"},
@@ -212,7 +212,10 @@ class TestVersions:
         ]
         assert [e["action"] for e in events] == ["customer.created", "customer.updated"]
         update = events[1]
-        assert update["request_id"] == "req-audit-1"
+        # the service's own id, answered in X-Request-Id; the client's id kept beside it
+        assert update["request_id"] == answer.headers["X-Request-Id"] != "req-audit-1"
+        assert update["client_request_id"] == "req-audit-1"
+        assert update["actor"] == "key"
         assert update["actor_key_id"].startswith("key_")
         assert (update["before"]["name"], update["after"]["name"]) == ("Gymnasium Nord", "Neu")
 

@@ -55,6 +55,7 @@ SELF_ONLY = {  # act only on the caller's own account
     ("POST", "/v1/addons"),
     ("GET", "/v1/catalog"),
     ("POST", "/v1/plans"),
+    ("POST", "/v1/me/webhook-secret"),
 }
 PUBLIC = {  # the license key in the path is the product's credential
     ("GET", "/v1/license-keys/{license_key}/validate"),

@@ -30,6 +30,7 @@ def renew_addons(ctx: Ctx) -> dict[str, int]:
                 or addon.cancelled_at is not None
                 or addon.status == AddOnStatus.REQUESTED
             ):
+                _audit(ctx, addon, "addon.ended", AddOnStatus.ENDED)
                 addon.status = AddOnStatus.ENDED
                 done["ended"] += 1
                 break
@@ -44,7 +45,9 @@ def renew_addons(ctx: Ctx) -> dict[str, int]:
             if not paid:
                 done["ended"] += 1
                 break
-            addon.status = AddOnStatus.INCLUDED if included else AddOnStatus.ACTIVE
+            status = AddOnStatus.INCLUDED if included else AddOnStatus.ACTIVE
+            _audit(ctx, addon, "addon.renewed", status, price_cents=price)
+            addon.status = status
             addon.price_cents = price
             addon.period_start = addon.period_end
             addon.period_end = add_months(
@@ -55,7 +58,21 @@ def renew_addons(ctx: Ctx) -> dict[str, int]:
     return done
 
 
+def _audit(ctx: Ctx, addon: AddOn, action: str, status: AddOnStatus, **after: Any) -> None:
+    ctx.audit(
+        action,
+        "addon",
+        addon.id,
+        partner_id=addon.partner_id,
+        before={"status": addon.status, "period_end": addon.period_end.isoformat()},
+        after={"status": status.value, **after},
+    )
+
+
 def _end_unpaid(ctx: Ctx, addon: AddOn, refused: InsufficientCredit) -> None:
+    _audit(
+        ctx, addon, "addon.ended", AddOnStatus.ENDED, unpaid_cents=refused.extra.get("needed_cents")
+    )
     addon.status = AddOnStatus.ENDED
     extra: dict[str, Any] = refused.extra
     notify(

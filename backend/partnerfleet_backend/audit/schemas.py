@@ -3,13 +3,20 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from partnerfleet_backend.kit.schemas import OutputModel
 
 
 class AuditEventRead(OutputModel):
     id: str
     actor_key_id: str | None
-    request_id: str | None
+    request_id: str | None = Field(
+        description="The service's id of the request or calendar run (X-Request-Id of the "
+        "answer; run_... for the calendar)"
+    )
+    client_request_id: str | None = Field(description="The X-Request-Id the client sent")
+    actor: str = Field(description="'key' (actor_key_id says which) or 'calendar'")
     action: str
     object_type: str
     object_id: str

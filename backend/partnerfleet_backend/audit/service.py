@@ -1,12 +1,13 @@
 """Audit events: who changed what, when, with which key and request."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.audit import repository
+from partnerfleet_backend.kit.bulk import insert_rows
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import AuditEvent, Base
 
@@ -27,12 +28,18 @@ def snapshot(obj: Base) -> dict[str, Any]:
     return values
 
 
+def plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Values JSON-ready (times as ISO 8601)."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+
 def record(
     session: Session,
     *,
     now: datetime,
     actor_key_id: str | None,
     request_id: str | None,
+    client_request_id: str | None = None,
     partner_id: str | None,
     action: str,
     object_type: str,
@@ -47,6 +54,7 @@ def record(
             partner_id=partner_id,
             actor_key_id=actor_key_id,
             request_id=request_id,
+            client_request_id=client_request_id,
             action=action,
             object_type=object_type,
             object_id=object_id,
@@ -55,6 +63,49 @@ def record(
             created_at=now,
         )
     )
+
+
+def record_many(
+    session: Session,
+    *,
+    now: datetime,
+    actor_key_id: str | None,
+    request_id: str | None,
+    client_request_id: str | None,
+    events: list[dict[str, Any]],
+) -> None:
+    """Append many audit events in one statement (the calendar's set-based runs); each event
+    has action, object_type, object_id, partner_id, before and after."""
+    insert_rows(
+        session,
+        cast(Table, AuditEvent.__table__),
+        [
+            {
+                "id": new_id("evt"),
+                "actor_key_id": actor_key_id,
+                "request_id": request_id,
+                "client_request_id": client_request_id,
+                "created_at": now,
+                "before": None,
+                **event,
+            }
+            for event in events
+        ],
+    )
+
+
+def money_event(entry: dict[str, Any]) -> dict[str, Any]:
+    """The audit event of a ledger entry: every change of money has one."""
+    return {
+        "action": f"wallet.{entry['kind']}",
+        "object_type": "ledger_entry",
+        "object_id": entry["id"],
+        "partner_id": entry["partner_id"],
+        "after": {
+            name: entry[name]
+            for name in ("amount_cents", "net_cents", "description", "object_type", "object_id")
+        },
+    }
 
 
 def list_events(

@@ -20,6 +20,14 @@ def recompute_levels(ctx: Ctx) -> int:
         level = level_for_monthly_usage(usage[partner.id]).name
         if level != partner.level:
             changed += 1
+            ctx.audit(
+                "partner.level_changed",
+                "partner",
+                partner.id,
+                partner_id=partner.id,
+                before={"level": partner.level},
+                after={"level": level, "monthly_nominal_cents": usage[partner.id]},
+            )
             notify(
                 ctx,
                 partner.id,

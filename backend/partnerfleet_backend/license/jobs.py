@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import monthly_cents, term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.kit.bulk import update_rows
@@ -24,6 +25,9 @@ from partnerfleet_backend.wallet.service import Charge
 
 REMINDER_DAYS = 45
 LAPSED_REMINDER_DAYS = 7
+
+# What a renewal's or lapse's audit event shows of the license.
+AUDITED = ("status", "ends_at", "seats", "edition", "term_months")
 
 RENEWAL_COLUMNS = (
     "status",
@@ -54,7 +58,15 @@ def lapse_note(
 
 
 def lapse(ctx: Ctx, lic: License, why: str, extra: dict[str, Any]) -> None:
-    """The license lapses; a managed one's partner is told."""
+    """The license lapses (audited); a managed one's partner is told."""
+    ctx.audit(
+        "license.lapsed",
+        "license",
+        lic.id,
+        partner_id=lic.partner_id,
+        before={"status": lic.status},
+        after={"status": LicenseStatus.LAPSED.value, "why": why},
+    )
     lic.status = LicenseStatus.LAPSED
     lic.updated_at = ctx.now
     if lic.managed:
@@ -72,6 +84,7 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
     state = {row["id"]: row for row in repository.lock_due_for_renewal(ctx.session, ctx.now)}
     if not state:
         return done
+    before = {lic_id: plain({k: row[k] for k in AUDITED}) for lic_id, row in state.items()}
     catalog = load_catalog(ctx.session)
     segments = repository.segments_of_due(ctx.session, ctx.now)
     by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -163,6 +176,21 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
         ],
     )
     notify_many(ctx, notes)
+    ctx.audit_many(
+        [
+            {
+                "action": "license.lapsed"
+                if lic["status"] == LicenseStatus.LAPSED.value
+                else "license.renewed",
+                "object_type": "license",
+                "object_id": lic_id,
+                "partner_id": lic["partner_id"],
+                "before": before[lic_id],
+                "after": plain({k: lic[k] for k in AUDITED}),
+            }
+            for lic_id, lic in state.items()
+        ]
+    )
     return done
 
 
@@ -187,6 +215,14 @@ def end_trials(ctx: Ctx) -> dict[str, int]:
         if not wallet.charge_or(ctx, lic.partner_id, amount, what, refused):
             done["lapsed"] += 1
             continue
+        ctx.audit(
+            "license.trial_converted",
+            "license",
+            lic.id,
+            partner_id=lic.partner_id,
+            before={"status": lic.status},
+            after={"status": LicenseStatus.ACTIVE.value, "charged_cents": amount},
+        )
         lic.status = LicenseStatus.ACTIVE
         lic.starts_at = lic.term_anchor_at = ctx.now
         lic.ends_at = None if usage_billed else add_months(ctx.now, term)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.kit.errors import RateLimited
-from partnerfleet_backend.kit.ratelimit import RateWindow
+from partnerfleet_backend.kit.ratelimit import take_shared
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.models import VALIDATING
 from partnerfleet_backend.operations.clock import current_time
@@ -21,20 +21,20 @@ def new_license_key() -> str:
     return "PF-" + "-".join(chars[i : i + 5] for i in range(0, 25, 5))
 
 
-_validate_window = RateWindow()
-
-
 def validate_from(client: str, key: str) -> dict[str, object]:
     """Validity, product, edition, seats and expiry of a key, nothing else; 429 when `client`
-    asks too often."""
+    (the peer address, or what a trusted proxy says it is) asks too often, counted across all
+    workers and hosts."""
     settings = get_settings()
-    allowed, retry_after = _validate_window.allow(client, settings.validate_rate_per_minute)
-    if not allowed:
-        error = RateLimited("too many validations from this address; slow down")
-        error.headers["Retry-After"] = str(retry_after)
-        raise error
 
     def work(session: Session) -> dict[str, object]:
+        allowed, retry_after = take_shared(
+            session, f"validate:{client}", settings.validate_rate_per_minute
+        )
+        if not allowed:
+            error = RateLimited("too many validations from this address; slow down")
+            error.headers["Retry-After"] = str(retry_after)
+            raise error
         now = current_time(session, settings)
         lic = repository.by_key(session, key)
         usable = (
@@ -52,4 +52,4 @@ def validate_from(client: str, key: str) -> dict[str, object]:
             "expires_at": lic.ends_at,
         }
 
-    return run_in_transaction(work, settings, write=False)
+    return run_in_transaction(work, settings)

@@ -22,7 +22,13 @@ from partnerfleet_backend.models.license import (
 )
 from partnerfleet_backend.models.partner import Partner, PartnerStatus, Wallet
 from partnerfleet_backend.models.quota_counter import QuotaCounter
-from partnerfleet_backend.models.system import CatalogDocument, Delivery, Notification, TestClock
+from partnerfleet_backend.models.system import (
+    CatalogDocument,
+    Delivery,
+    Notification,
+    RateCounter,
+    TestClock,
+)
 
 __all__ = [
     "CHANGEABLE",
@@ -51,6 +57,7 @@ __all__ = [
     "Partner",
     "PartnerStatus",
     "QuotaCounter",
+    "RateCounter",
     "TestClock",
     "UsageBill",
     "UsageReport",

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -18,6 +18,17 @@ class CatalogDocument(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class RateCounter(Base):
+    """Requests of one caller (an address, a license) in one minute, shared by every worker
+    and host (see kit.ratelimit)."""
+
+    __tablename__ = "rate_counters"
+
+    bucket: Mapped[str] = mapped_column(String(120), primary_key=True)
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # unix time // 60
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class TestClock(Base):

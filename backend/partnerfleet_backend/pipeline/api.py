@@ -23,11 +23,14 @@ from partnerfleet_backend.keys.service import (
 from partnerfleet_backend.kit import failpoints
 from partnerfleet_backend.kit.errors import (
     IdempotencyKeyInUse,
+    RateLimited,
     ServiceError,
+    Unauthenticated,
     ValidationFailed,
     VersionConflict,
 )
 from partnerfleet_backend.kit.integrity import conflict_of
+from partnerfleet_backend.kit.ratelimit import RateWindow
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.pipeline import idempotency
 from partnerfleet_backend.pipeline.context import Actor, Ctx
@@ -75,6 +78,7 @@ class Api:
             request_id=self.request_id,
             settings=self.settings,
             if_match=self.if_match,
+            client_request_id=getattr(self.request.state, "client_request_id", None),
         )
 
     def read(self, work: Callable[[Ctx], T]) -> T:
@@ -182,21 +186,44 @@ def _api(
     authorization: str | None,
     way_out: bool,
 ) -> tuple[Actor, str, str | None, int | None]:
-    def work(session: Session) -> Actor:
-        actor = authenticate(session, settings.resolved_secret_key(), authorization)
-        if actor.partner_id is not None:
-            now = current_time(session, settings)
-            state = quota.consume(session, actor.partner_id, now, refuse=not way_out)
-            request.state.ratelimit = state.headers()
-        return actor
+    actor = _authenticate(request, settings, authorization)
+    if actor.partner_id is not None:
+        partner_id = actor.partner_id
 
-    actor = run_in_transaction(work, settings)
+        def count(session: Session) -> None:
+            now = current_time(session, settings)
+            state = quota.consume(session, partner_id, now, refuse=not way_out)
+            request.state.ratelimit = state.headers()
+
+        run_in_transaction(count, settings)
     request.state.actor = actor
     if idempotency_key is not None and not 0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH:
         raise ValidationFailed(
             "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
         )
     return actor, request_id_of(request), idempotency_key, parse_if_match(if_match)
+
+
+_failures = RateWindow()
+
+
+def _authenticate(request: Request, settings: Settings, authorization: str | None) -> Actor:
+    """Who calls, read without writing anything (an unknown key costs a read, never a write
+    transaction); an address that keeps sending unknown keys gets 429 for a while."""
+    try:
+        return run_in_transaction(
+            lambda s: authenticate(s, settings.resolved_secret_key(), authorization),
+            settings,
+            write=False,
+        )
+    except Unauthenticated:
+        address = request.client.host if request.client else "unknown"
+        allowed, retry_after = _failures.allow(address, settings.auth_failures_per_minute)
+        if not allowed:
+            error = RateLimited("too many requests with invalid API keys; slow down")
+            error.headers["Retry-After"] = str(retry_after)
+            raise error from None
+        raise
 
 
 async def _cache_body(request: Request) -> None:

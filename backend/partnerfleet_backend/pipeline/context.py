@@ -36,6 +36,7 @@ class Ctx:
     request_id: str | None
     settings: Settings
     if_match: int | None = None
+    client_request_id: str | None = None
 
     def audit(
         self,
@@ -53,12 +54,24 @@ class Ctx:
             now=self.now,
             actor_key_id=self.actor.key_id if self.actor else None,
             request_id=self.request_id,
+            client_request_id=self.client_request_id,
             partner_id=partner_id,
             action=action,
             object_type=object_type,
             object_id=object_id,
             before=before,
             after=after,
+        )
+
+    def audit_many(self, events: list[dict[str, Any]]) -> None:
+        """Record many changes of this unit of work at once (see `audit.record_many`)."""
+        audit.record_many(
+            self.session,
+            now=self.now,
+            actor_key_id=self.actor.key_id if self.actor else None,
+            request_id=self.request_id,
+            client_request_id=self.client_request_id,
+            events=events,
         )
 
     def check_version(self, current: int) -> None:

@@ -9,7 +9,9 @@ from partnerfleet_backend.pipeline.problems import problem_response
 
 
 class RequestIdAndBodyLimit:
-    """Give every request an id (X-Request-Id) and refuse bodies over the limit with 413."""
+    """Give every request the service's own id (answered in X-Request-Id; the client's
+    X-Request-Id is kept beside it, never instead of it) and refuse bodies over the limit
+    with 413."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -21,8 +23,11 @@ class RequestIdAndBodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        if 0 < len(given) <= 64 and given.isprintable():
+            state["client_request_id"] = given
         target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
         if b"\x00" in target or b"%00" in target:
             bad = ValidationFailed("the URL must not contain NUL characters", field="url")

@@ -50,6 +50,14 @@ def bill_usage(ctx: Ctx) -> int:
         def refused(
             error: InsufficientCredit, lic: License = lic, amount: int = bill.amount_cents
         ) -> None:
+            ctx.audit(
+                "license.lapsed",
+                "license",
+                lic.id,
+                partner_id=lic.partner_id,
+                before={"status": lic.status},
+                after={"status": LicenseStatus.LAPSED.value, "unpaid_usage_bill": period},
+            )
             lic.status = LicenseStatus.LAPSED
             notify(
                 ctx,
@@ -94,9 +102,17 @@ def check_usage_limits(ctx: Ctx) -> dict[str, int]:
         )
         if status == lic.status:
             continue
+        key = "cleared" if status == LicenseStatus.ACTIVE else str(status)
+        ctx.audit(
+            f"license.usage_{key}",
+            "license",
+            lic.id,
+            partner_id=lic.partner_id,
+            before={"status": lic.status},
+            after={"status": status.value, "days_over": days_over, "seats": lic.seats},
+        )
         lic.status = status
         lic.updated_at = ctx.now
-        key = "cleared" if status == LicenseStatus.ACTIVE else str(status)
         flagged[key] += 1
         if status != LicenseStatus.ACTIVE:
             notify(

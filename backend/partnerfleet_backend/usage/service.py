@@ -9,15 +9,13 @@ from partnerfleet_backend.kit.errors import (
     RateLimited,
     ValidationFailed,
 )
-from partnerfleet_backend.kit.ratelimit import RateWindow
+from partnerfleet_backend.kit.ratelimit import take_shared
 from partnerfleet_backend.license import repository as licenses_repository
 from partnerfleet_backend.license import service as licenses
 from partnerfleet_backend.models import CHANGEABLE, License, UsageReport
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import repository
 from partnerfleet_backend.usage.schemas import UsageCreate
-
-_per_key = RateWindow()
 
 
 class UsageByTheProduct(Forbidden):
@@ -41,14 +39,16 @@ def refuse_partner_report(ctx: Ctx, partner_id: str, license_id: str) -> None:
 
 def report_from_product(ctx: Ctx, license_key: str, body: UsageCreate) -> UsageReport:
     """A product reports the seats it uses, authenticated by the license key it holds."""
-    allowed, retry_after = _per_key.allow(license_key, ctx.settings.usage_reports_per_minute)
+    lic = licenses_repository.by_key(ctx.session, license_key)
+    if lic is None:
+        raise NotFound("no license has this key", field="license_key")
+    allowed, retry_after = take_shared(
+        ctx.session, f"usage:{lic.id}", ctx.settings.usage_reports_per_minute
+    )
     if not allowed:
         error = RateLimited("too many usage reports for this license; report at most once a second")
         error.headers["Retry-After"] = str(retry_after)
         raise error
-    lic = licenses_repository.by_key(ctx.session, license_key)
-    if lic is None:
-        raise NotFound("no license has this key", field="license_key")
     if lic.status not in CHANGEABLE:
         raise LicenseNotInForce(f"the license is {lic.status}: it takes no usage reports")
     report = _record(ctx, lic, body)

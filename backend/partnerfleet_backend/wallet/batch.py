@@ -10,6 +10,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
+from partnerfleet_backend.audit.service import money_event
 from partnerfleet_backend.kit.bulk import insert_rows, update_rows
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
@@ -93,6 +94,7 @@ class JobCharges:
             if total > self.balances[partner_id]:
                 raise RuntimeError(f"wallet of {partner_id} disagrees with its lots")
         insert_rows(session, cast(Table, LedgerEntry.__table__), self.entries)
+        self.ctx.audit_many([money_event(entry) for entry in self.entries])
         insert_rows(session, cast(Table, LotConsumption.__table__), self.consumptions)
         update_rows(
             session,

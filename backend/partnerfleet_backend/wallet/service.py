@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from partnerfleet_backend.audit.service import money_event
 from partnerfleet_backend.catalog.pricing import top_up_discount_bp
 from partnerfleet_backend.kit.errors import Conflict, InsufficientCredit, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
@@ -62,6 +63,26 @@ def _entry(
     )
     ctx.session.add(entry)
     ctx.session.flush()
+    event = money_event(
+        {
+            "id": entry.id,
+            "kind": kind.value,
+            "partner_id": partner_id,
+            "amount_cents": amount,
+            "net_cents": net,
+            "description": charge.description,
+            "object_type": charge.object_type,
+            "object_id": charge.object_id,
+        }
+    )
+    ctx.audit(
+        event["action"],
+        "ledger_entry",
+        entry.id,
+        partner_id=partner_id,
+        before=None,
+        after=event["after"],
+    )
     return entry
 
 
@@ -161,7 +182,14 @@ def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
     return lot
 
 
-def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> LedgerEntry | None:
+def charge(
+    ctx: Ctx,
+    partner_id: str,
+    amount_cents: int,
+    what: Charge,
+    *,
+    kind: EntryKind = EntryKind.CHARGE,
+) -> LedgerEntry | None:
     """Deduct `amount_cents` nominal, oldest lot first; 402 and nothing changed if short."""
     if amount_cents < 0:
         raise ValueError("a charge cannot be negative")
@@ -175,7 +203,7 @@ def charge(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> Ledger
     if not repository.debit(ctx.session, partner_id, amount_cents):
         raise InsufficientCredit(amount_cents, repository.balance(ctx.session, partner_id))
     net, consumptions = draw(lots, amount_cents)  # the guard above: the lots hold enough
-    entry = _entry(ctx, partner_id, EntryKind.CHARGE, -amount_cents, -net, what)
+    entry = _entry(ctx, partner_id, kind, -amount_cents, -net, what)
     for lot_id, take in consumptions:
         _consume(ctx, entry, lot_id, take)
     return entry
@@ -233,9 +261,14 @@ def adjust(ctx: Ctx, partner_id: str, amount_cents: int, reason: str) -> LedgerE
     if amount_cents == 0:
         raise ValidationFailed("amount_cents must not be zero", field="amount_cents")
     if amount_cents < 0:
-        entry = charge(ctx, partner_id, -amount_cents, Charge(f"adjustment: {reason}"))
+        entry = charge(
+            ctx,
+            partner_id,
+            -amount_cents,
+            Charge(f"adjustment: {reason}"),
+            kind=EntryKind.ADJUSTMENT,
+        )
         assert entry is not None
-        entry.kind = EntryKind.ADJUSTMENT
         return entry
     _lock_wallet(ctx, partner_id)
     expire_due_credit(ctx, partner_id)
