@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
@@ -18,7 +19,12 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate
 from partnerfleet_backend.database import migrate, run_in_transaction
-from partnerfleet_backend.keys.service import create_partner_key, issue_key
+from partnerfleet_backend.keys.service import (
+    create_partner_key,
+    issue_key,
+    list_partner_keys,
+    revoke_partner_key,
+)
 from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
@@ -59,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="create an operator key; prints operator_key=..."
     )
     partner = commands.add_parser("partner", help="partner accounts")
-    partner_create = partner.add_subparsers(dest="action", required=True).add_parser(
+    partner_actions = partner.add_subparsers(dest="action", required=True)
+    partner_create = partner_actions.add_parser(
         "create", help="create a partner with a write key; prints partner_id=... and api_key=..."
     )
     partner_create.add_argument("--name", required=True)
@@ -73,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
         metavar="OPTION",
         help="add-on option to buy (repeatable)",
     )
+    top_up = partner_actions.add_parser(
+        "top-up", help="add nominal credit to a partner (the payment happens outside)"
+    )
+    top_up.add_argument("partner_id")
+    top_up.add_argument("--cents", type=int, required=True, help="nominal credit, in cents")
+    key = partner_actions.add_parser("key", help="make a partner key; prints api_key=... once")
+    key.add_argument("partner_id")
+    key.add_argument("--scope", choices=("read", "write"), default="read")
+    revoke = partner_actions.add_parser("revoke-key", help="revoke a partner key by its id")
+    revoke.add_argument("partner_id")
+    revoke.add_argument("key_id")
+    keys_list = partner_actions.add_parser("keys", help="list a partner's keys (never the keys)")
+    keys_list.add_argument("partner_id")
     jobs = commands.add_parser("jobs", help="periodic jobs")
     jobs_run = jobs.add_subparsers(dest="action", required=True).add_parser(
         "run", help="run the jobs due now (or at --at)"
@@ -125,6 +145,34 @@ def create_partner(
             addons.buy(ctx, partner, AddOnCreate.model_validate({"option": option}))
         created = create_partner_key(ctx, partner.id, "write")
         return partner.id, created.key
+
+    return run_in_transaction(work, settings)
+
+
+def operate(settings: Settings, action: str, partner_id: str, **options: Any) -> str:
+    """The operator's commands on an existing partner, audited as the command line; what
+    they print."""
+
+    def work(session: Session) -> str:
+        ctx = _ctx(session, settings)
+        partners.get(ctx, partner_id)
+        if action == "top-up":
+            lot = wallet.top_up(ctx, partner_id, int(options["cents"]))
+            return (
+                f"topped_up_cents={lot.amount_cents}\nprice_cents={lot.price_cents}\n"
+                f"balance_cents={wallet.balance(ctx, partner_id)}"
+            )
+        if action == "key":
+            created = create_partner_key(ctx, partner_id, str(options["scope"]))
+            return f"key_id={created.id}\nscope={created.scope}\napi_key={created.key}"
+        if action == "revoke-key":
+            row = revoke_partner_key(ctx, partner_id, str(options["key_id"]))
+            return f"revoked={row.id}"
+        return "\n".join(
+            f"{k.id} {k.prefix}... {k.scope} created {k.created_at:%Y-%m-%d}"
+            + (f" revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "")
+            for k in list_partner_keys(ctx, partner_id)
+        )
 
     return run_in_transaction(work, settings)
 
@@ -187,10 +235,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print("partnerfleet-backend: stopped", flush=True)
     elif args.command == "operator-key":
         print(f"operator_key={create_operator_key(settings)}")
-    elif args.command == "partner":
+    elif args.command == "partner" and args.action == "create":
         partner_id, key = create_partner(settings, args.name, args.top_up, args.addon)
         print(f"partner_id={partner_id}")
         print(f"api_key={key}")
+    elif args.command == "partner":
+        options = {k: v for k, v in vars(args).items() if k in ("cents", "scope", "key_id")}
+        print(operate(settings, args.action, args.partner_id, **options))
     elif args.command == "jobs":
         from partnerfleet_backend.notification.webhooks import deliver_due
 

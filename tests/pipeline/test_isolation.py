@@ -15,6 +15,9 @@ OPERATOR_ONLY = {
     ("DELETE", "/v1/partners/{partner_id}"),
     ("POST", "/v1/partners/{partner_id}/api-keys"),
     ("DELETE", "/v1/partners/{partner_id}/api-keys/{key_id}"),
+    ("GET", "/v1/partners/{partner_id}/api-keys"),
+    ("POST", "/v1/partners/{partner_id}/licenses/{license_id}/suspension"),
+    ("DELETE", "/v1/partners/{partner_id}/licenses/{license_id}/suspension"),
     ("POST", "/v1/partners/{partner_id}/top-ups"),
     ("POST", "/v1/partners/{partner_id}/addons"),
     ("POST", "/v1/partners/{partner_id}/adjustments"),
@@ -34,6 +37,7 @@ OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("GET", "/v1/addons/{addon_id}"),
     ("PATCH", "/v1/addons/{addon_id}"),
     ("DELETE", "/v1/addons/{addon_id}"),
+    ("DELETE", "/v1/me/api-keys/{key_id}"),
 }
 LISTS = {
     ("GET", "/v1/customers"),
@@ -56,6 +60,8 @@ SELF_ONLY = {  # act only on the caller's own account
     ("GET", "/v1/catalog"),
     ("POST", "/v1/plans"),
     ("POST", "/v1/me/webhook-secret"),
+    ("GET", "/v1/me/api-keys"),
+    ("POST", "/v1/me/api-keys"),
 }
 PUBLIC = {  # the license key in the path is the product's credential
     ("GET", "/v1/license-keys/{license_key}/validate"),
@@ -91,7 +97,7 @@ def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
         "license_id": lic["id"],
         "addon_id": addon["id"],
         "partner_id": a.id,
-        "key_id": "key_x",
+        "key_id": a.read.get("/v1/me/api-keys", expect=200).json()[0]["id"],
         "license_key": lic["license_key"],
     }
     return a, ids
@@ -103,6 +109,7 @@ def state_of(a: PartnerHandle, ids: dict[str, str]) -> Any:
         a.read.get(f"/v1/licenses/{ids['license_id']}").json(),
         a.read.get(f"/v1/addons/{ids['addon_id']}").json(),
         ledger(a.read),
+        a.read.get("/v1/me/api-keys").json(),
     )
 
 
@@ -139,7 +146,8 @@ def test_partner_b_cannot_reach_partner_a(
             r = b.read.call(method, url, body)
             assert r.status_code == (404 if method == "GET" else 403), (method, path)
         elif (method, path) in LISTS:
-            r = b.read.get(url, params={"limit": 100})
+            # an operator's header means nothing on a partner's key
+            r = b.read.get(url, params={"limit": 100}, headers={"PartnerFleet-Partner-Id": a.id})
             assert r.status_code == 200
             assert not set(ids.values()) & {
                 str(v) for item in r.json()["items"] for v in item.values()

@@ -24,6 +24,13 @@ def get(session: Session, key_id: str) -> ApiKey | None:
     return session.get(ApiKey, key_id)
 
 
+def of_partner(session: Session, partner_id: str) -> list[ApiKey]:
+    """A partner's keys, oldest first (revoked ones too)."""
+    return list(
+        session.scalars(select(ApiKey).where(ApiKey.partner_id == partner_id).order_by(ApiKey.id))
+    )
+
+
 def revoke_all(session: Session, partner_id: str, now: datetime) -> None:
     """Revoke every key of a partner that is not revoked yet."""
     session.execute(

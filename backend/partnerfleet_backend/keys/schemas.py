@@ -21,6 +21,16 @@ class ApiKeyCreated(BaseModel):
     partner_id: str | None
 
 
+class ApiKeyRead(BaseModel):
+    """A key as listed: never the key itself (its first characters say which it is)."""
+
+    id: str
+    prefix: str
+    scope: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 class ApiKeyRevoked(BaseModel):
     id: str
     scope: str

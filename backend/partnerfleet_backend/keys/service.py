@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.keys import repository
-from partnerfleet_backend.keys.schemas import ApiKeyCreated
+from partnerfleet_backend.keys.schemas import ApiKeyCreated, ApiKeyRead
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, Unauthenticated
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import ApiKey, PartnerStatus
@@ -93,6 +93,11 @@ def refuse_buying_when_suspended(actor: Actor, method: str, path: str) -> None:
 
 def require_partner(actor: Actor, *, write: bool) -> str:
     """The partner id of a partner key; 403 for a read key on a change."""
+    if actor.is_operator and not write:
+        raise Forbidden(
+            "this route needs a partner key; an operator reads a partner's data here with the "
+            "header PartnerFleet-Partner-Id"
+        )
     if actor.is_operator or actor.partner_id is None:
         raise Forbidden("this route needs a partner key")
     if write and actor.scope != "write":
@@ -124,6 +129,14 @@ def create_partner_key(ctx: Ctx, partner_id: str, scope: str) -> ApiKeyCreated:
         after={"id": row.id, "scope": scope, "prefix": row.prefix},
     )
     return ApiKeyCreated(id=row.id, key=plain, scope=scope, partner_id=partner_id)
+
+
+def list_partner_keys(ctx: Ctx, partner_id: str) -> list[ApiKeyRead]:
+    """A partner's keys without the keys themselves."""
+    return [
+        ApiKeyRead.model_validate(row, from_attributes=True)
+        for row in repository.of_partner(ctx.session, partner_id)
+    ]
 
 
 def revoke_partner_key(ctx: Ctx, partner_id: str, key_id: str) -> ApiKey:

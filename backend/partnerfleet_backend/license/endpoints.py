@@ -4,15 +4,16 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
-from partnerfleet_backend.license import keys, service
+from partnerfleet_backend.license import hold, keys, service
 from partnerfleet_backend.license.schemas import (
+    HoldCreate,
     LicenseCreate,
     LicenseKeyValidation,
     LicenseRead,
     LicenseStatus,
     LicenseUpdate,
 )
-from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
 from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
@@ -82,6 +83,31 @@ def cancel_license(license_id: str, api: PartnerWriteApi) -> JSONResponse:
     pid = api.partner_id
     assert pid is not None
     return api.write(lambda ctx: LicenseRead.model_validate(service.cancel(ctx, pid, license_id)))
+
+
+@router.post(
+    "/partners/{partner_id}/licenses/{license_id}/suspension",
+    response_model=LicenseRead,
+    tags=["partners"],
+)
+def suspend_license(
+    partner_id: str, license_id: str, body: HoldCreate, api: OperatorApi
+) -> JSONResponse:
+    """Suspend a license until lifted: its key stops validating; the term and renewals go on,
+    the partner sees the hold and its reason (operator)."""
+    return api.write(
+        lambda ctx: LicenseRead.model_validate(hold.hold(ctx, partner_id, license_id, body.reason))
+    )
+
+
+@router.delete(
+    "/partners/{partner_id}/licenses/{license_id}/suspension",
+    response_model=LicenseRead,
+    tags=["partners"],
+)
+def lift_license_suspension(partner_id: str, license_id: str, api: OperatorApi) -> JSONResponse:
+    """Lift the vendor's suspension: the license is back where it was (operator)."""
+    return api.write(lambda ctx: LicenseRead.model_validate(hold.lift(ctx, partner_id, license_id)))
 
 
 @router.get(

@@ -65,9 +65,17 @@ class LicenseRead(OutputModel):
     starts_at: datetime
     ends_at: datetime | None
     cancelled_at: datetime | None
+    held_at: datetime | None = Field(description="Suspended by the vendor since (until lifted)")
+    hold_reason: str | None
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class HoldCreate(InputModel):
+    """The operator suspends a license: the product stops accepting its key until lifted."""
+
+    reason: str = Field(min_length=1, max_length=300)
 
 
 class LicenseKeyValidation(OutputModel):

@@ -82,6 +82,10 @@ class License(Base):
     ends_at: Mapped[datetime | None] = mapped_column()
     term_anchor_at: Mapped[datetime | None] = mapped_column()  # terms end N months after it
     cancelled_at: Mapped[datetime | None] = mapped_column()
+    # Suspended by the vendor (the operator) until lifted; the usage check leaves it alone.
+    held_at: Mapped[datetime | None] = mapped_column()
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    held_status: Mapped[str | None] = mapped_column(String(20))  # the status to go back to
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     # The client's version (ETag, If-Match): changes only with what a client sets.

@@ -32,6 +32,7 @@ from partnerfleet_backend.kit.errors import (
 from partnerfleet_backend.kit.integrity import conflict_of
 from partnerfleet_backend.kit.ratelimit import RateWindow
 from partnerfleet_backend.operations.clock import current_time
+from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline import idempotency
 from partnerfleet_backend.pipeline.context import Actor, Ctx
 from partnerfleet_backend.quota import service as quota
@@ -247,6 +248,15 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
         if_match: Annotated[
             str | None, Header(description="Expected object version, as sent in ETag.")
         ] = None,
+        on_behalf: Annotated[
+            str | None,
+            Header(
+                alias="PartnerFleet-Partner-Id",
+                description="Operator keys only, on reading routes: the partner whose data to "
+                "read (each such read is audited).",
+                max_length=40,
+            ),
+        ] = None,
     ) -> Api:
         settings = get_settings()
         actor, rid, key, match = _api(
@@ -260,6 +270,8 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
         partner_id: str | None = None
         if kind == "operator":
             require_operator(actor)
+        elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
+            partner_id = _operator_reads(request, settings, actor, on_behalf, rid)
         elif kind in ("partner_read", "partner_write"):
             partner_id = require_partner(actor, write=kind == "partner_write")
             if kind == "partner_write":
@@ -267,6 +279,35 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
         return Api(request, settings, actor, partner_id, rid, key, match)
 
     return dependency
+
+
+def _operator_reads(
+    request: Request, settings: Settings, actor: Actor, partner_id: str, request_id: str
+) -> str:
+    """An operator reads a partner's data through the partner's own routes: the partner must
+    exist, and the read is audited (in the partner's trail too)."""
+
+    def work(session: Session) -> str:
+        ctx = Ctx(
+            session=session,
+            now=current_time(session, settings),
+            actor=actor,
+            request_id=request_id,
+            settings=settings,
+            client_request_id=getattr(request.state, "client_request_id", None),
+        )
+        partners.get(ctx, partner_id)
+        ctx.audit(
+            "operator.read",
+            "partner",
+            partner_id,
+            partner_id=partner_id,
+            before=None,
+            after={"method": request.method, "path": request.url.path},
+        )
+        return partner_id
+
+    return run_in_transaction(work, settings)
 
 
 def _product(request: Request) -> Api:

@@ -90,8 +90,8 @@ def check_usage_limits(ctx: Ctx) -> dict[str, int]:
     candidates = set(peaks) | set(licenses.ids_with_status(ctx.session, list(FLAGGED)))
     for license_id in candidates:
         lic = licenses.get_locked(ctx.session, license_id)
-        if lic is None or lic.seats is None:
-            continue
+        if lic is None or lic.seats is None or lic.held_at is not None:
+            continue  # nothing to count, or held by the vendor: the vendor decides
         days_over = sum(1 for used in peaks.get(license_id, {}).values() if used > lic.seats)
         status = (
             LicenseStatus.SUSPENDED

@@ -1,5 +1,5 @@
-"""shared limits and request ids: rate windows every worker sees; the client's request id
-kept apart from the service's in audit events
+"""shared limits, request ids, vendor holds: rate windows every worker sees; the client's
+request id kept apart from the service's in audit events; a license suspended by the operator
 
 Revision ID: 0007
 Revises: 0006
@@ -27,9 +27,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_events") as batch:
         batch.add_column(sa.Column("client_request_id", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("licenses") as batch:
+        batch.add_column(sa.Column("held_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("hold_reason", sa.String(length=300), nullable=True))
+        batch.add_column(sa.Column("held_status", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("licenses") as batch:
+        batch.drop_column("held_status")
+        batch.drop_column("hold_reason")
+        batch.drop_column("held_at")
     with op.batch_alter_table("audit_events") as batch:
         batch.drop_column("client_request_id")
     op.drop_table("rate_counters")
