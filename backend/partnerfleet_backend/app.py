@@ -57,5 +57,9 @@ def create_app() -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(RequestIdAndBodyLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestIdAndBodyLimit,
+        max_body_bytes=settings.max_body_bytes,
+        read_seconds=settings.request_read_seconds,
+    )
     return app

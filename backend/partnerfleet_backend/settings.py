@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     test_clock: bool = False
     max_body_bytes: int = 64 * 1024
+    # A request's body must arrive within this time (a stalled upload is answered 408).
+    request_read_seconds: float = 10.0
     idempotency_window_seconds: int = 24 * 3600
     validate_rate_per_minute: int = 120
     # Requests with an unknown or revoked key per address and minute before 429 (per worker).

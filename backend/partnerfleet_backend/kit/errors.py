@@ -96,6 +96,12 @@ class IdempotencyKeyInUse(ServiceError):
     title = "Request with this idempotency key still running"
 
 
+class RequestTimeout(ServiceError):
+    status = 408
+    code = "request_timeout"
+    title = "Request timeout"
+
+
 class PayloadTooLarge(ServiceError):
     status = 413
     code = "payload_too_large"

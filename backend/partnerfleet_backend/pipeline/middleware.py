@@ -1,21 +1,27 @@
-"""The outermost layer of every request: a request id, no NUL in the URL, the body limit."""
+"""The outermost layer of every request: a request id, no NUL in the URL, the body read whole,
+within its size limit and its time."""
 
+import asyncio
 import uuid
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from partnerfleet_backend.kit.errors import PayloadTooLarge, ValidationFailed
+from partnerfleet_backend.kit.errors import PayloadTooLarge, RequestTimeout, ValidationFailed
 from partnerfleet_backend.pipeline.problems import problem_response
+
+WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class RequestIdAndBodyLimit:
     """Give every request the service's own id (answered in X-Request-Id; the client's
-    X-Request-Id is kept beside it, never instead of it) and refuse bodies over the limit
-    with 413."""
+    X-Request-Id is kept beside it, never instead of it); read a body before the app sees it:
+    413 over the limit (declared or chunked), 408 when it does not arrive in time."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, read_seconds: float = 10.0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.read_seconds = read_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,41 +34,78 @@ class RequestIdAndBodyLimit:
         state["request_id"] = request_id
         if 0 < len(given) <= 64 and given.isprintable():
             state["client_request_id"] = given
-        target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
-        if b"\x00" in target or b"%00" in target:
-            bad = ValidationFailed("the URL must not contain NUL characters", field="url")
-            await problem_response(bad, request_id)(scope, receive, send)
-            return
-        too_large = PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes")
-        declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-            await problem_response(too_large, request_id)(scope, receive, send)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge
-            return message
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [(b"x-request-id", request_id.encode())]
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                for name, value in scope["state"].get("ratelimit", {}).items():
+                for name, value in state.get("ratelimit", {}).items():
                     if name.lower().encode() not in present:
                         extra.append((name.encode(), value.encode()))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
+        target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"\x00" in target or b"%00" in target:
+            bad = ValidationFailed("the URL must not contain NUL characters", field="url")
+            await problem_response(bad, request_id)(scope, receive, send_with_id)
+            return
+        too_large = PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes")
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await _closing(problem_response(too_large, request_id))(scope, receive, send_with_id)
+            return
+        if scope.get("method") not in WITH_BODY:
+            await self.app(scope, receive, send_with_id)
+            return
         try:
-            await self.app(scope, limited_receive, send_with_id)
+            async with asyncio.timeout(self.read_seconds):
+                body = await self._read_body(receive)
+        except TimeoutError:
+            late = RequestTimeout(f"the body did not arrive within {self.read_seconds:g} s")
+            await _closing(problem_response(late, request_id))(scope, receive, send_with_id)
+            return
         except _BodyTooLarge:
-            await problem_response(too_large, request_id)(scope, receive, send_with_id)
+            await _closing(problem_response(too_large, request_id))(scope, receive, send_with_id)
+            return
+        if body is None:
+            return  # the client went away
+        await self.app(scope, _replay(body, receive), send_with_id)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _closing(response: JSONResponse) -> JSONResponse:
+    """An answer before the whole body was read: the connection cannot carry another request."""
+    response.headers["Connection"] = "close"
+    return response
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body as one message, then whatever the connection says next (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class _BodyTooLarge(Exception):
