@@ -8,10 +8,12 @@ from partnerfleet_backend.audit.endpoints import router as audit_router
 from partnerfleet_backend.catalog.endpoints import router as catalog_router
 from partnerfleet_backend.customer.endpoints import router as customer_router
 from partnerfleet_backend.keys.endpoints import router as keys_router
+from partnerfleet_backend.kit.redact import install_log_redaction
 from partnerfleet_backend.license.endpoints import router as license_router
 from partnerfleet_backend.notification.endpoints import router as notification_router
 from partnerfleet_backend.operations.endpoints import router as operations_router
 from partnerfleet_backend.partner.endpoints import router as partner_router
+from partnerfleet_backend.pipeline.contract import install_contract
 from partnerfleet_backend.pipeline.middleware import RequestIdAndBodyLimit
 from partnerfleet_backend.pipeline.problems import install_problem_handlers
 from partnerfleet_backend.plan.endpoints import router as plan_router
@@ -42,6 +44,7 @@ ROUTERS = (
 def create_app() -> FastAPI:
     """The service."""
     settings = get_settings()
+    install_log_redaction()
     app = FastAPI(
         title="partnerfleet licensing backend",
         version=__version__,
@@ -57,6 +60,7 @@ def create_app() -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    install_contract(app)
     app.add_middleware(
         RequestIdAndBodyLimit,
         max_body_bytes=settings.max_body_bytes,

@@ -44,7 +44,11 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
     """An engine for `url`; on SQLite every write transaction starts with BEGIN IMMEDIATE."""
     if url.startswith("sqlite"):
         private_sqlite_files(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,  # no values (license keys...) in error messages and logs
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -65,7 +69,7 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # No pre-ping (a round trip per checkout): a connection dropped by a database restart
     # fails its first statement, the pool is invalidated and run_in_transaction retries.
-    return create_engine(url, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
 def get_engine(settings: Settings | None = None, *, write: bool = True) -> Engine:

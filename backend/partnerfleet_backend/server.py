@@ -36,10 +36,12 @@ def scheduler_loop(interval_seconds: float) -> None:
     import threading
 
     from partnerfleet_backend.cli import run_jobs
+    from partnerfleet_backend.kit.redact import install_log_redaction
     from partnerfleet_backend.notification.webhooks import deliver_due
     from partnerfleet_backend.settings import get_settings
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # gunicorn's Ctrl-C stops us via terminate()
+    install_log_redaction()
     log = logging.getLogger("partnerfleet.scheduler")
     settings = get_settings()
 

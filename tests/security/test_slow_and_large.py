@@ -52,7 +52,7 @@ def test_stalled_uploads_are_answered_and_closed(served: tuple[str, int]) -> Non
         sock = socket.create_connection((host, port), timeout=10)
         sock.sendall(
             b"POST /v1/customers HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
-            b"Content-Type: application/json\r\n\r\n{\"name\":"
+            b'Content-Type: application/json\r\n\r\n{"name":'
         )
         stalled.append(sock)
     started = time.monotonic()

@@ -31,9 +31,9 @@ def list_partners(api: OperatorApi, limit: Limit = 50, cursor: Cursor = None) ->
 
 
 @router.get("/partners/{partner_id}", response_model=PartnerRead, tags=[P])
-def get_partner(partner_id: str, api: OperatorApi) -> PartnerRead:
-    """One partner account with its level, benefits and balance (operator)."""
-    return api.read(lambda ctx: service.view(ctx, service.get(ctx, partner_id)))
+def get_partner(partner_id: str, api: OperatorApi) -> JSONResponse:
+    """One partner account with its level, benefits and balance (operator); ETag."""
+    return api.respond(api.read(lambda ctx: service.view(ctx, service.get(ctx, partner_id))))
 
 
 @router.patch("/partners/{partner_id}", response_model=PartnerRead, tags=[P])
@@ -49,11 +49,11 @@ def close_partner(partner_id: str, api: OperatorApi) -> JSONResponse:
 
 
 @router.get("/me", response_model=PartnerRead, tags=["me"])
-def get_me(api: OwnAccountApi) -> PartnerRead:
-    """The own profile: level, support level, benefits, balance."""
+def get_me(api: OwnAccountApi) -> JSONResponse:
+    """The own profile: level, support level, benefits, balance; ETag."""
     pid = api.partner_id
     assert pid is not None
-    return api.read(lambda ctx: service.view(ctx, service.get(ctx, pid)))
+    return api.respond(api.read(lambda ctx: service.view(ctx, service.get(ctx, pid))))
 
 
 @router.patch("/me", response_model=PartnerRead, tags=["me"])

@@ -1,0 +1,120 @@
+"""The OpenAPI document says every status a route can answer, each with the problem schema,
+and the ETag of the routes that answer an object with a version. The statuses follow from the
+pipeline every route shares (who may call, bodies, versions, idempotency keys, the quota, the
+database) and from the few routes that charge the wallet."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from partnerfleet_backend.pipeline.middleware import WITH_BODY
+from partnerfleet_backend.pipeline.problems import PROBLEM
+
+# Routes whose work can be refused for want of credit (402).
+CHARGING = frozenset(
+    {
+        ("POST", "/v1/licenses"),
+        ("PATCH", "/v1/licenses/{license_id}"),
+        ("POST", "/v1/addons"),
+        ("PUT", "/v1/support"),
+        ("POST", "/v1/partners/{partner_id}/addons"),
+        ("POST", "/v1/partners/{partner_id}/adjustments"),
+    }
+)
+PUBLIC_PREFIX = "/v1/license-keys/"  # the license key in the path is the credential
+
+WHY = {
+    401: "No API key, or one that is unknown or revoked.",
+    402: "Not enough credit: nothing was charged or changed (`needed_cents`).",
+    403: "The key may not do this (scope, operator route, suspended account).",
+    404: "Not found, or not yours: both answer the same.",
+    408: "The body did not arrive in time.",
+    409: "A conflict: an 'at most one' rule, a state that does not allow it, a running "
+    "request with the same Idempotency-Key, or a change meanwhile.",
+    412: "If-Match names another version than the object's (`current_version`).",
+    413: "The body is larger than the limit.",
+    422: "Invalid input; `field` (or `errors[].field`) names it.",
+    429: "The API-call quota is used up, or too many requests (Retry-After).",
+    503: "The database is busy or restarting: retry.",
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details with a stable `code`.",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "request_id": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+
+def statuses(method: str, path: str) -> list[int]:
+    """The error statuses an operation can answer."""
+    found = {422, 503}
+    if not path.startswith(PUBLIC_PREFIX):
+        found |= {401, 403, 429}
+    else:
+        found |= {404, 429}
+    if "{" in path:
+        found.add(404)
+    if method in WITH_BODY:
+        found |= {408, 413}
+    if method in ("PATCH", "DELETE", "PUT"):
+        found |= {409, 412}
+    if method == "POST":
+        found.add(409)
+    if (method, path) in CHARGING:
+        found.add(402)
+    return sorted(found)
+
+
+def install_contract(app: FastAPI) -> None:
+    """Make `app.openapi()` document the statuses and ETags."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                responses = operation.setdefault("responses", {})
+                for status in statuses(method.upper(), path):
+                    responses[str(status)] = {"description": WHY[status], "content": problem}
+                for status, answer in responses.items():
+                    if status.startswith("2") and _has_version(schema, answer):
+                        answer.setdefault("headers", {})["ETag"] = {
+                            "description": 'The object\'s version, e.g. "3": send it back '
+                            "in If-Match to change it only if nobody else did.",
+                            "schema": {"type": "string"},
+                        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _has_version(schema: dict[str, Any], answer: dict[str, Any]) -> bool:
+    ref = answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    if not isinstance(ref, str):
+        return False
+    component = schema["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+    return "version" in component.get("properties", {})
