@@ -12,6 +12,7 @@ from partnerfleet_backend.kit.redact import install_log_redaction
 from partnerfleet_backend.license.endpoints import router as license_router
 from partnerfleet_backend.notification.endpoints import router as notification_router
 from partnerfleet_backend.operations.endpoints import router as operations_router
+from partnerfleet_backend.overview.endpoints import router as overview_router
 from partnerfleet_backend.partner.endpoints import router as partner_router
 from partnerfleet_backend.pipeline.contract import install_contract
 from partnerfleet_backend.pipeline.middleware import RequestIdAndBodyLimit
@@ -33,6 +34,7 @@ ROUTERS = (
     addon_router,
     support_router,
     plan_router,
+    overview_router,
     quota_router,
     catalog_router,
     notification_router,

@@ -61,6 +61,7 @@ SELF_ONLY = {  # act only on the caller's own account
     ("POST", "/v1/plans"),
     ("POST", "/v1/me/webhook-secret"),
     ("GET", "/v1/me/api-keys"),
+    ("GET", "/v1/overview"),
     ("POST", "/v1/me/api-keys"),
 }
 PUBLIC = {  # the license key in the path is the product's credential

@@ -34,3 +34,17 @@ def has_licenses_in_force(session: Session, customer_id: str) -> bool:
 
 def licenses_of(session: Session, customer_id: str) -> list[License]:
     return list(session.scalars(select(License).where(License.customer_id == customer_id)))
+
+
+def customer_labels(session: Session, customer_ids: set[str]) -> dict[str, str]:
+    """How a reviewer knows a customer: its reference, else its name."""
+    if not customer_ids:
+        return {}
+    return {
+        cid: reference or name
+        for cid, reference, name in session.execute(
+            select(Customer.id, Customer.reference, Customer.name).where(
+                Customer.id.in_(customer_ids)
+            )
+        )
+    }

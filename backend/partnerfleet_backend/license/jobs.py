@@ -15,7 +15,7 @@ from partnerfleet_backend.kit.bulk import update_rows
 from partnerfleet_backend.kit.errors import InsufficientCredit
 from partnerfleet_backend.kit.timeutil import add_months, months_between
 from partnerfleet_backend.license import repository
-from partnerfleet_backend.license.service import unit_cents
+from partnerfleet_backend.license.service import next_term, unit_cents
 from partnerfleet_backend.models import License, LicenseStatus
 from partnerfleet_backend.notification.service import Note, notify, notify_many
 from partnerfleet_backend.pipeline.context import Ctx
@@ -107,9 +107,15 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                 if not lic["auto_renew"] or not lic["managed"]:
                     lapse_row(lic, "its term ended without auto-renew", {})
                     continue
-                seats = lic["seats_next_term"] or lic["seats"] or 0
-                edition = lic["edition_next_term"] or lic["edition"]
-                term = lic["term_months_next_term"] or lic["term_months"]
+                seats, edition, term = next_term(
+                    lic["seats"],
+                    lic["seats_next_term"],
+                    lic["edition"],
+                    lic["edition_next_term"],
+                    lic["term_months"],
+                    lic["term_months_next_term"],
+                )
+                assert term is not None  # only prepaid terms end
                 price_key = (lic["product"], segments[lic["customer_id"]], edition, term)
                 if price_key not in prices:
                     prices[price_key] = catalog.unit_cents(*price_key)

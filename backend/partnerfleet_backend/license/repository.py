@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
-from partnerfleet_backend.models import RENEWING, Customer, License, LicenseStatus
+from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
 
 TABLE = cast(Table, License.__table__)
 
@@ -150,3 +150,22 @@ def lapsed_between(session: Session, start: datetime, end: datetime) -> list[Lic
 
 def ids_with_status(session: Session, statuses: Sequence[str]) -> list[str]:
     return [str(i) for i in session.scalars(select(License.id).where(License.status.in_(statuses)))]
+
+
+def under_licensed(session: Session, partner_id: str) -> list[License]:
+    """Managed licenses in force whose reported use exceeds the seats asked for (the next
+    term's, where a decrease waits)."""
+    asked = func.coalesce(License.seats_next_term, License.seats)
+    return list(
+        session.scalars(
+            select(License)
+            .where(
+                License.partner_id == partner_id,
+                License.managed.is_(True),
+                License.status.in_(CHANGEABLE),
+                License.used_seats.is_not(None),
+                License.used_seats > asked,
+            )
+            .order_by(License.id)
+        )
+    )

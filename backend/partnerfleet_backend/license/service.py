@@ -1,5 +1,6 @@
 """Licenses: assignment charged in full, prorated increases and upgrades, changes at renewal."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from partnerfleet_backend.audit.service import snapshot
@@ -64,6 +65,42 @@ def unit_cents(
     return load_catalog(ctx.session).unit_cents(
         lic.product, segment, edition or lic.edition, term_months or lic.term_months
     )
+
+
+@dataclass(frozen=True)
+class NextTerm:
+    """What a renewal renews into, and what it charges."""
+
+    seats: int
+    edition: str
+    term_months: int | None
+    price_cents: int
+
+
+def next_term(
+    seats: int | None,
+    seats_next: int | None,
+    edition: str,
+    edition_next: str | None,
+    term: int | None,
+    term_next: int | None,
+) -> tuple[int, str, int | None]:
+    """The next term's seats, edition and months: what waits for the renewal, else today's."""
+    return seats_next or seats or 0, edition_next or edition, term_next or term
+
+
+def renewal_terms(ctx: Ctx, lic: License) -> NextTerm:
+    """The renewal of `lic` at the end of its term, priced as the renewal run prices it."""
+    seats, edition, term = next_term(
+        lic.seats,
+        lic.seats_next_term,
+        lic.edition,
+        lic.edition_next_term,
+        lic.term_months,
+        lic.term_months_next_term,
+    )
+    unit = unit_cents(ctx, lic, edition, term)
+    return NextTerm(seats, edition, term, term_price_cents(seats, unit, term or 1))
 
 
 def _unit(catalog: Catalog, segment: str, lic: License, edition: str) -> int:

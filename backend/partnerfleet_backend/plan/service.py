@@ -19,6 +19,7 @@ from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnUpdate
 from partnerfleet_backend.catalog.pricing import monthly_cents, unused_term_cents
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.customer import repository as customers_repository
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
 from partnerfleet_backend.kit.errors import (
@@ -30,12 +31,12 @@ from partnerfleet_backend.kit.errors import (
 from partnerfleet_backend.kit.integrity import conflict_of
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.service import level_for_monthly_usage
+from partnerfleet_backend.license import repository as licenses_repository
 from partnerfleet_backend.license import service as licenses
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
 from partnerfleet_backend.models import RENEWING, EntryKind, LedgerEntry, Partner
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.context import Ctx
-from partnerfleet_backend.plan import repository
 from partnerfleet_backend.plan.outcome import Outcome, addon_monthly
 from partnerfleet_backend.plan.schemas import (
     FirstRefusal,
@@ -112,8 +113,8 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
             planned.append(outcome.planned(nominal, net))
     finally:
         charges.close()
-    short = repository.under_licensed(ctx.session, partner_id)
-    labels = repository.customer_labels(
+    short = licenses_repository.under_licensed(ctx.session, partner_id)
+    labels = customers_repository.customer_labels(
         ctx.session,
         {p.customer_id for p in planned if p.customer_id} | {x.customer_id for x in short},
     )

@@ -3,7 +3,6 @@
 from fastapi import APIRouter
 
 from partnerfleet_backend.pipeline.api import OwnAccountApi
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.quota import service
 from partnerfleet_backend.quota.schemas import QuotaRead
 
@@ -16,10 +15,4 @@ def get_quota(api: OwnAccountApi) -> QuotaRead:
     pid = api.partner_id
     assert pid is not None
 
-    def work(ctx: Ctx) -> QuotaRead:
-        state = service.current(ctx.session, pid, ctx.now)
-        return QuotaRead(
-            limit=state.limit, used=state.used, remaining=state.remaining, resets_at=state.resets_at
-        )
-
-    return api.read(work)
+    return api.read(lambda ctx: service.view(service.current(ctx.session, pid, ctx.now)))

@@ -12,6 +12,7 @@ from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.notification.service import notify
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.quota import repository
+from partnerfleet_backend.quota.schemas import QuotaRead
 from partnerfleet_backend.settings import get_settings
 
 WARN_AT_PERCENT = (80, 95)
@@ -44,6 +45,13 @@ class QuotaState:
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_seconds),
         }
+
+
+def view(state: QuotaState) -> QuotaRead:
+    """The quota as the API shows it."""
+    return QuotaRead(
+        limit=state.limit, used=state.used, remaining=state.remaining, resets_at=state.resets_at
+    )
 
 
 def monthly_limit(session: Session, partner_id: str, now: datetime) -> int:

@@ -11,7 +11,6 @@ from partnerfleet_backend.wallet import service
 from partnerfleet_backend.wallet.schemas import (
     AdjustmentCreate,
     LedgerEntryRead,
-    LotRead,
     RefundCreate,
     TopUpCreate,
     TopUpRead,
@@ -28,16 +27,7 @@ def get_wallet(api: OwnAccountApi) -> WalletRead:
     pid = api.partner_id
     assert pid is not None
 
-    def work(ctx: Ctx) -> WalletRead:
-        state = service.state(ctx, pid)
-        return WalletRead(
-            balance_cents=state.balance_cents,
-            available_cents=state.available_cents,
-            expires_at=max((lot.expires_at for lot in state.lots), default=None),
-            lots=[LotRead.model_validate(lot) for lot in state.lots],
-        )
-
-    return api.read(work)
+    return api.read(lambda ctx: service.view(ctx, pid))
 
 
 @router.get("/wallet/ledger", response_model=Page[LedgerEntryRead], tags=[W])

@@ -17,6 +17,7 @@ from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import repository
+from partnerfleet_backend.wallet.schemas import LotRead, WalletRead
 
 FIRST_TOP_UP_MINIMUM_CENTS = 55_000
 CREDIT_VALIDITY_MONTHS = 12
@@ -305,6 +306,17 @@ class WalletState:
     balance_cents: int
     available_cents: int
     lots: list[CreditLot]
+
+
+def view(ctx: Ctx, partner_id: str) -> WalletRead:
+    """The wallet as the API shows it."""
+    now = state(ctx, partner_id)
+    return WalletRead(
+        balance_cents=now.balance_cents,
+        available_cents=now.available_cents,
+        expires_at=max((lot.expires_at for lot in now.lots), default=None),
+        lots=[LotRead.model_validate(lot) for lot in now.lots],
+    )
 
 
 def state(ctx: Ctx, partner_id: str) -> WalletState:
