@@ -1,6 +1,10 @@
 """The application factory: every domain's router behind the request pipeline."""
 
-from fastapi import FastAPI
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from partnerfleet_backend import __version__
 from partnerfleet_backend.addon.endpoints import router as addon_router
@@ -8,6 +12,7 @@ from partnerfleet_backend.audit.endpoints import router as audit_router
 from partnerfleet_backend.catalog.endpoints import router as catalog_router
 from partnerfleet_backend.customer.endpoints import router as customer_router
 from partnerfleet_backend.keys.endpoints import router as keys_router
+from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.kit.redact import install_log_redaction
 from partnerfleet_backend.license.endpoints import router as license_router
 from partnerfleet_backend.notification.endpoints import router as notification_router
@@ -18,12 +23,19 @@ from partnerfleet_backend.pipeline.contract import install_contract
 from partnerfleet_backend.pipeline.middleware import RequestIdAndBodyLimit
 from partnerfleet_backend.pipeline.problems import install_problem_handlers
 from partnerfleet_backend.plan.endpoints import router as plan_router
+from partnerfleet_backend.portal import docs
+from partnerfleet_backend.portal.docs import router as docs_router
+from partnerfleet_backend.portal.endpoints import router as portal_router
+from partnerfleet_backend.portal.pages import router as pages_router
+from partnerfleet_backend.portal.web import HERE as PORTAL_HERE
+from partnerfleet_backend.portal.web import SignInRequired, error_page
 from partnerfleet_backend.quota.endpoints import router as quota_router
 from partnerfleet_backend.settings import get_settings
 from partnerfleet_backend.support.endpoints import router as support_router
 from partnerfleet_backend.usage.endpoints import router as usage_router
 from partnerfleet_backend.wallet.endpoints import router as wallet_router
 
+PORTAL_STATIC = str(PORTAL_HERE / "static")
 ROUTERS = (
     partner_router,
     keys_router,
@@ -43,6 +55,18 @@ ROUTERS = (
 )
 
 
+def portal_error_page(request: Request, error: ServiceError) -> Response | None:
+    """A refused portal page is a page, not JSON."""
+    if not request.url.path.startswith("/portal"):
+        return None
+    return error_page(request, error)
+
+
+async def to_sign_in(request: Request, _: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/portal/sign-in?{urlencode({'next': target})}", status_code=303)
+
+
 def create_app() -> FastAPI:
     """The service."""
     settings = get_settings()
@@ -52,9 +76,13 @@ def create_app() -> FastAPI:
         version=__version__,
         description="The vendor's partner-program service: partners, wallet, customer orgs, "
         "licenses, add-ons and support levels. Errors are application/problem+json with a "
-        "stable `code`. Money is integer cents, percentages integer basis points.",
+        "stable `code`. Money is integer cents, percentages integer basis points. People "
+        "sign in to the portal at /portal; machines use API keys.",
+        docs_url=None,
+        redoc_url=None,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, pages=portal_error_page)
+    app.add_exception_handler(SignInRequired, to_sign_in)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -62,6 +90,10 @@ def create_app() -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    for router in (portal_router, pages_router, docs_router):
+        app.include_router(router)
+    app.mount("/portal/static", StaticFiles(directory=PORTAL_STATIC), name="portal-static")
+    docs.mount(app)
     install_contract(app)
     app.add_middleware(
         RequestIdAndBodyLimit,

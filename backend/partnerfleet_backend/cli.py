@@ -16,8 +16,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.accounts import service as accounts
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate
+from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.database import migrate, run_in_transaction
 from partnerfleet_backend.keys.service import (
     create_partner_key,
@@ -25,7 +27,7 @@ from partnerfleet_backend.keys.service import (
     list_partner_keys,
     revoke_partner_key,
 )
-from partnerfleet_backend.kit.errors import ServiceError
+from partnerfleet_backend.kit.errors import NotFound, ServiceError
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.repository import count_partners
@@ -93,6 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id")
     keys_list = partner_actions.add_parser("keys", help="list a partner's keys (never the keys)")
     keys_list.add_argument("partner_id")
+    user = commands.add_parser("user", help="people who sign in to the portal")
+    user_create = user.add_subparsers(dest="action", required=True).add_parser(
+        "create",
+        help="create a user; the password is read from stdin (or PARTNERFLEET_NEW_PASSWORD)",
+    )
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--name", default="")
+    user_create.add_argument("--kind", choices=("operator", "partner", "customer"), required=True)
+    user_create.add_argument("--role", default="admin", help="admin, billing, read_only, guest")
+    user_create.add_argument("--partner-id")
+    user_create.add_argument("--customer-id")
     jobs = commands.add_parser("jobs", help="periodic jobs")
     jobs_run = jobs.add_subparsers(dest="action", required=True).add_parser(
         "run", help="run the jobs due now (or at --at)"
@@ -177,6 +190,21 @@ def operate(settings: Settings, action: str, partner_id: str, **options: Any) ->
     return run_in_transaction(work, settings)
 
 
+def create_user(settings: Settings, password: str, **fields: Any) -> str:
+    """A portal user (a customer user's partner is its org's); its id."""
+
+    def work(session: Session) -> str:
+        ctx = _ctx(session, settings)
+        if fields.get("customer_id"):
+            fields["partner_id"] = customers.partner_of(ctx, str(fields["customer_id"]))
+            if fields["partner_id"] is None:
+                raise NotFound(f"customer {fields['customer_id']} not found")
+        user = accounts.create_user(session, password=password, **fields)
+        return user.id
+
+    return run_in_transaction(work, settings)
+
+
 def run_jobs(settings: Settings, at: datetime | None) -> str:
     """Run the calendar due at `at` (default: now) in one transaction; a JSON report."""
 
@@ -242,6 +270,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "partner":
         options = {k: v for k, v in vars(args).items() if k in ("cents", "scope", "key_id")}
         print(operate(settings, args.action, args.partner_id, **options))
+    elif args.command == "user":
+        password = os.environ.get("PARTNERFLEET_NEW_PASSWORD") or sys.stdin.readline().strip()
+        user_id = create_user(
+            settings,
+            password,
+            email=args.email,
+            name=args.name or args.email,
+            kind=args.kind,
+            role=args.role,
+            partner_id=args.partner_id,
+            customer_id=args.customer_id,
+        )
+        print(f"user_id={user_id}")
     elif args.command == "jobs":
         from partnerfleet_backend.notification.webhooks import deliver_due
 

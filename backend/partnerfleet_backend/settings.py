@@ -35,6 +35,22 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses or CIDRs);
     # empty: the peer address is the client, whatever a request's headers claim.
     trusted_proxies: str = ""
+    # The portal: session cookies are Secure (https only) unless this is turned off for
+    # development on http; the address people reach the service at (links in emails).
+    portal_secure_cookies: bool = True
+    public_url: str = "http://127.0.0.1:8000"
+    # Who the vendor is, for customers whose partner does not support them or brand the page.
+    vendor_name: str = "partnerfleet"
+    vendor_support_email: str = "support@partnerfleet.invalid"
+    vendor_support_phone: str = "+49 30 0000000"
+    vendor_support_hours: str = "Mon-Fri 8:00-18:00 CET"
+    # Email: without an SMTP host, mail stays in the outbox (and the portal shows it).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "partnerfleet <noreply@partnerfleet.invalid>"
     # Fault tests only: lets a request ask its worker to die at a named point (see failpoints).
     failpoints: bool = False
 

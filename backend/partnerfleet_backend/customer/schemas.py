@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from partnerfleet_backend.kit.schemas import Email, InputModel, OutputModel
+from partnerfleet_backend.kit.schemas import CatalogName, Email, InputModel, OutputModel
 
 Segment = Literal["business", "public_admin", "school"]
 Reference = str
@@ -21,6 +21,9 @@ class CustomerCreate(InputModel):
     )
     support_by: Literal["partner", "vendor"] = "partner"
     access: Literal["full", "limited"] = "full"
+    access_products: list[CatalogName] | None = Field(
+        default=None, max_length=20, description="With access 'limited': the products you manage"
+    )
     logo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
 
 
@@ -32,6 +35,7 @@ class CustomerUpdate(InputModel):
     reference: str | None = Field(default=None, min_length=1, max_length=100)
     support_by: Literal["partner", "vendor"] | None = None
     access: Literal["full", "limited"] | None = None
+    access_products: list[CatalogName] | None = Field(default=None, max_length=20)
     logo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
 
 
@@ -44,6 +48,7 @@ class CustomerRead(OutputModel):
     reference: str | None
     support_by: Literal["partner", "vendor"]
     access: Literal["full", "limited"]
+    access_products: list[str] | None
     logo_url: str | None
     status: str
     created_at: datetime

@@ -1,17 +1,44 @@
 """Customer organisations of a partner."""
 
 from partnerfleet_backend.audit.service import snapshot
+from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
-from partnerfleet_backend.kit.errors import Conflict, NotFound
+from partnerfleet_backend.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.unique import ensure_unique
-from partnerfleet_backend.models import Customer, CustomerStatus
+from partnerfleet_backend.models import Customer, CustomerStatus, License
 from partnerfleet_backend.pipeline.context import Ctx
 
 
 class SegmentLocked(Conflict):
     code = "segment_locked"
+
+
+class AccessLimited(Forbidden):
+    code = "access_limited"
+
+
+def check_access(customer: Customer, product: str) -> None:
+    """With access `limited`, the partner manages only the products the org names."""
+    if customer.access == "limited" and product not in (customer.access_products or []):
+        raise AccessLimited(
+            f"{customer.name} limits your access to "
+            f"{', '.join(customer.access_products or []) or 'no product'}: not {product}",
+            field="product",
+        )
+
+
+def check_access_products(ctx: Ctx, access: str, products: list[str] | None) -> None:
+    """Limited access names at least one product of the catalog."""
+    if access != "limited":
+        return
+    known = load_catalog(ctx.session).products
+    if not products or any(p not in known for p in products):
+        raise ValidationFailed(
+            f"limited access names one or more products of {', '.join(sorted(known))}",
+            field="access_products",
+        )
 
 
 def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
@@ -26,6 +53,19 @@ def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     return customer
 
 
+def partner_of(ctx: Ctx, customer_id: str) -> str | None:
+    """The partner of an active customer org (None: no such org)."""
+    customer = repository.get(ctx.session, customer_id)
+    if customer is None or customer.status != CustomerStatus.ACTIVE:
+        return None
+    return customer.partner_id
+
+
+def licenses_of(ctx: Ctx, customer_id: str) -> list[License]:
+    """Every license the org holds."""
+    return repository.licenses_of(ctx.session, customer_id)
+
+
 def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> Customer | None:
     """The partner's active customer with this `reference`, if any."""
     rows, _ = repository.active_page(ctx.session, partner_id, 1, None, reference)
@@ -34,6 +74,7 @@ def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> Customer | N
 
 def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
     ensure_unique(ctx, Customer.reference, partner_id, body.reference, what="customer")
+    check_access_products(ctx, body.access, body.access_products)
     customer = Customer(
         id=new_id("cus"),
         partner_id=partner_id,
@@ -65,6 +106,12 @@ def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) ->
     customer = get(ctx, partner_id, customer_id)
     ctx.check_version(customer.version)
     changes = body.model_dump(exclude_unset=True)
+    if "access" in changes or "access_products" in changes:
+        check_access_products(
+            ctx,
+            changes.get("access", customer.access),
+            changes.get("access_products", customer.access_products),
+        )
     if changes.get("reference") is not None:
         ensure_unique(
             ctx,

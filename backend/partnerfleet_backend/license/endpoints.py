@@ -1,9 +1,12 @@
 """Licenses, and license-key validation for the product."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
-from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
+from partnerfleet_backend.kit.schemas import CatalogName, Cursor, Limit, Page
 from partnerfleet_backend.license import hold, keys, service
 from partnerfleet_backend.license.schemas import (
     HoldCreate,
@@ -43,14 +46,26 @@ def list_licenses(
     customer_id: str | None = Query(default=None, max_length=40),
     status: LicenseStatus | None = None,
     reference: str | None = Query(default=None, max_length=100),
+    product: CatalogName | None = None,
+    ends_before: Annotated[
+        AwareDatetime | None, Query(description="Only terms ending by then (RFC 3339)")
+    ] = None,
 ) -> Page[LicenseRead]:
-    """Your licenses, filterable by customer, status and reference."""
+    """Your licenses, filterable by customer, status, reference, product and end date."""
     pid = api.partner_id
     assert pid is not None
 
     def work(ctx: Ctx) -> Page[LicenseRead]:
         rows, next_cursor = service.list_licenses(
-            ctx, pid, limit, cursor, customer_id=customer_id, status=status, reference=reference
+            ctx,
+            pid,
+            limit,
+            cursor,
+            customer_id=customer_id,
+            status=status,
+            reference=reference,
+            product=product,
+            ends_before=ends_before,
         )
         return Page(items=[LicenseRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 

@@ -58,8 +58,14 @@ def managed_page(
     customer_id: str | None,
     status: str | None,
     reference: str | None,
+    product: str | None = None,
+    ends_before: datetime | None = None,
 ) -> tuple[list[License], str | None]:
     statement = select(License).where(License.partner_id == partner_id, License.managed.is_(True))
+    if product is not None:
+        statement = statement.where(License.product == product)
+    if ends_before is not None:
+        statement = statement.where(License.ends_at <= ends_before)
     if customer_id is not None:
         statement = statement.where(License.customer_id == customer_id)
     if status is not None:

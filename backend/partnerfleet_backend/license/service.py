@@ -1,7 +1,7 @@
 """Licenses: assignment charged in full, prorated increases and upgrades, changes at renewal."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.catalog.pricing import (
@@ -110,6 +110,7 @@ def _unit(catalog: Catalog, segment: str, lic: License, edition: str) -> int:
 
 def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     customer = customers.get(ctx, partner_id, body.customer_id)
+    customers.check_access(customer, body.product)
     catalog = load_catalog(ctx.session)
     usage_billed = catalog.is_usage_billed(body.product)
     catalog.check_edition(body.product, body.edition)
@@ -188,6 +189,7 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
 def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> License:
     """Seats up and edition up now (prorated); down at the next renewal."""
     lic = get(ctx, partner_id, license_id)
+    customers.check_access(customers.get(ctx, partner_id, lic.customer_id), lic.product)
     ctx.check_version(lic.version)
     changes = body.model_dump(exclude_unset=True)
     before = snapshot(lic)
@@ -292,6 +294,7 @@ def _change_prepaid(
 def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
     """Stop the license; a prepaid term is not refunded."""
     lic = get(ctx, partner_id, license_id)
+    customers.check_access(customers.get(ctx, partner_id, lic.customer_id), lic.product)
     ctx.check_version(lic.version)
     if lic.status == LicenseStatus.CANCELLED:
         return lic
@@ -322,6 +325,8 @@ def list_licenses(
     customer_id: str | None,
     status: str | None,
     reference: str | None,
+    product: str | None = None,
+    ends_before: datetime | None = None,
 ) -> tuple[list[License], str | None]:
     return repository.managed_page(
         ctx.session,
@@ -331,4 +336,6 @@ def list_licenses(
         customer_id=customer_id,
         status=status,
         reference=reference,
+        product=product,
+        ends_before=ends_before,
     )

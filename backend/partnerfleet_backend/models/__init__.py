@@ -1,5 +1,13 @@
 """Tables, one module each; importing this package registers them all."""
 
+from partnerfleet_backend.models.account import (
+    ROLES,
+    Invitation,
+    User,
+    UserKind,
+    UserRole,
+    WebSession,
+)
 from partnerfleet_backend.models.addon import CURRENT as CURRENT_ADDON
 from partnerfleet_backend.models.addon import AddOn, AddOnStatus
 from partnerfleet_backend.models.api_key import ApiKey
@@ -20,6 +28,7 @@ from partnerfleet_backend.models.license import (
     UsageBill,
     UsageReport,
 )
+from partnerfleet_backend.models.outbox import MailState, OutboxMail
 from partnerfleet_backend.models.partner import Partner, PartnerStatus, Wallet
 from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import (
@@ -36,6 +45,7 @@ __all__ = [
     "ENDED",
     "FLAGGED",
     "RENEWING",
+    "ROLES",
     "VALIDATING",
     "AddOn",
     "AddOnStatus",
@@ -49,11 +59,14 @@ __all__ = [
     "Delivery",
     "EntryKind",
     "IdempotencyKey",
+    "Invitation",
     "LedgerEntry",
     "License",
     "LicenseStatus",
     "LotConsumption",
+    "MailState",
     "Notification",
+    "OutboxMail",
     "Partner",
     "PartnerStatus",
     "QuotaCounter",
@@ -61,5 +74,9 @@ __all__ = [
     "TestClock",
     "UsageBill",
     "UsageReport",
+    "User",
+    "UserKind",
+    "UserRole",
     "Wallet",
+    "WebSession",
 ]

@@ -30,6 +30,8 @@ class Customer(Base):
     reference: Mapped[str | None] = mapped_column(String(100))
     support_by: Mapped[str] = mapped_column(String(10), default="partner")
     access: Mapped[str] = mapped_column(String(10), default="full")
+    # With access "limited": the products the partner may manage for this org.
+    access_products: Mapped[list[str] | None] = mapped_column()
     logo_url: Mapped[str | None] = mapped_column(String(2000))
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column()

@@ -1,11 +1,12 @@
 """Every error answered as application/problem+json (RFC 9457) with a stable `code`."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -43,12 +44,16 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Answer service errors, validation errors, HTTP errors, database outages and bugs."""
+def install_problem_handlers(
+    app: FastAPI, pages: Callable[[Request, ServiceError], Response | None] | None = None
+) -> None:
+    """Answer service errors, validation errors, HTTP errors, database outages and bugs;
+    `pages` may answer a service error as a page (the portal's, for a browser)."""
 
     @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
-        return problem_response(error, _request_id(request))
+    async def _service_error(request: Request, error: ServiceError) -> Response:
+        page = pages(request, error) if pages is not None else None
+        return page if page is not None else problem_response(error, _request_id(request))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

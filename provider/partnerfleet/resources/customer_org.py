@@ -20,6 +20,7 @@ class CustomerOrgArgs:
     reference: pulumi.Input[str]
     support_by: pulumi.Input[Literal["partner", "vendor"]] | None = None
     access: pulumi.Input[Literal["full", "limited"]] | None = None
+    access_products: pulumi.Input[list[str]] | None = None
     logo_url: pulumi.Input[str] | None = None
     adopt: bool | None = None
 

@@ -1,0 +1,80 @@
+"""People who sign in to the portal: the vendor's operators, partner users and customer
+users; their sessions and invitations. Machines keep using API keys."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partnerfleet_backend.models.base import Base
+
+
+class UserKind(StrEnum):
+    OPERATOR = "operator"
+    PARTNER = "partner"
+    CUSTOMER = "customer"
+
+
+class UserRole(StrEnum):
+    ADMIN = "admin"  # partner: everything; customer: the org's settings, never billing
+    BILLING = "billing"  # partner: reads everything, exports, the billing email
+    READ_ONLY = "read_only"  # partner: reads everything, changes nothing
+    GUEST = "guest"  # customer: reads the org's page
+
+
+# Which roles each kind of user may have.
+ROLES: dict[str, frozenset[str]] = {
+    UserKind.OPERATOR: frozenset({UserRole.ADMIN}),
+    UserKind.PARTNER: frozenset({UserRole.ADMIN, UserRole.BILLING, UserRole.READ_ONLY}),
+    UserKind.CUSTOMER: frozenset({UserRole.ADMIN, UserRole.GUEST}),
+}
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_partner_id", "partner_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # lower case
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200), info={"secret": True})
+    kind: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    disabled_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, this row only its hash."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64), info={"secret": True})
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+
+
+class Invitation(Base):
+    """A link that lets one person set a password and join as a given user (once)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    email: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
+    invited_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()

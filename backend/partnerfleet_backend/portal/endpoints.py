@@ -1,0 +1,259 @@
+"""The portal's doors: signing in and out, invitations, where each person lands, the
+operator's list of partners, and a customer org's own page and settings."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from partnerfleet_backend.accounts import service as accounts
+from partnerfleet_backend.customer import service as customers
+from partnerfleet_backend.customer.schemas import CustomerUpdate
+from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
+from partnerfleet_backend.partner import service as partners
+from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.portal import service
+from partnerfleet_backend.portal.web import (
+    COOKIE,
+    LOGIN_CSRF_COOKIE,
+    Portal,
+    SignedIn,
+    render,
+    set_session_cookie,
+)
+from partnerfleet_backend.settings import get_settings
+
+router = APIRouter(include_in_schema=False)
+Field = Annotated[str, Form(max_length=2000)]
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse("/portal", status_code=303)
+
+
+@router.get("/portal")
+def landing(portal: SignedIn) -> RedirectResponse:
+    """Operators to the partners, partner users to their overview, customers to their org."""
+    user = portal.user
+    if user.kind == "operator":
+        return RedirectResponse("/portal/partners", status_code=303)
+    if user.kind == "partner":
+        return RedirectResponse(f"/portal/p/{user.partner_id}", status_code=303)
+    return RedirectResponse(f"/portal/c/{user.customer_id}", status_code=303)
+
+
+def _login_form(request: Request, template: str, status: int = 200, **context: object) -> Response:
+    """A form before anyone is signed in: its token is also in a cookie (double submit)."""
+    token = secrets.token_urlsafe(24)
+    page = render(request, template, status_code=status, login_csrf=token, **context)
+    page.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().portal_secure_cookies,
+        path="/portal",
+    )
+    return page
+
+
+def _check_login_csrf(request: Request, token: str) -> None:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, token):
+        raise Forbidden("the form is stale or did not come from this site; reload the page")
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of the portal itself (no open redirect)."""
+    return target if target.startswith("/portal") and "//" not in target else "/portal"
+
+
+@router.get("/portal/sign-in")
+def sign_in_page(request: Request, next: str = "") -> Response:
+    return _login_form(request, "sign_in.html", next=_safe_next(next))
+
+
+@router.post("/portal/sign-in")
+def sign_in(
+    request: Request,
+    email: Field,
+    password: Field,
+    csrf_token: Field = "",
+    next: Field = "",
+) -> Response:
+    _check_login_csrf(request, csrf_token)
+    settings = get_settings()
+    signed = accounts.sign_in_with(settings, email, password)
+    if isinstance(signed, ServiceError):
+        return _login_form(
+            request, "sign_in.html", signed.status, error=signed.detail, email=email, next=next
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(response, settings, signed.token, int(accounts.SESSION_MAX.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/portal")
+    return response
+
+
+@router.post("/portal/sign-out")
+def sign_out(request: Request, portal: SignedIn, csrf_token: Field = "") -> Response:
+    portal.check_csrf(csrf_token)
+    accounts.end_session(portal.settings, request.cookies.get(COOKIE, ""))
+    response = RedirectResponse("/portal/sign-in", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/portal/invitations/{token}")
+def invitation_page(request: Request, token: str) -> Response:
+    invitation = accounts.invitation_of(get_settings(), token)
+    return _login_form(request, "invitation.html", invitation=invitation)
+
+
+@router.post("/portal/invitations/{token}")
+def accept_invitation(
+    request: Request, token: str, name: Field, password: Field, csrf_token: Field = ""
+) -> Response:
+    _check_login_csrf(request, csrf_token)
+    settings = get_settings()
+    try:
+        signed = accounts.accept_with(settings, token, name, password)
+    except ServiceError as refused:
+        if refused.extra.get("field") != "password":
+            raise
+        invitation = accounts.invitation_of(settings, token)
+        return _login_form(
+            request, "invitation.html", 422, invitation=invitation, error=refused.detail
+        )
+    response = RedirectResponse("/portal", status_code=303)
+    set_session_cookie(response, settings, signed.token, int(accounts.SESSION_MAX.total_seconds()))
+    return response
+
+
+@router.get("/portal/partners")
+def partner_list(portal: SignedIn, cursor: str | None = None) -> HTMLResponse:
+    """The operator's view of every partner."""
+    if portal.user.kind != "operator":
+        raise NotFound("not found")
+
+    def work(ctx: Ctx) -> tuple[list[object], str | None]:
+        rows, next_cursor = partners.list_partners(ctx, 100, cursor)
+        return [partners.view(ctx, p) for p in rows], next_cursor
+
+    rows, next_cursor = portal.read(work)
+    next_url = f"/portal/partners?cursor={next_cursor}" if next_cursor else None
+    return portal.render("partners.html", partners=rows, next_url=next_url)
+
+
+def _customer_scope(portal: Portal, customer_id: str) -> str:
+    """The partner of an org this user may see: its own users, its partner's users, and
+    operators; anyone else gets the same 404 as a missing org."""
+    user = portal.user
+
+    def owner(ctx: Ctx) -> str | None:
+        return customers.partner_of(ctx, customer_id)
+
+    partner_id = portal.read(owner)
+    allowed = partner_id is not None and (
+        (user.kind == "customer" and user.customer_id == customer_id)
+        or (user.kind == "partner" and user.partner_id == partner_id)
+    )
+    if partner_id is not None and user.kind == "operator":
+        return portal.partner(partner_id)
+    if not allowed or partner_id is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return partner_id
+
+
+@router.get("/portal/c/{customer_id}")
+def customer_page(customer_id: str, portal: SignedIn) -> HTMLResponse:
+    """What a customer's people see: their licenses and who supports them. No money."""
+    partner_id = _customer_scope(portal, customer_id)
+    page = portal.read(lambda ctx: service.customer_page(ctx, partner_id, customer_id))
+    return portal.render("customer.html", **page)
+
+
+@router.get("/portal/c/{customer_id}/settings")
+def customer_settings(customer_id: str, portal: SignedIn) -> HTMLResponse:
+    partner_id = _customer_scope(portal, customer_id)
+    customer = portal.read(lambda ctx: customers.get(ctx, partner_id, customer_id))
+    return _settings_form(
+        portal, customer_id, customer.contact_email, customer.access, customer.access_products
+    )
+
+
+def _settings_form(
+    portal: Portal,
+    customer_id: str,
+    contact_email: str,
+    access: str,
+    products: list[str] | None,
+    status: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    editable = portal.user.kind == "customer" and portal.user.role == "admin"
+    return portal.render(
+        "form.html",
+        status_code=status,
+        heading="Settings of your organisation",
+        intro="Who your partner reaches, and what your partner may manage for you.",
+        editable=editable,
+        error=error,
+        notice=notice,
+        fields=[
+            {
+                "name": "contact_email",
+                "label": "Contact email",
+                "type": "email",
+                "value": contact_email,
+            },
+            {
+                "name": "access",
+                "label": "Your partner's access",
+                "value": access,
+                "choices": [("full", "full: every product"), ("limited", "limited to products")],
+            },
+            {
+                "name": "access_products",
+                "label": "Products (comma-separated, when limited)",
+                "value": ", ".join(products or []),
+            },
+        ],
+    )
+
+
+@router.post("/portal/c/{customer_id}/settings")
+def change_customer_settings(
+    customer_id: str,
+    portal: SignedIn,
+    contact_email: Field,
+    access: Field,
+    access_products: Field = "",
+    csrf_token: Field = "",
+) -> HTMLResponse:
+    """A customer's admin changes the org's settings (never anything of billing)."""
+    portal.check_csrf(csrf_token)
+    partner_id = _customer_scope(portal, customer_id)
+    if portal.user.kind != "customer" or portal.user.role != "admin":
+        raise Forbidden("only the organisation's admins change its settings")
+    products = [p.strip() for p in access_products.split(",") if p.strip()] or None
+    try:
+        body = CustomerUpdate.model_validate(
+            {"contact_email": contact_email, "access": access, "access_products": products}
+        )
+        customer = portal.write(lambda ctx: customers.update(ctx, partner_id, customer_id, body))
+    except (ServiceError, ValueError) as refused:
+        detail = refused.detail if isinstance(refused, ServiceError) else str(refused)
+        return _settings_form(
+            portal, customer_id, contact_email, access, products, 422, error=detail
+        )
+    return _settings_form(
+        portal,
+        customer_id,
+        customer.contact_email,
+        customer.access,
+        customer.access_products,
+        notice="Saved.",
+    )
