@@ -25,11 +25,13 @@ from partnerfleet_backend.pipeline.problems import install_problem_handlers
 from partnerfleet_backend.plan.endpoints import router as plan_router
 from partnerfleet_backend.portal import docs
 from partnerfleet_backend.portal.docs import router as docs_router
+from partnerfleet_backend.portal.downloads import router as downloads_router
 from partnerfleet_backend.portal.endpoints import router as portal_router
 from partnerfleet_backend.portal.pages import router as pages_router
 from partnerfleet_backend.portal.web import HERE as PORTAL_HERE
 from partnerfleet_backend.portal.web import SignInRequired, error_page
 from partnerfleet_backend.quota.endpoints import router as quota_router
+from partnerfleet_backend.reports.endpoints import router as reports_router
 from partnerfleet_backend.settings import get_settings
 from partnerfleet_backend.support.endpoints import router as support_router
 from partnerfleet_backend.usage.endpoints import router as usage_router
@@ -47,6 +49,7 @@ ROUTERS = (
     support_router,
     plan_router,
     overview_router,
+    reports_router,
     quota_router,
     catalog_router,
     notification_router,
@@ -90,7 +93,7 @@ def create_app() -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
-    for router in (portal_router, pages_router, docs_router):
+    for router in (portal_router, pages_router, downloads_router, docs_router):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=PORTAL_STATIC), name="portal-static")
     docs.mount(app)

@@ -284,10 +284,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"user_id={user_id}")
     elif args.command == "jobs":
+        from partnerfleet_backend.mail.service import send_due
         from partnerfleet_backend.notification.webhooks import deliver_due
 
         print(run_jobs(settings, args.at))
         print(json.dumps(deliver_due(settings)))
+        print(json.dumps(send_due(settings)))
     return 0
 
 

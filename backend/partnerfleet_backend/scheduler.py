@@ -12,7 +12,9 @@ from partnerfleet_backend.addon.jobs import renew_addons
 from partnerfleet_backend.kit.ratelimit import purge_shared
 from partnerfleet_backend.level.jobs import recompute_levels
 from partnerfleet_backend.license.jobs import end_trials, renew_licenses, send_reminders
+from partnerfleet_backend.mail.jobs import mail_notifications
 from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.reports.jobs import mail_statements
 from partnerfleet_backend.usage.jobs import bill_usage, check_usage_limits
 from partnerfleet_backend.wallet.jobs import expire_credit, warn_credit_expiry
 
@@ -32,5 +34,7 @@ def run_due_jobs(ctx: Ctx, at: datetime | None = None) -> dict[str, Any]:
         "levels_changed": recompute_levels(ctx),  # from what is active after renewals
         "reminders": send_reminders(ctx),
         "usage_flags": check_usage_limits(ctx),
+        "mail_queued": mail_notifications(ctx),
+        "statements_queued": mail_statements(ctx),
         "rate_windows_purged": purge_shared(ctx.session),
     }

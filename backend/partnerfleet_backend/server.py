@@ -48,7 +48,13 @@ def scheduler_loop(interval_seconds: float) -> None:
     def deliveries() -> None:
         _every(min(interval_seconds, 10.0), lambda: deliver_due(settings), log, "webhooks")
 
+    def mail() -> None:
+        from partnerfleet_backend.mail.service import send_due
+
+        _every(min(interval_seconds, 10.0), lambda: send_due(settings), log, "mail")
+
     threading.Thread(target=deliveries, name="webhooks", daemon=True).start()
+    threading.Thread(target=mail, name="mail", daemon=True).start()
     if settings.test_clock:  # the calendar runs only when asked
         threading.Event().wait()
     _every(interval_seconds, lambda: run_jobs(settings, None), log, "calendar")

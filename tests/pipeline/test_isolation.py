@@ -38,6 +38,7 @@ OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("PATCH", "/v1/addons/{addon_id}"),
     ("DELETE", "/v1/addons/{addon_id}"),
     ("DELETE", "/v1/me/api-keys/{key_id}"),
+    ("GET", "/v1/customers/{customer_id}/report"),
 }
 LISTS = {
     ("GET", "/v1/customers"),
@@ -62,6 +63,9 @@ SELF_ONLY = {  # act only on the caller's own account
     ("POST", "/v1/me/webhook-secret"),
     ("GET", "/v1/me/api-keys"),
     ("GET", "/v1/overview"),
+    ("GET", "/v1/exports/ledger.csv"),
+    ("GET", "/v1/statements/{month}"),
+    ("PUT", "/v1/me/logo"),
     ("POST", "/v1/me/api-keys"),
 }
 PUBLIC = {  # the license key in the path is the product's credential
@@ -100,6 +104,7 @@ def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
         "partner_id": a.id,
         "key_id": a.read.get("/v1/me/api-keys", expect=200).json()[0]["id"],
         "license_key": lic["license_key"],
+        "month": "2026-01",
     }
     return a, ids
 

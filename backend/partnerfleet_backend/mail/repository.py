@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
-from partnerfleet_backend.models import MailState, OutboxMail
+from partnerfleet_backend.models import MailState, Notification, OutboxMail, Partner
 
 
 def dedupe_keys_present(session: Session, keys: Sequence[str]) -> set[str]:
@@ -19,6 +19,20 @@ def dedupe_keys_present(session: Session, keys: Sequence[str]) -> set[str]:
             select(OutboxMail.dedupe_key).where(OutboxMail.dedupe_key.in_(list(keys)))
         )
     }
+
+
+def recent_notifications(
+    session: Session, kinds: Sequence[str], since: datetime
+) -> list[tuple[Notification, str, str | None]]:
+    """Notifications of these kinds made since `since`, with the partner's name and billing
+    email."""
+    rows = session.execute(
+        select(Notification, Partner.name, Partner.billing_email)
+        .join(Partner, Partner.id == Notification.partner_id)
+        .where(Notification.kind.in_(list(kinds)), Notification.created_at >= since)
+        .order_by(Notification.id)
+    ).all()
+    return [(note, str(name), email) for note, name, email in rows]
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> list[OutboxMail]:

@@ -29,7 +29,7 @@ from partnerfleet_backend.models.license import (
     UsageReport,
 )
 from partnerfleet_backend.models.outbox import MailState, OutboxMail
-from partnerfleet_backend.models.partner import Partner, PartnerStatus, Wallet
+from partnerfleet_backend.models.partner import Partner, PartnerLogo, PartnerStatus, Wallet
 from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import (
     CatalogDocument,
@@ -68,6 +68,7 @@ __all__ = [
     "Notification",
     "OutboxMail",
     "Partner",
+    "PartnerLogo",
     "PartnerStatus",
     "QuotaCounter",
     "RateCounter",

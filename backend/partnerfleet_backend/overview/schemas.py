@@ -16,6 +16,7 @@ class Branding(BaseModel):
     white_label: bool
     name: str
     logo_url: str | None
+    has_logo: bool = Field(description="An uploaded logo (PUT /v1/me/logo) brands pages and PDFs")
     support_contact: dict[str, Any] | None
 
 

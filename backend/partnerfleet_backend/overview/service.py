@@ -47,9 +47,12 @@ def branding(ctx: Ctx, partner: Partner) -> Branding:
             white_label=True,
             name=partner.name,
             logo_url=partner.logo_url,
+            has_logo=partners.logo(ctx, partner.id) is not None,
             support_contact=partner.support_contact,
         )
-    return Branding(white_label=False, name=partner.name, logo_url=None, support_contact=None)
+    return Branding(
+        white_label=False, name=partner.name, logo_url=None, has_logo=False, support_contact=None
+    )
 
 
 def overview(ctx: Ctx, partner_id: str) -> OverviewRead:

@@ -1,7 +1,8 @@
 """Operator routes for partner accounts; partner routes for the own profile."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service
@@ -62,6 +63,19 @@ def update_me(body: MeUpdate, api: PartnerWriteApi) -> JSONResponse:
     pid = api.partner_id
     assert pid is not None
     return api.write(lambda ctx: service.update_me(ctx, pid, body))
+
+
+@router.put("/me/logo", status_code=204, tags=["me"])
+async def set_logo(request: Request, api: PartnerWriteApi) -> Response:
+    """Upload your logo (PNG or JPEG, at most 60 KiB, as the raw body): with white label it
+    brands your customers' pages and the reports (write key)."""
+    pid = api.partner_id
+    assert pid is not None
+    data = await request.body()
+    await run_in_threadpool(
+        api.write, lambda ctx: {"bytes": len(service.set_logo(ctx, pid, data).data)}
+    )
+    return Response(status_code=204)
 
 
 @router.post("/me/webhook-secret", response_model=PartnerRead, tags=["me"])

@@ -1,10 +1,12 @@
 """Queries of partner accounts."""
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
-from partnerfleet_backend.models import Partner, PartnerStatus
+from partnerfleet_backend.models import Partner, PartnerLogo, PartnerStatus
 
 
 def get(session: Session, partner_id: str) -> Partner | None:
@@ -22,6 +24,26 @@ def open_partners_page(
         limit,
         cursor,
     )
+
+
+def logo(session: Session, partner_id: str) -> PartnerLogo | None:
+    return session.get(PartnerLogo, partner_id)
+
+
+def active_with_billing_email(
+    session: Session, created_before: datetime
+) -> list[tuple[str, str, str]]:
+    """(id, name, billing email) of the active partners that have one and existed before."""
+    rows = session.execute(
+        select(Partner.id, Partner.name, Partner.billing_email)
+        .where(
+            Partner.status == PartnerStatus.ACTIVE,
+            Partner.billing_email.is_not(None),
+            Partner.created_at < created_before,
+        )
+        .order_by(Partner.id)
+    ).all()
+    return [(str(i), str(n), str(e)) for i, n, e in rows]
 
 
 def count_partners(session: Session) -> int:

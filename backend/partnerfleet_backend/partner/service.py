@@ -8,7 +8,7 @@ from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import period_of
 from partnerfleet_backend.level.service import LEVELS
-from partnerfleet_backend.models import Partner, PartnerStatus
+from partnerfleet_backend.models import Partner, PartnerLogo, PartnerStatus
 from partnerfleet_backend.notification import service as notifications
 from partnerfleet_backend.partner import repository
 from partnerfleet_backend.partner.schemas import MeUpdate, PartnerCreate, PartnerRead, PartnerUpdate
@@ -121,6 +121,39 @@ def rotate_webhook_secret(ctx: Ctx, partner_id: str) -> PartnerRead:
 
 def _new_webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
+
+
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_LOGO_BYTES = 60 * 1024
+
+
+def set_logo(ctx: Ctx, partner_id: str, data: bytes) -> PartnerLogo:
+    """Store the partner's logo: a PNG or JPEG image of at most 60 KiB."""
+    get(ctx, partner_id)
+    kind = next((t for magic, t in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise ValidationFailed("the logo must be a PNG or JPEG image", field="logo")
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationFailed("the logo must be at most 60 KiB", field="logo")
+    row = repository.logo(ctx.session, partner_id)
+    if row is None:
+        row = PartnerLogo(partner_id=partner_id, content_type=kind, data=data, updated_at=ctx.now)
+        ctx.session.add(row)
+    else:
+        row.content_type, row.data, row.updated_at = kind, data, ctx.now
+    ctx.audit(
+        "partner.logo_set",
+        "partner",
+        partner_id,
+        partner_id=partner_id,
+        before=None,
+        after={"content_type": kind, "bytes": len(data)},
+    )
+    return row
+
+
+def logo(ctx: Ctx, partner_id: str) -> PartnerLogo | None:
+    return repository.logo(ctx.session, partner_id)
 
 
 def close(ctx: Ctx, partner_id: str) -> Partner:

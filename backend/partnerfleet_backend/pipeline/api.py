@@ -1,7 +1,7 @@
 """The request pipeline shared by every route: auth, transactions, idempotency, ETags."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.database import run_in_transaction, session_scope
 from partnerfleet_backend.keys.service import (
     authenticate,
     refuse_buying_when_suspended,
@@ -85,6 +85,12 @@ class Api:
     def read(self, work: Callable[[Ctx], T]) -> T:
         """Run read-only service code."""
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, write=False)
+
+    def stream(self, work: Callable[[Ctx], Iterator[T]]) -> Iterator[T]:
+        """Read-only service code whose answer is streamed: one read transaction stays open
+        while the items are sent (no retry once the first has left)."""
+        with session_scope(self.settings, write=False) as session:
+            yield from work(self._ctx(session))
 
     def simulate(self, work: Callable[[Ctx], T]) -> T:
         """Run service code that changes things, and roll all of it back (a plan)."""

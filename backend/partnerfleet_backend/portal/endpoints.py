@@ -146,7 +146,7 @@ def partner_list(portal: SignedIn, cursor: str | None = None) -> HTMLResponse:
     return portal.render("partners.html", partners=rows, next_url=next_url)
 
 
-def _customer_scope(portal: Portal, customer_id: str) -> str:
+def customer_scope(portal: Portal, customer_id: str) -> str:
     """The partner of an org this user may see: its own users, its partner's users, and
     operators; anyone else gets the same 404 as a missing org."""
     user = portal.user
@@ -169,14 +169,14 @@ def _customer_scope(portal: Portal, customer_id: str) -> str:
 @router.get("/portal/c/{customer_id}")
 def customer_page(customer_id: str, portal: SignedIn) -> HTMLResponse:
     """What a customer's people see: their licenses and who supports them. No money."""
-    partner_id = _customer_scope(portal, customer_id)
+    partner_id = customer_scope(portal, customer_id)
     page = portal.read(lambda ctx: service.customer_page(ctx, partner_id, customer_id))
     return portal.render("customer.html", **page)
 
 
 @router.get("/portal/c/{customer_id}/settings")
 def customer_settings(customer_id: str, portal: SignedIn) -> HTMLResponse:
-    partner_id = _customer_scope(portal, customer_id)
+    partner_id = customer_scope(portal, customer_id)
     customer = portal.read(lambda ctx: customers.get(ctx, partner_id, customer_id))
     return _settings_form(
         portal, customer_id, customer.contact_email, customer.access, customer.access_products
@@ -235,7 +235,7 @@ def change_customer_settings(
 ) -> HTMLResponse:
     """A customer's admin changes the org's settings (never anything of billing)."""
     portal.check_csrf(csrf_token)
-    partner_id = _customer_scope(portal, customer_id)
+    partner_id = customer_scope(portal, customer_id)
     if portal.user.kind != "customer" or portal.user.role != "admin":
         raise Forbidden("only the organisation's admins change its settings")
     products = [p.strip() for p in access_products.split(",") if p.strip()] or None

@@ -100,9 +100,21 @@ def upgrade() -> None:
     op.create_index("ix_outbox_state_next", "outbox", ["state", "next_attempt_at"])
     with op.batch_alter_table("customers") as batch:
         batch.add_column(sa.Column("access_products", sa.JSON(), nullable=True))
+    op.create_table(
+        "partner_logos",
+        sa.Column("partner_id", sa.String(length=40), nullable=False),
+        sa.Column("content_type", sa.String(length=20), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partner_id"], ["partners.id"], name=op.f("fk_partner_logos_partner_id_partners")
+        ),
+        sa.PrimaryKeyConstraint("partner_id", name=op.f("pk_partner_logos")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("partner_logos")
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("access_products")
     op.drop_table("outbox")

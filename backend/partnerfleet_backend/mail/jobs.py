@@ -1,0 +1,54 @@
+"""The calendar's mail: the notifications people should read in their inbox (reminders before
+and after a term's end, credit about to expire) become mail to the partner's billing email
+or the customer's contact; each once (its notification's dedupe key)."""
+
+from datetime import timedelta
+
+from partnerfleet_backend.mail import repository
+from partnerfleet_backend.mail.service import queue
+from partnerfleet_backend.pipeline.context import Ctx
+
+# notification kind -> who reads it: the partner (billing email) or the customer's contact
+MAILED = {
+    "renewal_reminder": "partner",
+    "customer_reminder": "customer",
+    "license_renewed": "partner",
+    "license_lapsed": "partner",
+    "lapsed_reminder": "partner",
+    "credit_expiring": "partner",
+}
+SUBJECTS = {
+    "renewal_reminder": "A license term ends in 45 days",
+    "customer_reminder": "Your license term ends in 45 days",
+    "license_renewed": "A license was renewed",
+    "license_lapsed": "A license lapsed",
+    "lapsed_reminder": "A license lapsed 7 days ago",
+    "credit_expiring": "Credit expires in 30 days",
+}
+
+
+def mail_notifications(ctx: Ctx) -> int:
+    """Queue the mail of the last two days' notifications that are read by email."""
+    rows = repository.recent_notifications(ctx.session, list(MAILED), ctx.now - timedelta(days=2))
+    keys = [f"mail:{note.dedupe_key}" for note, _, _ in rows if note.dedupe_key]
+    present = repository.dedupe_keys_present(ctx.session, keys)
+    queued = 0
+    for note, partner_name, billing_email in rows:
+        key = f"mail:{note.dedupe_key}"
+        if not note.dedupe_key or key in present:
+            continue
+        to_customer = MAILED[note.kind] == "customer"
+        to = (note.data or {}).get("to") if to_customer else billing_email
+        message = note.message
+        if to_customer:  # the customer reads it without the partner's note to itself
+            message = message.split(": ", 1)[-1]
+        queued += queue(
+            ctx,
+            partner_id=note.partner_id,
+            kind=note.kind,
+            to=str(to) if to else None,
+            subject=f"{partner_name}: {SUBJECTS[note.kind]}",
+            body=f"{message}\n\n-- {partner_name}, via partnerfleet\n",
+            dedupe_key=key,
+        )
+    return queued

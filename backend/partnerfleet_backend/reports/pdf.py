@@ -1,0 +1,148 @@
+"""PDFs with fpdf2 (pure Python, installed from wheels): the monthly statement and a customer
+org's report, headed by the partner's name and logo when it has white label (the vendor's
+otherwise) and naming the org they were made for."""
+
+import io
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from partnerfleet_backend.reports.service import CustomerReport, Statement, euros
+
+
+def _money(cents: object) -> str:
+    return f"{euros(int(str(cents)))} EUR"
+
+
+def _latin(text: object) -> str:
+    """The core fonts speak Latin-1: other characters become '?' rather than failing."""
+    return str(text).encode("latin-1", "replace").decode("latin-1")
+
+
+class _Doc(FPDF):
+    def __init__(self, brand: str, logo: bytes | None, title: str, made_for: str) -> None:
+        super().__init__(format="A4")
+        self.brand, self.logo, self.title_text, self.made_for = brand, logo, title, made_for
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_title(_latin(title))
+        self.set_author(_latin(brand))
+        self.add_page()
+
+    def header(self) -> None:
+        if self.logo:
+            self.image(io.BytesIO(self.logo), x=10, y=8, h=14)
+            self.set_xy(40, 10)
+        self.set_font("helvetica", "B", 15)
+        self.cell(0, 8, _latin(self.brand), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("helvetica", "", 10)
+        self.set_x(40 if self.logo else 10)
+        made = f"{self.title_text} - made for {self.made_for}"
+        self.cell(0, 6, _latin(made), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(6)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("helvetica", "", 8)
+        self.cell(0, 6, _latin(f"{self.brand} - page {self.page_no()}"), align="C")
+
+    def heading(self, text: str) -> None:
+        self.ln(2)
+        self.set_font("helvetica", "B", 11)
+        self.cell(0, 7, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("helvetica", "", 9)
+
+    def row(self, cells: list[object], widths: list[int], bold: bool = False) -> None:
+        self.set_font("helvetica", "B" if bold else "", 9)
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            last = i == len(cells) - 1
+            align = "R" if isinstance(cell, str) and cell.endswith(" EUR") else "L"
+            text = _latin(cell)
+            while self.get_string_width(text) > width - 2 and len(text) > 3:
+                text = text[:-2] + "~"
+            if last:
+                self.cell(width, 6, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            else:
+                self.cell(width, 6, text, align=align)
+
+
+def statement_pdf(s: Statement, vendor: str) -> bytes:
+    brand = s.partner_name if s.white_label else vendor
+    doc = _Doc(brand, s.logo, f"Statement {s.month}", s.partner_name)
+    doc.set_font("helvetica", "", 10)
+    widths = [24, 116, 25, 25]
+    doc.heading("Credit")
+    doc.row(["", "Opening credit", _money(s.opening_cents), ""], widths)
+    doc.row(["", "Closing credit", _money(s.closing_cents), ""], widths, bold=True)
+    doc.heading("Top-ups")
+    doc.row(["Date", "Top-up", "Nominal", "Paid"], widths, bold=True)
+    for t in s.top_ups:
+        discount = int(str(t["discount_bp"])) / 100
+        doc.row(
+            [
+                t["date"],
+                f"{t['description']} ({discount:g} % off)",
+                f"{euros(int(str(t['nominal_cents'])))} EUR",
+                f"{euros(int(str(t['net_cents'])))} EUR",
+            ],
+            widths,
+        )
+    if not s.top_ups:
+        doc.row(["", "none", "", ""], widths)
+    doc.heading("Charges per customer and license")
+    doc.row(["Date", "Charge", "Nominal", "Net"], widths, bold=True)
+    for customer, rows in s.charges.items():
+        doc.row(["", customer, "", ""], widths, bold=True)
+        for r in rows:
+            doc.row(
+                [
+                    r["date"],
+                    r["description"],
+                    f"{euros(int(str(r['nominal_cents'])))} EUR",
+                    f"{euros(int(str(r['net_cents'])))} EUR",
+                ],
+                widths,
+            )
+    if not s.charges:
+        doc.row(["", "none", "", ""], widths)
+    doc.heading("Refunds, adjustments and expiries")
+    for r in s.other:
+        doc.row(
+            [
+                r["date"],
+                f"{r['kind']}: {r['description']}",
+                f"{euros(int(str(r['nominal_cents'])))} EUR",
+                f"{euros(int(str(r['net_cents'])))} EUR",
+            ],
+            widths,
+        )
+    if not s.other:
+        doc.row(["", "none", "", ""], widths)
+    return bytes(doc.output())
+
+
+def customer_report_pdf(r: CustomerReport) -> bytes:
+    brand = r.partner_name if r.white_label else r.vendor_name
+    doc = _Doc(brand, r.logo, "License report", r.customer_name)
+    doc.heading(f"Licenses of {r.customer_name} on {r.made_at:%Y-%m-%d}")
+    widths = [34, 24, 18, 18, 26, 30, 40]
+    doc.row(
+        ["Product", "Edition", "Seats", "In use", "Peak 30 d", "Status", "Valid until"],
+        widths,
+        bold=True,
+    )
+    for line in r.licenses:
+        doc.row(
+            [
+                line["product"],
+                line["edition"],
+                line["seats"] if line["seats"] is not None else "-",
+                line["used"] if line["used"] is not None else "-",
+                line["peak_30_days"],
+                line["status"],
+                line["ends_at"],
+            ],
+            widths,
+        )
+    if not r.licenses:
+        doc.row(["none", "", "", "", "", "", ""], widths)
+    return bytes(doc.output())
