@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo demo-serve demo-stop test test-sqlite test-postgres engine postgres lint fmt bench clean lock
+.PHONY: install demo demo-serve demo-stop test test-sqlite test-postgres engine postgres chromium lint fmt bench clean lock
 
 # Installs exactly what requirements/dev.lock pins, then this project (editable, no deps).
 $(STAMP): pyproject.toml requirements/dev.lock
@@ -39,7 +39,10 @@ demo-serve: install
 demo-stop: install
 	$(PY) scripts/demo.py stop
 
-test-sqlite: install engine
+chromium:
+	scripts/ensure-chromium
+
+test-sqlite: install engine chromium
 	$(PY) -m pytest -q
 
 test-postgres: install postgres

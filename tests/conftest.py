@@ -50,6 +50,8 @@ def service_env(
         "PARTNERFLEET_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
         # the suites send invalid keys on purpose; tests/security sets the real limit
         "PARTNERFLEET_AUTH_FAILURES_PER_MINUTE": "100000",
+        # the portal over http on the loopback (tests/portal checks Secure when it is on)
+        "PARTNERFLEET_PORTAL_SECURE_COOKIES": "false",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -185,3 +185,14 @@ def school_license(
     }
     result: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
     return result
+
+
+def upload_logo(caller: Caller, data: bytes) -> Any:
+    """PUT /v1/me/logo with a raw image body."""
+    http: Any = caller.http
+    return http.request(
+        "PUT",
+        f"{caller.base}/v1/me/logo",
+        content=data,
+        headers={"Authorization": f"Bearer {caller.key}", "Content-Type": "image/png"},
+    )

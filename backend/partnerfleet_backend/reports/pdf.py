@@ -29,13 +29,15 @@ class _Doc(FPDF):
         self.add_page()
 
     def header(self) -> None:
+        text_x = 10.0
         if self.logo:
-            self.image(io.BytesIO(self.logo), x=10, y=8, h=14)
-            self.set_xy(40, 10)
+            shown = self.image(io.BytesIO(self.logo), x=10, y=8, h=14)
+            text_x = 10 + float(shown.rendered_width) + 5
+            self.set_xy(text_x, 9)
         self.set_font("helvetica", "B", 15)
         self.cell(0, 8, _latin(self.brand), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("helvetica", "", 10)
-        self.set_x(40 if self.logo else 10)
+        self.set_x(text_x)
         made = f"{self.title_text} - made for {self.made_for}"
         self.cell(0, 6, _latin(made), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(6)

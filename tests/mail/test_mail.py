@@ -1,0 +1,138 @@
+"""Email reaches people through a real SMTP server (aiosmtpd on the loopback): invitations,
+the reminders before a term ends (to the customer's contact and the partner), and the monthly
+statement with its PDF; each once, never from the request, kept in the outbox without SMTP."""
+
+import email
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+
+from partnerfleet_backend.mail.service import send_due
+from partnerfleet_backend.settings import Settings, get_settings
+from tests.support.api import Caller, SetClock, make_customer, make_partner, run_jobs
+from tests.support.portal import browser, make_user
+from tests.support.postgres import free_port
+
+T0 = datetime(2034, 6, 20, tzinfo=UTC)
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = get_settings()
+    monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(settings, "smtp_port", controller.port)
+    yield inbox
+    controller.stop()
+
+
+def body_of(message: Message) -> str:
+    part = message.get_body(("plain",)) if hasattr(message, "get_body") else message
+    payload = (part or message).get_payload(decode=True)
+    return payload.decode() if isinstance(payload, bytes) else str(payload)
+
+
+def test_an_invitation_waits_in_the_outbox_then_arrives_once(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch, operator: Caller
+) -> None:
+    p = make_partner(operator)
+    admin = browser(client.app)
+    admin.sign_in(make_user(settings, "partner", "admin", partner_id=p.id))
+    made = admin.submit(
+        f"/portal/p/{p.id}/users", {"email": "new.colleague@msp.example", "role": "billing"}
+    )
+    link = made.text.split('id="invitation-link" href="')[1].split('"')[0]
+    assert send_due(get_settings()) == {"sent": 0, "failed_attempts": 0}  # no SMTP server
+    outbox = admin.get(f"/portal/p/{p.id}/outbox")
+    assert "new.colleague@msp.example" in outbox.text and "pending" in outbox.text
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
+        monkeypatch.setattr(get_settings(), "smtp_port", controller.port)
+        send_due(get_settings())
+        send_due(get_settings())  # nothing twice
+    finally:
+        controller.stop()
+    mails = inbox.to("new.colleague@msp.example")
+    assert len(mails) == 1
+    assert link in body_of(mails[0]) and "invites you" in mails[0]["Subject"]
+    assert "sent" in admin.get(f"/portal/p/{p.id}/outbox").text
+
+
+def test_a_server_that_is_down_keeps_the_mail(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch, operator: Caller
+) -> None:
+    p = make_partner(operator)
+    admin = browser(client.app)
+    admin.sign_in(make_user(settings, "partner", "admin", partner_id=p.id))
+    admin.submit(f"/portal/p/{p.id}/users", {"email": "later@msp.example", "role": "admin"})
+    monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(get_settings(), "smtp_port", free_port())  # nobody listens
+    result = send_due(get_settings())
+    assert result["sent"] == 0 and result["failed_attempts"] >= 1
+    assert "later@msp.example" in admin.get(f"/portal/p/{p.id}/outbox").text
+
+
+def test_reminders_and_the_statement_arrive(
+    smtp: Inbox, operator: Caller, set_clock: SetClock
+) -> None:
+    set_clock(T0)
+    p = make_partner(operator, name="Hanse Systems", top_up_cents=110_000)
+    p.write.patch("/v1/me", {"billing_email": "billing@hanse.example"}, expect=200)
+    org = make_customer(p, name="Praxis Dr. Ernst", contact_email="it@praxis.example")
+    p.write.post(
+        "/v1/licenses",
+        {
+            "customer_id": org["id"],
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 1,
+            "seats": 5,
+        },
+        expect=201,
+    )
+    run_jobs(operator)  # the term ends within 45 days: both are reminded
+    send_due(get_settings())
+    customer = smtp.to("it@praxis.example")
+    assert len(customer) == 1 and "ends in 45 days" in customer[0]["Subject"]
+    assert "dns-filter" in body_of(customer[0]) and "Hanse Systems" in customer[0]["Subject"]
+    billing = smtp.to("billing@hanse.example")
+    assert any("ends in 45 days" in m["Subject"] for m in billing)
+    run_jobs(operator)
+    send_due(get_settings())
+    assert len(smtp.to("it@praxis.example")) == 1  # once
+    set_clock(datetime(2034, 7, 2, tzinfo=UTC))  # June is over: its statement
+    run_jobs(operator)
+    send_due(get_settings())
+    statements = [m for m in smtp.to("billing@hanse.example") if "statement" in m["Subject"]]
+    assert len(statements) == 1 and "2034-06" in statements[0]["Subject"]
+    attachment = next(
+        part for part in statements[0].walk() if part.get_filename() == "statement-2034-06.pdf"
+    )
+    pdf = attachment.get_payload(decode=True)
+    assert isinstance(pdf, bytes)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "made for Hanse Systems" in text and "Praxis Dr. Ernst" in text

@@ -1,0 +1,58 @@
+"""People in the portal: users made as the CLI makes them, and a browser-like client that
+signs in with the form (its token and cookies) and posts forms with the page's token."""
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from partnerfleet_backend.cli import create_user
+from partnerfleet_backend.settings import Settings
+
+PASSWORD = "correct horse battery staple"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_user(settings: Settings, kind: str, role: str, **ids: str | None) -> str:
+    """A new user's email (password PASSWORD)."""
+    email = f"{kind}-{role}-{uuid.uuid4().hex[:8]}@example.org"
+    create_user(settings, PASSWORD, email=email, name=f"{role} {kind}", kind=kind, role=role, **ids)
+    return email
+
+
+def form_token(html: str) -> str:
+    found = TOKEN.search(html)
+    assert found, "no form token on the page"
+    return found.group(1)
+
+
+@dataclass
+class Browser:
+    """One person's cookie jar on the in-process app."""
+
+    client: TestClient
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, **kw)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> Any:
+        page = self.client.get("/portal/sign-in")
+        return self.client.post(
+            "/portal/sign-in",
+            data={"email": email, "password": password, "csrf_token": form_token(page.text)},
+        )
+
+    def submit(self, path: str, data: dict[str, str], *, token: bool = True) -> Any:
+        """Post the form on `path` as a browser would (with the page's form token)."""
+        page = self.client.get(path)
+        fields = dict(data)
+        if token:
+            fields["csrf_token"] = form_token(page.text)
+        return self.client.post(path, data=fields)
+
+
+def browser(app: Any) -> Browser:
+    """A fresh browser (its own cookies) on the app."""
+    return Browser(TestClient(app, raise_server_exceptions=False))
