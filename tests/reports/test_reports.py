@@ -18,6 +18,7 @@ from tests.support.api import (
     ledger,
     make_customer,
     make_partner,
+    upload_logo,
 )
 from tests.support.portal import browser, make_user
 
