@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import requests
+
 
 class Transport(Protocol):
     """requests.Session or the in-process TestClient."""
@@ -190,9 +192,10 @@ def school_license(
 def upload_logo(caller: Caller, data: bytes) -> Any:
     """PUT /v1/me/logo with a raw image body."""
     http: Any = caller.http
+    body = "data" if isinstance(http, requests.Session) else "content"  # requests or httpx
     return http.request(
         "PUT",
         f"{caller.base}/v1/me/logo",
-        content=data,
         headers={"Authorization": f"Bearer {caller.key}", "Content-Type": "image/png"},
+        **{body: data},
     )

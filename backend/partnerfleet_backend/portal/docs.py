@@ -1,11 +1,13 @@
-"""The API reference, served from the app's own files (the swagger-ui-bundle package ships
-them): it renders on a machine without internet."""
+"""The API reference, served from the app's own files (the swagger-ui-py package ships
+Swagger UI 5, which reads OpenAPI 3.1): it renders on a machine without internet."""
 
+from pathlib import Path
+
+import swagger_ui
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,4 +24,5 @@ def docs() -> HTMLResponse:
 
 
 def mount(app: FastAPI) -> None:
-    app.mount("/docs-static", StaticFiles(directory=swagger_ui_path), name="docs-static")
+    folder = Path(swagger_ui.__file__).parent / "static"
+    app.mount("/docs-static", StaticFiles(directory=folder), name="docs-static")

@@ -1,0 +1,246 @@
+"""The portal in a real browser (Debian's chromium, headless, driven by Selenium) against the
+served backend: a partner admin, a read-only user, a customer's guest and another partner's
+user, each seeing what they may. Screenshots of every page go to build/test-artifacts/."""
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from partnerfleet_backend.portal.web import eur
+from partnerfleet_backend.settings import Settings
+from tests.reports.test_reports import logo_png
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    make_customer,
+    make_partner,
+    product_reports,
+    upload_logo,
+)
+from tests.support.portal import PASSWORD, make_user
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "portal"
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or DRIVER is None,
+    reason="chromium and chromedriver are installed by scripts/ensure-chromium (make test)",
+)
+
+
+@pytest.fixture
+def chrome(tmp_path: Path) -> Iterator[tuple[WebDriver, Path]]:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1100",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "plugins.always_open_pdf_externally": True,
+        },
+    )
+    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver, downloads
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def shot(driver: WebDriver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def sign_in(driver: WebDriver, base: str, email: str) -> None:
+    driver.delete_all_cookies()
+    driver.get(f"{base}/portal")
+    assert "/portal/sign-in" in driver.current_url
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 15).until(lambda d: "/portal/sign-in" not in d.current_url)
+
+
+def figure(driver: WebDriver, name: str) -> str:
+    return str(driver.find_element(By.CSS_SELECTOR, f'[data-figure="{name}"]').text)
+
+
+def downloaded(folder: Path, suffix: str, timeout: float = 15) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} in {list(folder.iterdir())}")
+
+
+def fleet(operator: Caller) -> tuple[PartnerHandle, dict[str, Any]]:
+    """A partner with credit, white label, a logo, a support contact, customers, licenses, a
+    trial and a customer using more than it licensed."""
+    p = make_partner(operator, name="Elbe Managed Services", top_up_cents=220_000)
+    p.write.patch(
+        "/v1/me",
+        {
+            "support_contact": {
+                "phone": "+49 40 123 456",
+                "email": "support@elbe-ms.example",
+                "hours": "Mon-Fri 8-18",
+            }
+        },
+        expect=200,
+    )
+    p.write.post("/v1/addons", {"option": "white-label"}, expect=201)
+    assert upload_logo(p.write, logo_png()).status_code == 204
+    school = make_customer(
+        p, name="Gymnasium Altona", segment="school", reference="GA-01", support_by="partner"
+    )
+    office = make_customer(p, name="Kanzlei Schulz", segment="business")
+    lic = p.write.post(
+        "/v1/licenses",
+        {
+            "customer_id": school["id"],
+            "product": "dns-filter",
+            "edition": "proplus",
+            "term_months": 1,
+            "seats": 120,
+        },
+        expect=201,
+    ).json()
+    p.write.post(
+        "/v1/licenses",
+        {
+            "customer_id": office["id"],
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 12,
+            "seats": 15,
+            "trial": True,
+        },
+        expect=201,
+    )
+    product_reports(p.read, lic["license_key"], 131)
+    return p, school
+
+
+def test_people_in_the_portal(
+    chrome: tuple[WebDriver, Path],
+    live_service: str,
+    live_operator: Caller,
+    settings: Settings,
+) -> None:
+    driver, downloads = chrome
+    base = live_service
+    p, school = fleet(live_operator)
+    other = make_partner(live_operator, name="Other MSP")
+    admin = make_user(settings, "partner", "admin", partner_id=p.id)
+    reader = make_user(settings, "partner", "read_only", partner_id=p.id)
+    guest = make_user(settings, "customer", "guest", customer_id=school["id"])
+    stranger = make_user(settings, "partner", "admin", partner_id=other.id)
+
+    # the partner's admin: the front page shows the API's figures
+    sign_in(driver, base, admin)
+    assert driver.current_url.endswith(f"/portal/p/{p.id}")
+    view = p.read.get("/v1/overview", expect=200).json()
+    assert figure(driver, "available") == eur(view["credit"]["available_cents"])
+    assert figure(driver, "renewals-cost") == eur(view["renewals"]["cost_cents"])
+    assert figure(driver, "next-level").lower() == view["level"]["next_month"]
+    body = driver.find_element(By.TAG_NAME, "body").text
+    assert "GA-01: dns-filter, 131 used of 120 licensed" in body  # under-licensed
+    assert "Trials (1)" in body
+    shot(driver, "1-partner-front-page")
+    for page in ("licenses", "ledger", "customers", "audit"):
+        driver.get(f"{base}/portal/p/{p.id}/{page}")
+        assert driver.find_element(By.TAG_NAME, "h1").text
+        shot(driver, f"2-partner-{page}")
+    driver.get(f"{base}/portal/p/{p.id}/licenses?product=dns-filter&status=trial")
+    rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == 1 and "Kanzlei Schulz" in rows[0].text
+    driver.get(f"{base}/portal/p/{p.id}")
+    month = view["as_of"][:7]
+    driver.find_element(By.PARTIAL_LINK_TEXT, "as CSV").click()
+    csv_file = downloaded(downloads, ".csv")
+    assert csv_file.read_bytes().startswith(b"\xef\xbb\xbfdate,kind")
+    driver.get(f"{base}/portal/p/{p.id}")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "statement of").click()
+    pdf_file = downloaded(downloads, ".pdf")
+    assert pdf_file.name == f"statement-{month}.pdf" and pdf_file.read_bytes()[:5] == b"%PDF-"
+
+    # a form posted without its token is refused
+    driver.get(f"{base}/portal/p/{p.id}/profile")
+    driver.execute_script(
+        "const f = document.querySelector('main form');"
+        "f.querySelector('[name=csrf_token]').remove();"
+        "f.querySelector('#billing_email').value = 'forged@example.org'; f.submit();"
+    )
+    WebDriverWait(driver, 15).until(lambda d: "403" in d.find_element(By.TAG_NAME, "h1").text)
+    assert "403" in driver.find_element(By.TAG_NAME, "h1").text
+    shot(driver, "3-form-without-token-refused")
+    assert p.read.get("/v1/me").json()["billing_email"] != "forged@example.org"
+
+    # a read-only user reads, and cannot change anything
+    sign_in(driver, base, reader)
+    driver.get(f"{base}/portal/p/{p.id}/profile")
+    assert not driver.find_elements(By.CSS_SELECTOR, "main form button[type=submit]")
+    assert driver.find_element(By.ID, "billing_email").get_attribute("readonly") is not None
+    shot(driver, "4-read-only-profile")
+    driver.execute_script("document.querySelector('main form').submit();")
+    WebDriverWait(driver, 15).until(lambda d: "403" in d.find_element(By.TAG_NAME, "h1").text)
+    assert "403" in driver.find_element(By.TAG_NAME, "h1").text
+
+    # the customer's guest: only its org, the partner's support and logo, no money
+    sign_in(driver, base, guest)
+    assert driver.current_url.endswith(f"/portal/c/{school['id']}")
+    body = driver.find_element(By.TAG_NAME, "body").text
+    assert "Gymnasium Altona" in body and "+49 40 123 456" in body
+    assert "Elbe Managed Services" in body and "EUR" not in body and "Ledger" not in body
+    logo = driver.find_element(By.ID, "partner-logo")
+    assert driver.execute_script("return arguments[0].naturalWidth", logo) == 120
+    shot(driver, "5-customer-guest")
+    driver.get(f"{base}/portal/p/{p.id}/ledger")
+    assert "404" in driver.find_element(By.TAG_NAME, "h1").text
+
+    # another partner's user cannot reach this partner's pages by URL
+    sign_in(driver, base, stranger)
+    for path in (f"/portal/p/{p.id}", f"/portal/p/{p.id}/licenses", f"/portal/c/{school['id']}"):
+        driver.get(f"{base}{path}")
+        assert "404" in driver.find_element(By.TAG_NAME, "h1").text, path
+    shot(driver, "6-other-partner-refused")
+
+    # the API reference renders from the app's own files (no internet here)
+    driver.get(f"{base}/docs")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not driver.find_elements(By.CSS_SELECTOR, ".opblock"):
+        time.sleep(0.2)
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".opblock")) > 40
+    shot(driver, "7-api-reference")
+    assert requests.get(f"{base}/docs-static/swagger-ui.css", timeout=5).ok
