@@ -11,6 +11,7 @@ scripts/install-pulumi (local file state, no network).
 """
 
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -39,7 +40,12 @@ def euros(cents: int) -> str:
 
 
 def backend_env() -> dict[str, str]:
-    env = {**os.environ, "PARTNERFLEET_DATA_DIR": str(DATA)}
+    env = {
+        **os.environ,
+        "PARTNERFLEET_DATA_DIR": str(DATA),
+        # the demo serves the portal over http on the loopback: cookies without Secure
+        "PARTNERFLEET_PORTAL_SECURE_COOKIES": "false",
+    }
     env.pop("PARTNERFLEET_DATABASE_URL", None)
     return env
 
@@ -162,12 +168,53 @@ def demo() -> int:
         return up.returncode
     env_file = write_env_file(workspace, base)
     summary(base, values["api_key"])
+    logins = portal_users(base, values["api_key"], values["partner_id"])
     rel = env_file.relative_to(ROOT)
-    print(f"\n== the backend keeps running at {base} (log: {LOG.relative_to(ROOT)});")
-    print("   stop it with `make demo-stop`, bring it back on the same data with `make demo-serve`")
+    print(f"\n== the partner portal: {base}/portal   (API reference: {base}/docs)")
+    for who, email, password in logins:
+        print(f"   {who:<28} login: {email}   password: {password}")
+    print(f"\n== the backend keeps running at {base} until you stop it (log:")
+    print(f"   {LOG.relative_to(ROOT)}): `make demo-stop` stops it, `make demo-serve` brings it")
+    print("   back on the same data and port")
     print(f"== next: `. {rel}`, change a seat count in {fleet_file.relative_to(ROOT)}, then")
     print("   `partnerfleet plan` and `pulumi up` (see the README's quickstart)")
     return 0
+
+
+def portal_users(base: str, key: str, partner_id: str) -> list[tuple[str, str, str]]:
+    """People for the portal: the partner's admin, and a guest of the first customer org."""
+    customers = requests.get(
+        f"{base}/v1/customers",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    ).json()["items"]
+    password = "demo-" + secrets.token_urlsafe(9)
+    made = [
+        (
+            "Demo MSP GmbH (partner admin)",
+            "admin@demo-msp.example",
+            ["--kind", "partner", "--role", "admin", "--partner-id", partner_id],
+        )
+    ]
+    if customers:
+        org = customers[0]
+        made.append(
+            (
+                f"{org['name'][:16]} (customer guest)",
+                "guest@customer.example",
+                ["--kind", "customer", "--role", "guest", "--customer-id", org["id"]],
+            )
+        )
+    for who, email, args in made:
+        subprocess.run(
+            [str(BIN), "user", "create", "--email", email, "--name", who, *args],
+            env={**backend_env(), "PARTNERFLEET_NEW_PASSWORD": password},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return [(who, email, password) for who, email, _ in made]
 
 
 def summary(base: str, key: str) -> None:

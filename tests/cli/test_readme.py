@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 
 import pytest
+import requests
 
 from tests.conftest import DB_KIND
 from tests.support.paths import ROOT
@@ -27,6 +28,28 @@ def after_the_demo() -> str:
     return block.group(1)
 
 
+def portal_works(printed: str) -> None:
+    """The portal address and the partner admin's login that the demo printed sign in."""
+    portal = re.search(r"the partner portal: (http://\S+/portal)", printed)
+    login = re.search(r"partner admin\)\s+login: (\S+)\s+password: (\S+)", printed)
+    assert portal and login, printed[-2000:]
+    with requests.Session() as browser:
+        page = browser.get(f"{portal.group(1)}/sign-in", timeout=10)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        front = browser.post(
+            f"{portal.group(1)}/sign-in",
+            data={
+                "email": login.group(1),
+                "password": login.group(2),
+                "csrf_token": token.group(1),
+            },
+            timeout=30,
+        )
+    assert front.status_code == 200 and "/portal/p/ptn_" in front.url
+    assert "Demo MSP GmbH" in front.text and "Renewals in the next 45 days" in front.text
+
+
 def test_the_readme_after_the_demo_works_word_for_word() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "PARTNERFLEET_"))}
     env["PATH"] = f"{env['PATH']}:/usr/local/go/bin"
@@ -36,6 +59,7 @@ def test_the_readme_after_the_demo_works_word_for_word() -> None:
         )
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
         assert "the backend keeps running at http://127.0.0.1:" in demo.stdout
+        portal_works(demo.stdout)
         steps = subprocess.run(
             ["bash", "-e", "-c", after_the_demo()],
             cwd=ROOT,
