@@ -6,7 +6,9 @@ from here (the provider's JSON Schemas are checked against the shipped document 
 """
 
 import json
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -16,8 +18,9 @@ from partnerfleet_backend.catalog import repository
 from partnerfleet_backend.kit.errors import ValidationFailed
 
 
+@lru_cache(maxsize=1)
 def default_catalog_document() -> dict[str, Any]:
-    """The catalog shipped with the service."""
+    """The catalog shipped with the service (read once per process; treat it as read-only)."""
     text = resources.files("partnerfleet_backend.catalog").joinpath("catalog.json").read_text()
     document: dict[str, Any] = json.loads(text)
     return document
@@ -105,6 +108,26 @@ class Catalog:
         return int(self.document.get("trial_days", 14))
 
 
+# A process keeps the catalog this long before it reads the table again: a replaced document
+# applies within that time, and a request does not pay a round trip for prices that rarely
+# change.
+CATALOG_TTL_SECONDS = 10.0
+_loaded: tuple[float, Catalog] | None = None
+
+
 def load_catalog(session: Session) -> Catalog:
-    """The current catalog (the shipped one until an operator replaces it)."""
-    return Catalog(repository.stored_document(session) or default_catalog_document())
+    """The current catalog (the shipped one until an operator replaces it), cached per
+    process for CATALOG_TTL_SECONDS."""
+    global _loaded
+    now = time.monotonic()
+    if _loaded is not None and now - _loaded[0] < CATALOG_TTL_SECONDS:
+        return _loaded[1]
+    catalog = Catalog(repository.stored_document(session) or default_catalog_document())
+    _loaded = (now, catalog)
+    return catalog
+
+
+def forget_catalog() -> None:
+    """Read the table again on the next look-up (after an operator replaced the document)."""
+    global _loaded
+    _loaded = None

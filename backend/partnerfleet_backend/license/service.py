@@ -189,12 +189,13 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
 def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> License:
     """Seats up and edition up now (prorated); down at the next renewal."""
     lic = get(ctx, partner_id, license_id)
-    customers.check_access(customers.get(ctx, partner_id, lic.customer_id), lic.product)
+    customer = customers.get(ctx, partner_id, lic.customer_id)
+    customers.check_access(customer, lic.product)
     ctx.check_version(lic.version)
     changes = body.model_dump(exclude_unset=True)
     before = snapshot(lic)
     catalog = load_catalog(ctx.session)
-    segment = repository.segment_of(ctx.session, lic.customer_id)
+    segment = customer.segment
     usage_billed = catalog.is_usage_billed(lic.product)
     if ("seats" in changes or "edition" in changes) and lic.status not in CHANGEABLE:
         raise LicenseNotActive(f"license {lic.id} is {lic.status}; seats and edition are fixed")

@@ -193,16 +193,13 @@ def _api(
     authorization: str | None,
     way_out: bool,
 ) -> tuple[Actor, str, str | None, int | None]:
-    actor = _authenticate(request, settings, authorization)
-    if actor.partner_id is not None:
-        partner_id = actor.partner_id
-
-        def count(session: Session) -> None:
+    def count(session: Session, actor: Actor) -> None:
+        if actor.partner_id is not None:
             now = current_time(session, settings)
-            state = quota.consume(session, partner_id, now, refuse=not way_out)
+            state = quota.consume(session, actor.partner_id, now, refuse=not way_out)
             request.state.ratelimit = state.headers()
 
-        run_in_transaction(count, settings)
+    actor = _authenticate(request, settings, authorization, then=count)
     request.state.actor = actor
     if idempotency_key is not None and not 0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH:
         raise ValidationFailed(
@@ -214,14 +211,29 @@ def _api(
 _failures = RateWindow()
 
 
-def _authenticate(request: Request, settings: Settings, authorization: str | None) -> Actor:
-    """Who calls, read without writing anything (an unknown key costs a read, never a write
-    transaction); an address that keeps sending unknown keys gets 429 for a while."""
+def _authenticate(
+    request: Request,
+    settings: Settings,
+    authorization: str | None,
+    then: Callable[[Session, Actor], None],
+) -> Actor:
+    """Who calls, then `then` (the quota's count). An unknown key costs a read and never a
+    write: on PostgreSQL the key is read first in the transaction that then counts the call
+    (a transaction that only read writes nothing), on SQLite (where a write transaction takes
+    the database's one write lock from its start) in a read transaction of its own. An
+    address that keeps sending unknown keys gets 429 for a while."""
+    secret = settings.resolved_secret_key()
     try:
-        return run_in_transaction(
-            lambda s: authenticate(s, settings.resolved_secret_key(), authorization),
-            settings,
-            write=False,
+        if _one_transaction(settings):
+
+            def both(session: Session) -> Actor:
+                actor = authenticate(session, secret, authorization)
+                then(session, actor)
+                return actor
+
+            return run_in_transaction(both, settings)
+        actor = run_in_transaction(
+            lambda s: authenticate(s, secret, authorization), settings, write=False
         )
     except Unauthenticated:
         address = request.client.host if request.client else "unknown"
@@ -231,6 +243,13 @@ def _authenticate(request: Request, settings: Settings, authorization: str | Non
             error.headers["Retry-After"] = str(retry_after)
             raise error from None
         raise
+    if actor.partner_id is not None:
+        run_in_transaction(lambda s: then(s, actor), settings)
+    return actor
+
+
+def _one_transaction(settings: Settings) -> bool:
+    return not settings.resolved_database_url().startswith("sqlite")
 
 
 async def _cache_body(request: Request) -> None:
