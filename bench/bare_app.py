@@ -1,6 +1,7 @@
-"""The baseline of bench/api.py: a bare FastAPI + SQLAlchemy endpoint doing one UPDATE ...
-RETURNING of a license, with none of the service's work (auth, quota, idempotency, charge,
-ledger, audit). Served by gunicorn with uvicorn workers, like the service."""
+"""The baselines of bench/api.py: bare FastAPI + SQLAlchemy endpoints doing one UPDATE ...
+RETURNING of a license, and one SELECT of it, with none of the service's work (auth, quota,
+idempotency, charge, ledger, audit). Served by gunicorn with uvicorn workers, like the
+service."""
 
 import os
 
@@ -29,3 +30,12 @@ def update_license(license_id: str, body: Seats) -> dict[str, object]:
             {"seats": body.seats, "id": license_id},
         ).one()
     return dict(row._mapping)
+
+
+@app.get("/bare/licenses/{license_id}")
+def read_license(license_id: str) -> dict[str, object]:
+    with engine.begin() as connection:
+        row = connection.execute(
+            text("SELECT * FROM licenses WHERE id = :id"), {"id": license_id}
+        ).one()
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row._mapping.items()}
