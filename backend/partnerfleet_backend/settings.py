@@ -62,11 +62,15 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'partnerfleet.db').resolve()}"
 
     def resolved_secret_key(self) -> bytes:
-        """The server secret that keys are HMAC'd with; kept in the data dir when not set."""
+        """The server secret that keys are HMAC'd with; kept in the data dir when not set
+        (read from there once per process)."""
         if self.secret_key:
             return self.secret_key.encode()
+        path = (self.data_dir / "secret_key").resolve()
+        known = _generated_secrets.get(path)
+        if known is not None:
+            return known
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        path = self.data_dir / "secret_key"
         if not path.exists():
             try:
                 with path.open("x") as handle:
@@ -74,7 +78,11 @@ class Settings(BaseSettings):
                 path.chmod(0o600)
             except FileExistsError:
                 pass
-        return path.read_text().strip().encode()
+        _generated_secrets[path] = path.read_text().strip().encode()
+        return _generated_secrets[path]
+
+
+_generated_secrets: dict[Path, bytes] = {}
 
 
 @lru_cache
