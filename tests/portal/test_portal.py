@@ -246,3 +246,49 @@ def test_limited_access_limits_the_partner(
     mail_body.pop("term_months")
     mail_body.pop("seats")
     partner.write.post("/v1/licenses", mail_body, expect=201)
+
+
+def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
+    client: TestClient, operator: Caller, partner: PartnerHandle, settings: Settings
+) -> None:
+    """The isolation walk of the portal: every page under a partner's or an org's id, read by
+    another partner's admin and by a customer's guest of another org, answers 404 (a change,
+    403 without the page's token); a new such route is walked without being listed here."""
+    from starlette.routing import Route
+
+    from partnerfleet_backend.portal import downloads, endpoints, pages
+
+    org = make_customer(partner)
+    other = make_partner(operator)
+    other_org = make_customer(other)
+    ids = {"partner_id": partner.id, "customer_id": org["id"], "month": "2026-01"}
+    strangers = [
+        signed_in(client, partner_user(settings, other, "admin")),
+        signed_in(client, make_user(settings, "customer", "guest", customer_id=other_org["id"])),
+    ]
+    walked = 0
+    routes = [*endpoints.router.routes, *pages.router.routes, *downloads.router.routes]
+    for route in routes:
+        if not isinstance(route, Route) or not route.path.startswith("/portal/"):
+            continue
+        if "{partner_id}" not in route.path and "{customer_id}" not in route.path:
+            continue
+        url = route.path.format(**ids)
+        for person in strangers:
+            for method in sorted(route.methods or set()):
+                if method == "HEAD":
+                    continue
+                params = {"month": "2026-01"} if url.endswith(".csv") else None
+                form = {  # every field a portal form has, so validation passes and rules decide
+                    "contact_email": "x@example.org",
+                    "access": "full",
+                    "email": "x@example.org",
+                    "role": "admin",
+                    "billing_email": "x@example.org",
+                    "name": "x",
+                }
+                answer = person.client.request(method, url, params=params, data=form)
+                expected = {404} if method == "GET" else {403, 404}
+                assert answer.status_code in expected, (method, url, answer.status_code)
+                walked += 1
+    assert walked >= 30
