@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,16 +46,48 @@ def used(session: Session, partner_id: str, period: str) -> int | None:
     return None if value is None else int(value)
 
 
-def count_call(session: Session, partner_id: str, period: str, limit: int | None) -> int | None:
-    """Count one call, creating the month's counter if needed, in one atomic statement: the new
-    count, or None when the counter is at `limit` (None: no limit). Requests that race for a
-    new month's counter never see each other's half-made row as an exhausted quota."""
+def count_call_within_limit(
+    session: Session,
+    partner_id: str,
+    period: str,
+    now: datetime,
+    level_calls: dict[str, int],
+    pack_calls: dict[str, int],
+    *,
+    refuse: bool,
+) -> tuple[int, int] | None:
+    """Count one call in one statement that also works out the month's limit (the level's
+    calls plus the active packs' at `now`): (the new count, the limit), or None when the
+    counter is at the limit (with `refuse`; without, the call is counted whatever the limit).
+    Racing requests never see each other's half-made counter as an exhausted quota."""
+    level = case(level_calls, value=Partner.level, else_=0)
+    levels = select(level).where(Partner.id == partner_id).scalar_subquery()
+    pack = case(pack_calls, value=AddOn.option, else_=0)
+    packs = (
+        select(func.coalesce(func.sum(pack), 0))
+        .where(
+            AddOn.partner_id == partner_id,
+            AddOn.option.in_(list(pack_calls)),
+            AddOn.status == AddOnStatus.ACTIVE,
+            AddOn.period_start <= now,
+            AddOn.period_end > now,
+        )
+        .scalar_subquery()
+    )
+    limit = levels + packs
+    first = select(literal(partner_id), literal(period), literal(1)).where(
+        (limit > 0) if refuse else true()  # SQLite's upsert needs a WHERE in its SELECT
+    )
     dialect = session.get_bind().dialect.name
     upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(QuotaCounter)
-    statement = upsert.values(partner_id=partner_id, period=period, used=1).on_conflict_do_update(
-        index_elements=[QuotaCounter.partner_id, QuotaCounter.period],
-        set_={"used": QuotaCounter.used + 1},
-        where=(QuotaCounter.used < limit) if limit is not None else None,
+    statement = (
+        upsert.from_select(["partner_id", "period", "used"], first)
+        .on_conflict_do_update(
+            index_elements=[QuotaCounter.partner_id, QuotaCounter.period],
+            set_={"used": QuotaCounter.used + 1},
+            where=(QuotaCounter.used < limit) if refuse else None,
+        )
+        .returning(QuotaCounter.used, limit)
     )
-    value = session.scalar(statement.returning(QuotaCounter.used))
-    return None if value is None else int(value)
+    row = session.execute(statement).first()
+    return None if row is None else (int(row[0]), int(row[1]))

@@ -78,13 +78,18 @@ def consume(session: Session, partner_id: str, now: datetime, *, refuse: bool = 
     With `refuse=False` (the way out: reading the own account, buying a pack) the call is
     counted even over the limit and never refused."""
     period = period_of(now)
-    limit = monthly_limit(session, partner_id, now)
     resets_at = start_of_next_month(now)
-    if refuse and limit <= 0:
-        used = None  # no calls at all (Bronze without a pack): nothing to count
-    else:
-        used = repository.count_call(session, partner_id, period, limit if refuse else None)
-    if used is None:
+    counted = repository.count_call_within_limit(
+        session,
+        partner_id,
+        period,
+        now,
+        {name: level.api_calls for name, level in LEVELS.items()},
+        load_catalog(session).api_calls_by_option(),
+        refuse=refuse,
+    )
+    if counted is None:  # at the limit (or no calls at all: Bronze without a pack)
+        limit = monthly_limit(session, partner_id, now)
         state = QuotaState(limit, repository.used(session, partner_id, period) or 0, resets_at, now)
         error = QuotaExhausted(
             f"the {limit:,} API calls of {period} are used up. Buy an API-call pack "
@@ -98,7 +103,8 @@ def consume(session: Session, partner_id: str, now: datetime, *, refuse: bool = 
         error.headers.update(state.headers())
         error.headers["Retry-After"] = str(state.reset_seconds)
         raise error
-    state = QuotaState(limit, int(used), resets_at, now)
+    used, limit = counted
+    state = QuotaState(limit, used, resets_at, now)
     _warn(session, partner_id, state, period)
     return state
 
