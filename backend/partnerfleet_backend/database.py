@@ -115,6 +115,14 @@ def session_scope(settings: Settings | None = None, *, write: bool = True) -> It
         session.close()
 
 
+def open_session(settings: Settings | None = None) -> Session:
+    """A session with its transaction begun, for the caller to commit and close (a request's
+    one transaction on PostgreSQL, held from reading the key to counting the call)."""
+    session = _session_factory(get_engine(settings, write=True))()
+    session.begin()
+    return session
+
+
 def is_retryable(error: BaseException) -> bool:
     """Serialization failures, deadlocks, a locked SQLite file, a dropped connection."""
     if isinstance(error, DBAPIError) and error.connection_invalidated:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from partnerfleet_backend.pipeline import api as pipeline
+from partnerfleet_backend.pipeline import caller as caller_module
 from partnerfleet_backend.settings import Settings, get_settings
 from tests.conftest import DB_KIND
 from tests.support.api import Caller, PartnerHandle
@@ -17,9 +17,9 @@ BOGUS = "pfk_" + "x" * 43
 
 @pytest.fixture
 def fresh_failures() -> Iterator[None]:
-    pipeline._failures.hits.clear()
+    caller_module.failures.hits.clear()
     yield
-    pipeline._failures.hits.clear()
+    caller_module.failures.hits.clear()
 
 
 @pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite's write lock is what a write would wait on")

@@ -1,23 +1,46 @@
 """Queries of API keys."""
 
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.models import ApiKey, Partner
 
 
-def by_hash_with_partner_status(
-    session: Session, digest: bytes
-) -> tuple[ApiKey, str | None] | None:
-    """The key with this hash, and its partner's status (None for an operator key)."""
-    row = session.execute(
-        select(ApiKey, Partner.status)
-        .outerjoin(Partner, Partner.id == ApiKey.partner_id)
-        .where(ApiKey.key_hash == digest)
-    ).first()
-    return None if row is None else (row[0], row[1])
+class KeyRow(NamedTuple):
+    """What authentication needs of a key, and its partner's status (None for an operator)."""
+
+    id: str
+    key_hash: bytes
+    kind: str
+    scope: str
+    partner_id: str | None
+    revoked_at: datetime | None
+    partner_status: str | None
+
+
+_BY_HASH = (
+    select(
+        ApiKey.id,
+        ApiKey.key_hash,
+        ApiKey.kind,
+        ApiKey.scope,
+        ApiKey.partner_id,
+        ApiKey.revoked_at,
+        Partner.status,
+    )
+    .outerjoin(Partner, Partner.id == ApiKey.partner_id)
+    .where(ApiKey.key_hash == bindparam("digest"))
+)
+
+
+def by_hash_with_partner_status(session: Session, digest: bytes) -> KeyRow | None:
+    """The key with this hash (one statement, built once, read as a plain row: every request
+    runs it)."""
+    row = session.connection().execute(_BY_HASH, {"digest": digest}).first()
+    return None if row is None else KeyRow(*row)
 
 
 def get(session: Session, key_id: str) -> ApiKey | None:

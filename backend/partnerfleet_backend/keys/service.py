@@ -58,8 +58,7 @@ def authenticate(session: Session, secret_key: bytes, authorization: str | None)
     if not presented.startswith((OPERATOR_PREFIX, PARTNER_PREFIX)):
         raise Unauthenticated("the API key is not valid")
     digest = hash_key(secret_key, presented)
-    found = repository.by_hash_with_partner_status(session, digest)
-    row = found[0] if found else None
+    row = repository.by_hash_with_partner_status(session, digest)
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
         raise Unauthenticated("the API key is not valid or was revoked")
     return Actor(
@@ -67,7 +66,7 @@ def authenticate(session: Session, secret_key: bytes, authorization: str | None)
         kind=row.kind,
         scope=row.scope,
         partner_id=row.partner_id,
-        partner_status=found[1] if found else None,
+        partner_status=row.partner_status,
     )
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from partnerfleet_backend.database import run_in_transaction, session_scope
 from partnerfleet_backend.keys.service import (
-    authenticate,
     refuse_buying_when_suspended,
     require_operator,
     require_partner,
@@ -23,19 +22,16 @@ from partnerfleet_backend.keys.service import (
 from partnerfleet_backend.kit import failpoints
 from partnerfleet_backend.kit.errors import (
     IdempotencyKeyInUse,
-    RateLimited,
     ServiceError,
-    Unauthenticated,
     ValidationFailed,
     VersionConflict,
 )
 from partnerfleet_backend.kit.integrity import conflict_of
-from partnerfleet_backend.kit.ratelimit import RateWindow
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline import idempotency
+from partnerfleet_backend.pipeline.caller import Caller
 from partnerfleet_backend.pipeline.context import Actor, Ctx
-from partnerfleet_backend.quota import service as quota
 from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -70,6 +66,13 @@ class Api:
     request_id: str
     idempotency_key: str | None
     if_match: int | None
+    caller: Caller | None = None  # None: a product's request (nothing to count)
+
+    def _run(self, unit: Callable[[Session], T], *, write: bool = True) -> T:
+        """`unit` in the request's transaction (see `caller`), the call counted in it."""
+        if self.caller is None:
+            return run_in_transaction(unit, self.settings, write=write)
+        return self.caller.run(unit, write=write)
 
     def _ctx(self, session: Session) -> Ctx:
         return Ctx(
@@ -84,16 +87,28 @@ class Api:
 
     def read(self, work: Callable[[Ctx], T]) -> T:
         """Run read-only service code."""
-        return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, write=False)
+        return self._run(lambda s: work(self._ctx(s)), write=False)
+
+    def read_counted(self, work: Callable[[Ctx], T]) -> T:
+        """Read-only service code that shows the quota: the call is counted before it runs, so
+        the answer includes the call itself (as the RateLimit headers do)."""
+        if self.caller is not None:
+            self.caller.count_first = True
+        return self.read(work)
 
     def stream(self, work: Callable[[Ctx], Iterator[T]]) -> Iterator[T]:
         """Read-only service code whose answer is streamed: one read transaction stays open
         while the items are sent (no retry once the first has left)."""
+        if self.caller is not None:
+            self.caller.settle()
         with session_scope(self.settings, write=False) as session:
             yield from work(self._ctx(session))
 
     def simulate(self, work: Callable[[Ctx], T]) -> T:
-        """Run service code that changes things, and roll all of it back (a plan)."""
+        """Run service code that changes things, and roll all of it back (a plan; the call is
+        counted first, on its own)."""
+        if self.caller is not None:
+            self.caller.settle()
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, keep=False)
 
     def write(
@@ -136,7 +151,7 @@ class Api:
         try:
             for _ in range(3):
                 try:
-                    status, body, replayed = run_in_transaction(unit, self.settings)
+                    status, body, replayed = self._run(unit)
                     break
                 except idempotency.ClaimedMeanwhile:
                     continue  # the other request committed: this time we read its answer
@@ -165,9 +180,9 @@ class Api:
         return self._respond(jsonable_encoder(result), status_code)
 
     def _after_failure(self, key: str | None, scope: str, print_: str, error: ServiceError) -> None:
-        """A 4xx stays the answer to its key; after a 409, 412 or 5xx the key is free again
-        (its claim rolled back with the work)."""
-        if key is not None and error.status < 500 and error.status not in (409, 412):
+        """A 4xx stays the answer to its key; after a 409, 412, 429 or 5xx the key is free
+        again (its claim rolled back with the work)."""
+        if key is not None and error.status < 500 and error.status not in (409, 412, 429):
             idempotency.record_refusal(
                 self.settings, scope, key, print_, error.status, error.problem()
             )
@@ -184,81 +199,13 @@ class Api:
         return JSONResponse(body, status_code=status_code, headers=headers, media_type=media)
 
 
-def _api(
-    request: Request,
-    settings: Settings,
-    *,
-    idempotency_key: str | None,
-    if_match: str | None,
-    authorization: str | None,
-    way_out: bool,
-) -> tuple[Actor, str, str | None, int | None]:
-    def count(session: Session, actor: Actor) -> None:
-        if actor.partner_id is not None:
-            now = current_time(session, settings)
-            state = quota.consume(session, actor.partner_id, now, refuse=not way_out)
-            request.state.ratelimit = state.headers()
-
-    actor = _authenticate(request, settings, authorization, then=count)
-    request.state.actor = actor
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH:
-        raise ValidationFailed(
-            "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
-        )
-    return actor, request_id_of(request), idempotency_key, parse_if_match(if_match)
-
-
-_failures = RateWindow()
-
-
-def _authenticate(
-    request: Request,
-    settings: Settings,
-    authorization: str | None,
-    then: Callable[[Session, Actor], None],
-) -> Actor:
-    """Who calls, then `then` (the quota's count). An unknown key costs a read and never a
-    write: on PostgreSQL the key is read first in the transaction that then counts the call
-    (a transaction that only read writes nothing), on SQLite (where a write transaction takes
-    the database's one write lock from its start) in a read transaction of its own. An
-    address that keeps sending unknown keys gets 429 for a while."""
-    secret = settings.resolved_secret_key()
-    try:
-        if _one_transaction(settings):
-
-            def both(session: Session) -> Actor:
-                actor = authenticate(session, secret, authorization)
-                then(session, actor)
-                return actor
-
-            return run_in_transaction(both, settings)
-        actor = run_in_transaction(
-            lambda s: authenticate(s, secret, authorization), settings, write=False
-        )
-    except Unauthenticated:
-        address = request.client.host if request.client else "unknown"
-        allowed, retry_after = _failures.allow(address, settings.auth_failures_per_minute)
-        if not allowed:
-            error = RateLimited("too many requests with invalid API keys; slow down")
-            error.headers["Retry-After"] = str(retry_after)
-            raise error from None
-        raise
-    if actor.partner_id is not None:
-        run_in_transaction(lambda s: then(s, actor), settings)
-    return actor
-
-
-def _one_transaction(settings: Settings) -> bool:
-    return not settings.resolved_database_url().startswith("sqlite")
-
-
 async def _cache_body(request: Request) -> None:
     """Read the body once so the idempotency fingerprint can see it."""
     if request.method == "POST":
         await request.body()
 
 
-def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
+def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Iterator[Api]]:
     """The request pipeline for one kind of route. `way_out` routes (reading the own account,
     buying an add-on) are counted against the quota but never refused for it, so a partner
     whose calls are used up can still see where it stands and buy a pack."""
@@ -282,35 +229,40 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Api]:
                 max_length=40,
             ),
         ] = None,
-    ) -> Api:
+    ) -> Iterator[Api]:
         settings = get_settings()
-        actor, rid, key, match = _api(
-            request,
-            settings,
-            idempotency_key=idempotency_key,
-            if_match=if_match,
-            authorization=authorization,
-            way_out=way_out,
-        )
-        partner_id: str | None = None
-        if kind == "operator":
-            require_operator(actor)
-        elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
-            partner_id = _operator_reads(request, settings, actor, on_behalf, rid)
-        elif kind in ("partner_read", "partner_write"):
-            partner_id = require_partner(actor, write=kind == "partner_write")
-            if kind == "partner_write":
-                refuse_buying_when_suspended(actor, request.method, request.url.path)
-        return Api(request, settings, actor, partner_id, rid, key, match)
+        caller = Caller(request, settings, authorization, way_out=way_out)
+        try:
+            request.state.actor = actor = caller.actor
+            if idempotency_key is not None and not (
+                0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH
+            ):
+                raise ValidationFailed(
+                    "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
+                )
+            match = parse_if_match(if_match)
+            rid = request_id_of(request)
+            partner_id: str | None = None
+            if kind == "operator":
+                require_operator(actor)
+            elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
+                partner_id = _operator_reads(request, caller, on_behalf, rid)
+            elif kind in ("partner_read", "partner_write"):
+                partner_id = require_partner(actor, write=kind == "partner_write")
+                if kind == "partner_write":
+                    refuse_buying_when_suspended(actor, request.method, request.url.path)
+            yield Api(request, settings, actor, partner_id, rid, idempotency_key, match, caller)
+        finally:
+            caller.settle()  # the call counted if the route did not, the transaction let go
 
-    return dependency
+    return dependency  # its teardown runs when the route returns, before the answer is sent
 
 
-def _operator_reads(
-    request: Request, settings: Settings, actor: Actor, partner_id: str, request_id: str
-) -> str:
+def _operator_reads(request: Request, caller: Caller, partner_id: str, request_id: str) -> str:
     """An operator reads a partner's data through the partner's own routes: the partner must
     exist, and the read is audited (in the partner's trail too)."""
+
+    settings, actor = caller.settings, caller.actor
 
     def work(session: Session) -> str:
         ctx = Ctx(
@@ -332,7 +284,7 @@ def _operator_reads(
         )
         return partner_id
 
-    return run_in_transaction(work, settings)
+    return caller.run(work)  # in the transaction the key was read in
 
 
 def _product(request: Request) -> Api:
@@ -343,11 +295,15 @@ def _product(request: Request) -> Api:
     return Api(request, settings, actor, None, request_id_of(request), None, None)
 
 
-OperatorApi = Annotated[Api, Depends(_make_dependency("operator"))]
+OperatorApi = Annotated[Api, Depends(_make_dependency("operator"), scope="function")]
 ProductApi = Annotated[Api, Depends(_product)]
-PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"))]
-PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"))]
-AnyActorApi = Annotated[Api, Depends(_make_dependency("any", way_out=True))]
+PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"), scope="function")]
+PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"), scope="function")]
+AnyActorApi = Annotated[Api, Depends(_make_dependency("any", way_out=True), scope="function")]
 # Never refused for quota (counted all the same): the way out of an exhausted quota.
-OwnAccountApi = Annotated[Api, Depends(_make_dependency("partner_read", way_out=True))]
-BuyAddOnApi = Annotated[Api, Depends(_make_dependency("partner_write", way_out=True))]
+OwnAccountApi = Annotated[
+    Api, Depends(_make_dependency("partner_read", way_out=True), scope="function")
+]
+BuyAddOnApi = Annotated[
+    Api, Depends(_make_dependency("partner_write", way_out=True), scope="function")
+]

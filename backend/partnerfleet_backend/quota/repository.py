@@ -2,8 +2,20 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, literal, select, true
+from sqlalchemy import (
+    BindParameter,
+    Insert,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,14 +72,40 @@ def count_call_within_limit(
     calls plus the active packs' at `now`): (the new count, the limit), or None when the
     counter is at the limit (with `refuse`; without, the call is counted whatever the limit).
     Racing requests never see each other's half-made counter as an exhausted quota."""
-    level = case(level_calls, value=Partner.level, else_=0)
+    dialect = session.get_bind().dialect.name
+    statement = _counting_statement(
+        dialect, tuple(level_calls.items()), tuple(pack_calls.items()), refuse
+    )
+    # On the transaction's connection (Core): with parameters, the ORM would read an INSERT
+    # as a bulk insert of them.
+    row = (
+        session.connection()
+        .execute(statement, {"partner_id": partner_id, "period": period, "now": now})
+        .first()
+    )
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+@lru_cache(maxsize=32)
+def _counting_statement(
+    dialect: str,
+    level_calls: tuple[tuple[str, int], ...],
+    pack_calls: tuple[tuple[str, int], ...],
+    refuse: bool,
+) -> Insert:
+    """The counting upsert, built once per process (building it is most of its cost): the
+    partner, the period and the time are parameters."""
+    partner_id = bindparam("partner_id", type_=String)
+    # typed by the columns it is compared with (UTC, stored naive)
+    now: BindParameter[datetime] = bindparam("now")
+    level = case(dict(level_calls), value=Partner.level, else_=0)
     levels = select(level).where(Partner.id == partner_id).scalar_subquery()
-    pack = case(pack_calls, value=AddOn.option, else_=0)
+    pack = case(dict(pack_calls), value=AddOn.option, else_=0)
     packs = (
         select(func.coalesce(func.sum(pack), 0))
         .where(
             AddOn.partner_id == partner_id,
-            AddOn.option.in_(list(pack_calls)),
+            AddOn.option.in_([option for option, _ in pack_calls]),
             AddOn.status == AddOnStatus.ACTIVE,
             AddOn.period_start <= now,
             AddOn.period_end > now,
@@ -75,12 +113,11 @@ def count_call_within_limit(
         .scalar_subquery()
     )
     limit = levels + packs
-    first = select(literal(partner_id), literal(period), literal(1)).where(
+    first = select(partner_id, bindparam("period", type_=String), literal(1)).where(
         (limit > 0) if refuse else true()  # SQLite's upsert needs a WHERE in its SELECT
     )
-    dialect = session.get_bind().dialect.name
     upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(QuotaCounter)
-    statement = (
+    return (
         upsert.from_select(["partner_id", "period", "used"], first)
         .on_conflict_do_update(
             index_elements=[QuotaCounter.partner_id, QuotaCounter.period],
@@ -89,5 +126,3 @@ def count_call_within_limit(
         )
         .returning(QuotaCounter.used, limit)
     )
-    row = session.execute(statement).first()
-    return None if row is None else (int(row[0]), int(row[1]))

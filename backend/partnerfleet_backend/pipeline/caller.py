@@ -1,0 +1,182 @@
+"""Who calls, and the call counted against the partner's quota, in as few transactions as the
+database allows.
+
+On PostgreSQL a request is one transaction: the key is read at its start, the route's work
+runs in it, and the call is counted by the last statement before the commit (counting first
+would hold the partner's counter row through the work and serialise the partner's requests).
+A request whose work fails is counted in a short transaction of its own, and a plan (whose
+transaction is rolled back) is counted before it runs. On SQLite, where a write transaction
+holds the file's one write lock from its start, the key is read in a read transaction and the
+call counted in a write transaction of its own, before the work."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import Request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.database import is_retryable, open_session, run_in_transaction
+from partnerfleet_backend.keys.service import authenticate
+from partnerfleet_backend.kit.errors import RateLimited, Unauthenticated
+from partnerfleet_backend.kit.ratelimit import RateWindow
+from partnerfleet_backend.operations.clock import current_time
+from partnerfleet_backend.pipeline.context import Actor
+from partnerfleet_backend.quota import service as quota
+from partnerfleet_backend.settings import Settings
+
+T = TypeVar("T")
+
+failures = RateWindow()  # unknown keys per address
+
+
+class Caller:
+    """One request's caller: the key's actor, the transaction it was read in (PostgreSQL, until
+    the route's first unit of work takes it over) and whether its call is still to be counted."""
+
+    def __init__(
+        self, request: Request, settings: Settings, authorization: str | None, *, way_out: bool
+    ) -> None:
+        self.request = request
+        self.settings = settings
+        self.authorization = authorization
+        self.way_out = way_out  # counted but never refused for the quota
+        self.held: Session | None = None
+        self.owes_count = False
+        self.count_first = False  # a route that shows the quota counts the call before it
+        self.actor = self._identify()
+        if self.actor.partner_id is not None:
+            self.owes_count = True
+            if self.held is None:  # SQLite: counted now, on its own
+                self.settle()
+
+    # -- who calls ------------------------------------------------------------------------
+
+    def _identify(self) -> Actor:
+        """An unknown key costs a read and never a write; an address that keeps sending them
+        gets 429 for a while."""
+        secret = self.settings.resolved_secret_key()
+        try:
+            if one_transaction(self.settings):
+                actor = self._read_key_in_held(secret)
+            else:
+                actor = run_in_transaction(
+                    lambda s: authenticate(s, secret, self.authorization),
+                    self.settings,
+                    write=False,
+                )
+        except Unauthenticated:
+            address = self.request.client.host if self.request.client else "unknown"
+            allowed, retry_after = failures.allow(address, self.settings.auth_failures_per_minute)
+            if not allowed:
+                error = RateLimited("too many requests with invalid API keys; slow down")
+                error.headers["Retry-After"] = str(retry_after)
+                raise error from None
+            raise
+        return actor
+
+    def _read_key_in_held(self, secret: bytes) -> Actor:
+        session = open_session(self.settings)
+        try:
+            actor = authenticate(session, secret, self.authorization)
+        except DBAPIError as error:
+            session.close()
+            if not is_retryable(error):
+                raise
+            return run_in_transaction(  # a dropped connection: read again, retried
+                lambda s: authenticate(s, secret, self.authorization), self.settings
+            )
+        except BaseException:
+            session.close()
+            raise
+        self.held = session
+        return actor
+
+    def same_key(self, session: Session) -> None:
+        """Read the key again in a retried transaction: revoked meanwhile is 401."""
+        actor = authenticate(session, self.settings.resolved_secret_key(), self.authorization)
+        if actor.key_id != self.actor.key_id:
+            raise Unauthenticated("the API key is not valid or was revoked")
+
+    # -- the counted call -----------------------------------------------------------------
+
+    def count(self, session: Session) -> None:
+        """Count the call in `session` (429 when the month's calls are used up: a refused call
+        is not counted, and never counted again)."""
+        if not self.owes_count or self.actor.partner_id is None:
+            return
+        try:
+            state = quota.consume(
+                session,
+                self.actor.partner_id,
+                current_time(session, self.settings),
+                refuse=not self.way_out,
+            )
+        except quota.QuotaExhausted:
+            self.owes_count = False
+            raise
+        self.request.state.ratelimit = state.headers()
+
+    def run(self, unit: Callable[[Session], T], *, write: bool = True) -> T:
+        """`unit` in one transaction that also counts the call if it is still owed: the held
+        one when it is still there, else a new one (retried on transient errors)."""
+        held, self.held = self.held, None
+
+        def counted(session: Session) -> T:
+            if self.count_first:
+                self.count(session)
+                return unit(session)
+            result = unit(session)
+            self.count(session)
+            return result
+
+        if held is not None:
+            try:
+                result = counted(held)
+                held.commit()
+            except DBAPIError as error:
+                held.rollback()
+                if not is_retryable(error):
+                    raise
+            else:
+                self.owes_count = False
+                return result
+            finally:
+                held.close()
+
+            def again(session: Session) -> T:
+                self.same_key(session)
+                return counted(session)
+
+            result = run_in_transaction(again, self.settings, write=write)
+        else:
+            result = run_in_transaction(counted, self.settings, write=write)
+        self.owes_count = False
+        return result
+
+    def settle(self) -> None:
+        """Count the call if nothing counted it (a route that failed, read nothing, or only
+        simulated), and let the held transaction go."""
+        held, self.held = self.held, None
+        try:
+            if not self.owes_count:
+                return
+            if held is not None:
+                try:
+                    self.count(held)
+                    held.commit()
+                    self.owes_count = False
+                    return
+                except DBAPIError as error:
+                    held.rollback()
+                    if not is_retryable(error):
+                        raise
+            run_in_transaction(self.count, self.settings)
+            self.owes_count = False
+        finally:
+            if held is not None:
+                held.close()
+
+
+def one_transaction(settings: Settings) -> bool:
+    return not settings.resolved_database_url().startswith("sqlite")
