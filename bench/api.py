@@ -1,6 +1,7 @@
-"""Benchmark: the license-update endpoint against a bare endpoint, on PostgreSQL.
+"""Benchmark: the license-update endpoint against a bare endpoint, on PostgreSQL (the bars)
+and on SQLite (reported).
 
-    .venv/bin/python bench/api.py [--seconds 10] [--clients 8] [--workers 2]
+    .venv/bin/python bench/api.py [--seconds 10] [--clients 8] [--workers 2] [--no-sqlite]
 
 Both run in this process's run, on one throwaway PostgreSQL, served the same way (gunicorn
 with uvicorn workers) and driven by the same closed-loop clients (one kept-alive connection
@@ -229,73 +230,94 @@ def report(name: str, f: Figures) -> None:
     )
 
 
+def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]:
+    """Migrate, seed and drive the service and the bare app on the database of `env`."""
+    from partnerfleet_backend.cli import create_operator_key
+    from partnerfleet_backend.database import dispose_engines, migrate
+    from partnerfleet_backend.settings import get_settings
+    from tests.support.server import running_service
+
+    os.environ.update(env)
+    get_settings.cache_clear()
+    dispose_engines()
+    settings = get_settings()
+    migrate(settings)
+    operator_key = create_operator_key(settings)
+    with (
+        running_service(env, workers=args.workers, test_clock=False) as service,
+        bare_service(env, args.workers) as bare,
+    ):
+        keys, licenses = seed(service, operator_key, args.clients)
+        ours = Target(service, "/v1/licenses/{id}", keys, licenses)
+        baseline = Target(bare, "/bare/licenses/{id}", [""] * args.clients, licenses)
+        bare_read = Target(bare, baseline.path, baseline.keys, licenses, "GET")
+        read = Target(service, ours.path, keys, licenses, "GET")
+        for target in (baseline, ours, bare_read, read):  # warm: pools, imports, caches
+            drive(target, args.clients, 1.0)
+        figures = {"baseline": drive(baseline, args.clients, args.seconds)}
+        figures["update"] = drive(ours, args.clients, args.seconds)
+        figures["single"] = drive(
+            Target(service, ours.path, keys[:1], licenses[:1]), 1, min(args.seconds, 5.0)
+        )
+        figures["bare_read"] = drive(bare_read, args.clients, args.seconds)
+        figures["read"] = drive(read, args.clients, args.seconds)
+    return figures
+
+
+def show(title: str, figures: dict[str, Figures]) -> None:
+    print(title)
+    report("baseline: bare UPDATE ... RETURNING", figures["baseline"])
+    report("license update (charge, ledger...)", figures["update"])
+    report("license update, one connection", figures["single"])
+    report("baseline: bare SELECT", figures["bare_read"])
+    report("license read (auth, quota)", figures["read"])
+    update = figures["update"].throughput / figures["baseline"].throughput
+    read = figures["read"].throughput / figures["bare_read"].throughput
+    print(f"  update {update:.0%} of the bare UPDATE, read {read:.0%} of the bare SELECT")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="skip the SQLite run (reported, no bars)"
+    )
     args = parser.parse_args()
 
-    from partnerfleet_backend.cli import create_operator_key
-    from partnerfleet_backend.database import migrate
-    from partnerfleet_backend.settings import get_settings
     from tests.support.postgres import running_postgres
-    from tests.support.server import running_service
 
+    secret = {"PARTNERFLEET_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef"}
+    quiet = {"PARTNERFLEET_JOBS_INTERVAL_SECONDS": "3600"}
     with running_postgres() as url, tempfile.TemporaryDirectory() as data_dir:
-        env = {
-            "PARTNERFLEET_DATABASE_URL": url,
-            "PARTNERFLEET_DATA_DIR": data_dir,
-            "PARTNERFLEET_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
-            "PARTNERFLEET_JOBS_INTERVAL_SECONDS": "3600",
-        }
-        os.environ.update(env)
-        get_settings.cache_clear()
-        settings = get_settings()
-        migrate(settings)
-        operator_key = create_operator_key(settings)
-        with (
-            running_service(env, workers=args.workers, test_clock=False) as service,
-            bare_service(env, args.workers) as bare,
-        ):
-            keys, licenses = seed(service, operator_key, args.clients)
-            ours = Target(service, "/v1/licenses/{id}", keys, licenses)
-            baseline = Target(bare, "/bare/licenses/{id}", [""] * args.clients, licenses)
-            bare_read = Target(bare, baseline.path, baseline.keys, licenses, "GET")
-            read = Target(service, ours.path, keys, licenses, "GET")
-            for target in (baseline, ours, bare_read, read):  # warm: pools, imports, caches
-                drive(target, args.clients, 1.0)
-            base_f = drive(baseline, args.clients, args.seconds)
-            ours_f = drive(ours, args.clients, args.seconds)
-            single = drive(
-                Target(service, ours.path, keys[:1], licenses[:1]), 1, min(args.seconds, 5.0)
-            )
-            bare_read_f = drive(bare_read, args.clients, args.seconds)
-            read_f = drive(read, args.clients, args.seconds)
-    print(
-        f"PostgreSQL, {args.workers} gunicorn/uvicorn workers, {args.clients} clients, "
-        f"{args.seconds:g} s each"
+        env = {"PARTNERFLEET_DATABASE_URL": url, "PARTNERFLEET_DATA_DIR": data_dir}
+        pg = measure({**env, **secret, **quiet}, args)
+    lite: dict[str, Figures] | None = None
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as data_dir:
+            env = {
+                "PARTNERFLEET_DATABASE_URL": f"sqlite:///{data_dir}/bench.db",
+                "PARTNERFLEET_DATA_DIR": data_dir,
+            }
+            lite = measure({**env, **secret, **quiet}, args)
+    how = (
+        f"{args.workers} gunicorn/uvicorn workers, {args.clients} clients, {args.seconds:g} s each"
     )
-    report("baseline: bare UPDATE ... RETURNING", base_f)
-    report("license update (charge, ledger...)", ours_f)
-    report("license update, one connection", single)
-    report("baseline: bare SELECT", bare_read_f)
-    report("license read (auth, quota)", read_f)
-    ratio = ours_f.throughput / base_f.throughput
-    read_ratio = read_f.throughput / bare_read_f.throughput
-    p99_ratio = ours_f.percentile(99) / base_f.percentile(99)
+    show(f"PostgreSQL, {how}", pg)
+    if lite is not None:
+        show(f"SQLite (one file, WAL), {how}: reported, no bars", lite)
+    ratio = pg["update"].throughput / pg["baseline"].throughput
+    read_ratio = pg["read"].throughput / pg["bare_read"].throughput
+    p99_ratio = pg["update"].percentile(99) / pg["baseline"].percentile(99)
+    single = pg["single"].percentile(50)
+    errors = sum(f.errors for f in pg.values()) + sum(f.errors for f in (lite or {}).values())
     bars = [
         (f"throughput {ratio:.0%} of the baseline (bar: >= 50 %)", ratio >= 0.5),
         (f"p99 {p99_ratio:.1f}x the baseline's (bar: <= 3x)", p99_ratio <= 3.0),
-        (
-            f"one connection p50 {single.percentile(50):.1f} ms (bar: < 10 ms)",
-            single.percentile(50) < 10.0,
-        ),
+        (f"one connection p50 {single:.1f} ms (bar: < 10 ms)", single < 10.0),
         (f"read throughput {read_ratio:.0%} of the bare SELECT (bar: >= 70 %)", read_ratio >= 0.7),
-        (
-            "no errors",
-            base_f.errors + ours_f.errors + single.errors + bare_read_f.errors + read_f.errors == 0,
-        ),
+        ("no errors", errors == 0),
     ]
     for text, met in bars:
         print(f"{'met   ' if met else 'MISSED'} {text}")

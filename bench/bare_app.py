@@ -12,6 +12,9 @@ from sqlalchemy import text
 from partnerfleet_backend.database import make_engine
 
 engine = make_engine(os.environ["PARTNERFLEET_DATABASE_URL"])
+# On SQLite the service reads in deferred transactions (BEGIN IMMEDIATE only for writes): so
+# does the baseline's read.
+reader = make_engine(os.environ["PARTNERFLEET_DATABASE_URL"], immediate=False)
 app = FastAPI()
 
 
@@ -34,7 +37,7 @@ def update_license(license_id: str, body: Seats) -> dict[str, object]:
 
 @app.get("/bare/licenses/{license_id}")
 def read_license(license_id: str) -> dict[str, object]:
-    with engine.begin() as connection:
+    with reader.begin() as connection:
         row = connection.execute(
             text("SELECT * FROM licenses WHERE id = :id"), {"id": license_id}
         ).one()

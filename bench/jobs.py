@@ -1,11 +1,13 @@
-"""Benchmark: the monthly level run and the renewal run over many licenses on PostgreSQL.
+"""Benchmark: the calendar's runs over many items on PostgreSQL: the monthly level run, the
+license renewals and the add-on renewals.
 
-    .venv/bin/python bench/jobs.py [--licenses 100000] [--partners 1000]
+    .venv/bin/python bench/jobs.py [--licenses 100000] [--addons 100000] [--partners 1000]
 
-Seeds partners, wallets with credit, customers and licenses whose terms all end now, then
-times (1) the level recomputation, (2) the renewal run (charge, ledger, lots, notifications),
-against a baseline measured in the same run on the same rows: one set-based UPDATE of every
-license (what the database needs at the least to touch each row once).
+Seeds partners, wallets with credit, customers, licenses whose terms all end now and API-call
+packs whose months all end now, then times (1) the level recomputation, (2) the renewal run
+(charge, ledger, lots, notifications), (3) the add-on renewal run (the same), each against a
+baseline measured in the same run on the same rows: one set-based UPDATE of every license, and
+of every add-on (what the database needs at the least to touch each row once).
 """
 
 import argparse
@@ -22,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--licenses", type=int, default=100_000)
+    parser.add_argument("--addons", type=int, default=100_000)
     parser.add_argument("--partners", type=int, default=1_000)
     args = parser.parse_args()
 
@@ -29,13 +32,15 @@ def main() -> int:
 
     with running_postgres() as url:
         os.environ["PARTNERFLEET_DATABASE_URL"] = url
-        return run(url, args.licenses, args.partners)
+        return run(url, args.licenses, args.addons, args.partners)
 
 
-def run(url: str, n_licenses: int, n_partners: int) -> int:
+def run(url: str, n_licenses: int, n_addons: int, n_partners: int) -> int:
     from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
+    from partnerfleet_backend.addon.jobs import renew_addons
+    from partnerfleet_backend.catalog.pricing import addon_price_cents
     from partnerfleet_backend.catalog.service import load_catalog
     from partnerfleet_backend.database import migrate, run_in_transaction
     from partnerfleet_backend.level.jobs import recompute_levels
@@ -102,12 +107,26 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
             FROM generate_series(1, :n) g"""),
             {"n": n_licenses, "p": n_partners, "s": start, "e": now},
         )
+        c.execute(
+            text("""
+            INSERT INTO addons (id, partner_id, option, status, auto_renew, price_cents,
+                                period_start, period_end, created_at, updated_at, version,
+                                row_version)
+            SELECT 'add_' || g, 'ptn_' || (1 + g % :p), 'api-calls-25k', 'active', true, 5500,
+                   :s, :e, :s, :s, 1, 1
+            FROM generate_series(1, :n) g"""),
+            {"n": n_addons, "p": n_partners, "s": now - timedelta(days=31), "e": now},
+        )
     seed_seconds = time.perf_counter() - t
 
     t = time.perf_counter()
     with engine.begin() as c:
         c.execute(text("UPDATE licenses SET updated_at = :n"), {"n": now})
     baseline = time.perf_counter() - t
+    t = time.perf_counter()
+    with engine.begin() as c:
+        c.execute(text("UPDATE addons SET updated_at = :n"), {"n": now})
+    addon_baseline = time.perf_counter() - t
 
     def timed(job) -> tuple[float, object]:  # type: ignore[no-untyped-def]
         t0 = time.perf_counter()
@@ -121,6 +140,7 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
 
     levels_seconds, changed = timed(recompute_levels)
     renew_seconds, renewed = timed(renew_licenses)
+    addon_seconds, addons_renewed = timed(renew_addons)
     print(
         f"licenses: {n_licenses:,} of {n_partners:,} partners ({per_partner} each); "
         f"seeded in {seed_seconds:.1f} s"
@@ -135,22 +155,41 @@ def run(url: str, n_licenses: int, n_partners: int) -> int:
         f"({renew_seconds / baseline:6.1f} x baseline)  {renewed}"
     )
     print(f"renewals per second: {n_licenses / renew_seconds:,.0f}")
+    print(f"add-ons: {n_addons:,}; baseline, one UPDATE of every add-on: {addon_baseline:6.2f} s")
+    print(
+        f"add-on renewal run (charge, ledger, lots): {addon_seconds:8.2f} s  "
+        f"({addon_seconds / addon_baseline:6.1f} x baseline)  {addons_renewed}"
+    )
+    print(f"add-on renewals per second: {n_addons / addon_seconds:,.0f}")
     with engine.connect() as c:  # the work was done, and done right
         checks = c.execute(
             text("""
             SELECT (SELECT count(*) FROM licenses WHERE ends_at > :now AND row_version = 2),
-                   (SELECT -sum(amount_cents) FROM ledger_entries WHERE kind = 'charge'),
+                   (SELECT -sum(amount_cents) FROM ledger_entries
+                    WHERE kind = 'charge' AND object_type = 'license'),
+                   (SELECT count(*) FROM notifications WHERE kind = 'license_renewed'),
+                   (SELECT count(*) FROM addons WHERE period_end > :now AND row_version = 2
+                    AND status = 'active'),
+                   (SELECT -sum(amount_cents) FROM ledger_entries
+                    WHERE kind = 'charge' AND object_type = 'addon'),
                    (SELECT sum(100000000 - balance_cents) FROM wallets),
                    (SELECT sum(100000000 - remaining_cents) FROM credit_lots),
-                   (SELECT count(*) FROM notifications WHERE kind = 'license_renewed')"""),
+                   (SELECT count(*) FROM audit_events WHERE action = 'addon.renewed')"""),
             {"now": now.replace(tzinfo=None)},
         ).one()
     with Session(engine) as session:
-        unit = load_catalog(session).unit_cents("dns-filter", "school", "pro", 12)
+        catalog = load_catalog(session)
+        unit = catalog.unit_cents("dns-filter", "school", "pro", 12)
+        pack = addon_price_cents(catalog, "api-calls-25k", included=False)
     expected = n_licenses * 10 * unit * 12  # 10 seats for 12 months each
-    if tuple(checks) != (n_licenses, expected, expected, expected, n_licenses):
-        raise SystemExit(f"wrong result: {tuple(checks)}, expected {expected} cents charged")
-    print(f"checked: {n_licenses:,} licenses moved a term, {expected:,} cents charged once")
+    packs = n_addons * pack
+    want = (n_licenses, expected, n_licenses, n_addons, packs, expected + packs, expected + packs)
+    if tuple(checks) != (*want, n_addons):
+        raise SystemExit(f"wrong result: {tuple(checks)}, expected {(*want, n_addons)}")
+    print(
+        f"checked: {n_licenses:,} licenses moved a term, {expected:,} cents charged once; "
+        f"{n_addons:,} add-ons moved a month, {packs:,} cents charged once; wallets = lots"
+    )
     engine.dispose()
     return 0
 

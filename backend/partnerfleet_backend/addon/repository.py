@@ -1,12 +1,15 @@
 """Every query of add-ons."""
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
-from partnerfleet_backend.models import CURRENT_ADDON, AddOn, AddOnStatus
+from partnerfleet_backend.models import CURRENT_ADDON, AddOn, AddOnStatus, Partner
+
+TABLE = cast(Table, AddOn.__table__)
 
 
 def get(session: Session, addon_id: str) -> AddOn | None:
@@ -74,12 +77,25 @@ def addons_page(
     return page_rows(session, statement, AddOn.id, limit, cursor)
 
 
-def due_for_renewal(session: Session, now: datetime) -> list[AddOn]:
-    """Add-ons whose period ended and that are not ended yet, locked."""
-    return list(
-        session.scalars(
-            select(AddOn)
-            .where(AddOn.status.in_(CURRENT_ADDON), AddOn.period_end <= now)
-            .with_for_update()
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (TABLE.c.status.in_(CURRENT_ADDON), TABLE.c.period_end <= now)
+
+
+def lock_due_for_renewal(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Add-ons whose period ended and that are not ended yet, as rows, locked, in partner
+    order (the order every charge locks wallets in)."""
+    rows = session.execute(
+        select(TABLE).where(*_due(now)).order_by(TABLE.c.partner_id, TABLE.c.id).with_for_update()
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def levels_of_due(session: Session, now: datetime) -> dict[str, str]:
+    """Partner id -> level, for the partners of the add-ons due for renewal."""
+    due = select(TABLE.c.partner_id).where(*_due(now))
+    return {
+        str(pid): str(level)
+        for pid, level in session.execute(
+            select(Partner.id, Partner.level).where(Partner.id.in_(due))
         )
-    )
+    }

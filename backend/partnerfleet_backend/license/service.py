@@ -237,8 +237,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
             lic.seats, _unit(catalog, segment, lic, lic.edition)
         )
     lic.updated_at = ctx.now
-    lic.version += 1
-    ctx.session.flush()
+    lic.version += 1  # flushed with the charge's rows and the audit events, in one go
     ctx.audit(
         "license.updated",
         "license",

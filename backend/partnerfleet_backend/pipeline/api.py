@@ -1,11 +1,12 @@
 """The request pipeline shared by every route: auth, transactions, idempotency, ETags."""
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -140,7 +141,7 @@ class Api:
                     return replay[0], stored, True
             ctx = self._ctx(session)
             result = work(ctx)
-            body: dict[str, Any] = jsonable_encoder(result)
+            body = _plain(result)
             if key is not None:
                 idempotency.complete(
                     session, scope, key, print_, status_code, idempotency.redact(body), ctx.now
@@ -177,7 +178,7 @@ class Api:
 
     def respond(self, result: BaseModel | dict[str, Any], status_code: int = 200) -> JSONResponse:
         """A JSON response with the object's version as ETag."""
-        return self._respond(jsonable_encoder(result), status_code)
+        return self._respond(_plain(result), status_code)
 
     def _after_failure(self, key: str | None, scope: str, print_: str, error: ServiceError) -> None:
         """A 4xx stays the answer to its key; after a 409, 412, 429 or 5xx the key is free
@@ -199,18 +200,26 @@ class Api:
         return JSONResponse(body, status_code=status_code, headers=headers, media_type=media)
 
 
+def _plain(result: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """An answer as JSON-ready values (a model dumps itself, in compiled code)."""
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json", by_alias=True)
+    encoded: dict[str, Any] = jsonable_encoder(result)
+    return encoded
+
+
 async def _cache_body(request: Request) -> None:
     """Read the body once so the idempotency fingerprint can see it."""
     if request.method == "POST":
         await request.body()
 
 
-def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Iterator[Api]]:
+def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., AsyncIterator[Api]]:
     """The request pipeline for one kind of route. `way_out` routes (reading the own account,
     buying an add-on) are counted against the quota but never refused for it, so a partner
     whose calls are used up can still see where it stands and buy a pack."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         _body: Annotated[None, Depends(_cache_body)],
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -229,33 +238,54 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Itera
                 max_length=40,
             ),
         ] = None,
-    ) -> Iterator[Api]:
-        settings = get_settings()
-        caller = Caller(request, settings, authorization, way_out=way_out)
+    ) -> AsyncIterator[Api]:
+        caller, api = await run_in_threadpool(
+            _enter, kind, way_out, request, authorization, idempotency_key, if_match, on_behalf
+        )
         try:
-            request.state.actor = actor = caller.actor
-            if idempotency_key is not None and not (
-                0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH
-            ):
-                raise ValidationFailed(
-                    "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
-                )
-            match = parse_if_match(if_match)
-            rid = request_id_of(request)
-            partner_id: str | None = None
-            if kind == "operator":
-                require_operator(actor)
-            elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
-                partner_id = _operator_reads(request, caller, on_behalf, rid)
-            elif kind in ("partner_read", "partner_write"):
-                partner_id = require_partner(actor, write=kind == "partner_write")
-                if kind == "partner_write":
-                    refuse_buying_when_suspended(actor, request.method, request.url.path)
-            yield Api(request, settings, actor, partner_id, rid, idempotency_key, match, caller)
+            yield api
         finally:
-            caller.settle()  # the call counted if the route did not, the transaction let go
+            if caller.unsettled:  # a route that failed or read nothing: count the call now
+                await run_in_threadpool(caller.settle)
 
     return dependency  # its teardown runs when the route returns, before the answer is sent
+
+
+def _enter(
+    kind: str,
+    way_out: bool,
+    request: Request,
+    authorization: str | None,
+    idempotency_key: str | None,
+    if_match: str | None,
+    on_behalf: str | None,
+) -> tuple[Caller, Api]:
+    """Who calls, and may they call this route (in one hop to a worker thread)."""
+    settings = get_settings()
+    caller = Caller(request, settings, authorization, way_out=way_out)
+    try:
+        request.state.actor = actor = caller.actor
+        if idempotency_key is not None and not (
+            0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH
+        ):
+            raise ValidationFailed(
+                "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
+            )
+        match = parse_if_match(if_match)
+        rid = request_id_of(request)
+        partner_id: str | None = None
+        if kind == "operator":
+            require_operator(actor)
+        elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
+            partner_id = _operator_reads(request, caller, on_behalf, rid)
+        elif kind in ("partner_read", "partner_write"):
+            partner_id = require_partner(actor, write=kind == "partner_write")
+            if kind == "partner_write":
+                refuse_buying_when_suspended(actor, request.method, request.url.path)
+    except BaseException:
+        caller.settle()
+        raise
+    return caller, Api(request, settings, actor, partner_id, rid, idempotency_key, match, caller)
 
 
 def _operator_reads(request: Request, caller: Caller, partner_id: str, request_id: str) -> str:

@@ -105,6 +105,7 @@ class Caller:
         is not counted, and never counted again)."""
         if not self.owes_count or self.actor.partner_id is None:
             return
+        session.flush()  # the work's rows first: the counter's row stays locked only to the end
         try:
             state = quota.consume(
                 session,
@@ -153,6 +154,11 @@ class Caller:
             result = run_in_transaction(counted, self.settings, write=write)
         self.owes_count = False
         return result
+
+    @property
+    def unsettled(self) -> bool:
+        """A call still to count, or a transaction still held."""
+        return self.owes_count or self.held is not None
 
     def settle(self) -> None:
         """Count the call if nothing counted it (a route that failed, read nothing, or only

@@ -47,6 +47,10 @@ class JobCharges:
         self.entries: list[dict[str, object]] = []
         self.consumptions: list[dict[str, object]] = []
 
+    def available(self, partner_id: str) -> int:
+        """The credit the partner's open lots hold now (after the charges so far)."""
+        return sum(lot.remaining_cents for lot in self.lots[partner_id])
+
     def charge(self, partner_id: str, charges: list[tuple[int, Charge]]) -> list[bool]:
         """Charge each amount in order; False where the credit left cannot pay it."""
         lots = self.lots[partner_id]

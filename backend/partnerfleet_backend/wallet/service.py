@@ -6,7 +6,7 @@ cannot take the balance below zero; the lots say what the credit cost (net).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from partnerfleet_backend.audit.service import money_event
 from partnerfleet_backend.catalog.pricing import top_up_discount_bp
@@ -62,8 +62,7 @@ def _entry(
         request_id=ctx.request_id,
         created_at=ctx.now,
     )
-    ctx.session.add(entry)
-    ctx.session.flush()
+    ctx.session.add(entry)  # flushed with the rest of the transaction's rows
     event = money_event(
         {
             "id": entry.id,
@@ -196,18 +195,30 @@ def charge(
         raise ValueError("a charge cannot be negative")
     if amount_cents == 0:
         return None
-    _lock_wallet(ctx, partner_id)
-    lots = repository.lots_with_credit(ctx.session, partner_id)  # one query under the lock
-    if any(lot.expires_at <= ctx.now for lot in lots):
-        expire_due_credit(ctx, partner_id)  # rare: the expiry job usually got there first
-        lots = repository.lots_with_credit(ctx.session, partner_id)
+    # The guarded debit takes the wallet's lock when it pays; the lots are read under it.
     if not repository.debit(ctx.session, partner_id, amount_cents):
-        raise InsufficientCredit(amount_cents, repository.balance(ctx.session, partner_id))
+        _refuse(ctx, partner_id, amount_cents)
+    lots = repository.lots_with_credit(ctx.session, partner_id)
+    if any(lot.expires_at <= ctx.now for lot in lots):  # rare: the expiry job usually got there
+        repository.credit(ctx.session, partner_id, amount_cents)  # first; undo, expire, again
+        expire_due_credit(ctx, partner_id)
+        if not repository.debit(ctx.session, partner_id, amount_cents):
+            raise InsufficientCredit(amount_cents, repository.balance(ctx.session, partner_id))
+        lots = repository.lots_with_credit(ctx.session, partner_id)
     net, consumptions = draw(lots, amount_cents)  # the guard above: the lots hold enough
     entry = _entry(ctx, partner_id, kind, -amount_cents, -net, what)
     for lot_id, take in consumptions:
         _consume(ctx, entry, lot_id, take)
     return entry
+
+
+def _refuse(ctx: Ctx, partner_id: str, amount_cents: int) -> NoReturn:
+    """402 for a charge the balance does not cover (404 without a wallet), with the credit
+    available once due expiries are recorded (they are rolled back with the refusal)."""
+    _lock_wallet(ctx, partner_id)
+    if repository.expired_lots(ctx.session, partner_id, ctx.now):
+        expire_due_credit(ctx, partner_id)
+    raise InsufficientCredit(amount_cents, repository.balance(ctx.session, partner_id))
 
 
 def charge_or(
