@@ -101,6 +101,7 @@ def create_app() -> FastAPI:
     app.add_middleware(
         RequestIdAndBodyLimit,
         max_body_bytes=settings.max_body_bytes,
+        larger={"/v1/plans": settings.plan_max_body_bytes},
         read_seconds=settings.request_read_seconds,
     )
     return app

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     test_clock: bool = False
     max_body_bytes: int = 64 * 1024
+    # A plan carries a whole stack's intended changes (up to 5,000): its own, larger limit.
+    plan_max_body_bytes: int = 4 * 1024 * 1024
     # A request's body must arrive within this time (a stalled upload is answered 408).
     request_read_seconds: float = 10.0
     idempotency_window_seconds: int = 24 * 3600

@@ -258,3 +258,27 @@ class TestThePlanItself:
         )
         assert r.status_code == 422
         assert "changes.0.action" in r.json()["detail"]
+
+    def test_a_stack_sized_plan_is_not_held_to_the_small_body_limit(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        """A plan carries a whole stack's changes (hundreds: well over the 64 KiB of other
+        bodies); it has a limit of its own, and past it 413 like everything else."""
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(p, seats=10)
+        change = {
+            "key": "urn:pulumi:prod::fleet::partnerfleet:index:License::school-" + "x" * 60,
+            "action": "update",
+            "type": "license",
+            "id": lic["id"],
+            "inputs": {"seats": 11},
+        }
+        changes = [{**change, "key": f"{change['key']}-{i}"} for i in range(600)]
+        result = plan(p, changes)
+        assert len(result["changes"]) == 600
+        assert p.read.post("/v1/customers", {"name": "x" * 70_000}).status_code == 413
+        huge = [{**change, "key": f"{i}-" + "k" * 480} for i in range(5_000)]  # over 2.5 MB
+        huge += [{**change, "key": f"more-{i}-" + "k" * 480} for i in range(3_000)]
+        answer = p.read.post("/v1/plans", {"changes": huge})
+        assert (answer.status_code, answer.json()["code"]) == (413, "payload_too_large")

@@ -1,5 +1,7 @@
 """Every query of customer orgs (and of the licenses a customer holds)."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -9,6 +11,19 @@ from partnerfleet_backend.models import ENDED, Customer, CustomerStatus, License
 
 def get(session: Session, customer_id: str) -> Customer | None:
     return session.get(Customer, customer_id)
+
+
+def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> list[Customer]:
+    """The partner's customers among `ids` (one query per thousand)."""
+    found: list[Customer] = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        found.extend(
+            session.scalars(
+                select(Customer).where(Customer.partner_id == partner_id, Customer.id.in_(chunk))
+            )
+        )
+    return found
 
 
 def active_page(

@@ -17,6 +17,19 @@ def get(session: Session, license_id: str) -> License | None:
     return session.get(License, license_id)
 
 
+def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> list[License]:
+    """The partner's licenses among `ids` (one query per thousand)."""
+    found: list[License] = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        found.extend(
+            session.scalars(
+                select(License).where(License.partner_id == partner_id, License.id.in_(chunk))
+            )
+        )
+    return found
+
+
 def get_locked(session: Session, license_id: str) -> License | None:
     return session.get(License, license_id, with_for_update=True)
 

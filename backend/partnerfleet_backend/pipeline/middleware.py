@@ -18,10 +18,17 @@ class RequestIdAndBodyLimit:
     X-Request-Id is kept beside it, never instead of it); read a body before the app sees it:
     413 over the limit (declared or chunked), 408 when it does not arrive in time."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, read_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        read_seconds: float = 10.0,
+        larger: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.read_seconds = read_seconds
+        self.larger = larger or {}  # path -> its own limit (a plan carries a whole stack)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,9 +57,10 @@ class RequestIdAndBodyLimit:
             bad = ValidationFailed("the URL must not contain NUL characters", field="url")
             await problem_response(bad, request_id)(scope, receive, send_with_id)
             return
-        too_large = PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes")
+        limit = self.larger.get(scope.get("path", ""), self.max_body_bytes)
+        too_large = PayloadTooLarge(f"the body is larger than {limit} bytes")
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _closing(problem_response(too_large, request_id))(scope, receive, send_with_id)
             return
         if scope.get("method") not in WITH_BODY:
@@ -60,7 +68,7 @@ class RequestIdAndBodyLimit:
             return
         try:
             async with asyncio.timeout(self.read_seconds):
-                body = await self._read_body(receive)
+                body = await self._read_body(receive, limit)
         except TimeoutError:
             late = RequestTimeout(f"the body did not arrive within {self.read_seconds:g} s")
             await _closing(problem_response(late, request_id))(scope, receive, send_with_id)
@@ -72,7 +80,7 @@ class RequestIdAndBodyLimit:
             return  # the client went away
         await self.app(scope, _replay(body, receive), send_with_id)
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -81,7 +89,7 @@ class RequestIdAndBodyLimit:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 raise _BodyTooLarge
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -88,6 +88,7 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     before = wallet.state(ctx, partner_id)
     run_rate_before = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]
     charges = _Charges(ctx.session)
+    loaded = _load_named(ctx, partner_id, body)  # held: the operations find them in the session
     created: dict[str, str] = {}
     planned: list[PlannedChange] = []
     try:
@@ -113,6 +114,7 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
             planned.append(outcome.planned(nominal, net))
     finally:
         charges.close()
+    del loaded
     short = licenses_repository.under_licensed(ctx.session, partner_id)
     labels = customers_repository.customer_labels(
         ctx.session,
@@ -187,6 +189,20 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
             else None
         ),
     )
+
+
+def _load_named(ctx: Ctx, partner_id: str, body: PlanCreate) -> list[object]:
+    """The licenses and customers the changes name, read in a few queries instead of one or
+    two per change. The list holds them: the session keeps only objects someone holds."""
+    license_ids = sorted({c.id for c in body.changes if c.type == "license" and c.id})
+    named = licenses_repository.of_partner_among(ctx.session, partner_id, license_ids)
+    customer_ids = {c.id for c in body.changes if c.type == "customer" and c.id}
+    given = (c.inputs.get("customer_id") for c in body.changes)
+    customer_ids |= {str(cid) for cid in given if cid}
+    customer_ids |= {lic.customer_id for lic in named}
+    held: list[object] = list(named)
+    held += customers_repository.of_partner_among(ctx.session, partner_id, sorted(customer_ids))
+    return held
 
 
 def _validation_failed(invalid: ValidationError) -> ValidationFailed:

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import CreditLot, LedgerEntry, LotConsumption, Wallet
 
+# A loaded wallet object is brought up to date by the row's key (RETURNING), not by evaluating
+# the WHERE against every object the session holds (a plan holds thousands).
+SYNC = "fetch"
+
 
 def with_credit_left() -> ColumnElement[bool]:
     """The one definition of a lot that still holds credit (expired or not)."""
@@ -44,6 +48,7 @@ def debit(session: Session, partner_id: str, amount_cents: int) -> bool:
         .where(Wallet.partner_id == partner_id, Wallet.balance_cents >= amount_cents)
         .values(balance_cents=Wallet.balance_cents - amount_cents)
         .returning(Wallet.balance_cents)
+        .execution_options(synchronize_session=SYNC)
     ).first()
     return done is not None
 
@@ -53,7 +58,12 @@ def credit(session: Session, partner_id: str, amount_cents: int, *, top_up: bool
     values: dict[str, object] = {"balance_cents": Wallet.balance_cents + amount_cents}
     if top_up:
         values["has_topped_up"] = True
-    session.execute(update(Wallet).where(Wallet.partner_id == partner_id).values(values))
+    session.execute(
+        update(Wallet)
+        .where(Wallet.partner_id == partner_id)
+        .values(values)
+        .execution_options(synchronize_session=SYNC)
+    )
 
 
 def lock_wallets(session: Session, partner_ids: Sequence[str]) -> dict[str, int]:
