@@ -1,13 +1,15 @@
 """Benchmark: the calendar's runs over many items on PostgreSQL: the monthly level run, the
 license renewals and the add-on renewals.
 
-    .venv/bin/python bench/jobs.py [--licenses 100000] [--addons 100000] [--partners 1000]
+    .venv/bin/python bench/jobs.py [--licenses 100000] [--addons 100000] [--trials 100000]
+                                   [--partners 1000]
 
 Seeds partners, wallets with credit, customers, licenses whose terms all end now and API-call
 packs whose months all end now, then times (1) the level recomputation, (2) the renewal run
-(charge, ledger, lots, notifications), (3) the add-on renewal run (the same), each against a
-baseline measured in the same run on the same rows: one set-based UPDATE of every license, and
-of every add-on (what the database needs at the least to touch each row once).
+(charge, ledger, lots, notifications), (3) the add-on renewal run and (4) the trial conversion
+run (the same), each against a baseline measured in the same run on the same rows: one
+set-based UPDATE of every license, add-on or trial (what the database needs at the least to
+touch each row once).
 """
 
 import argparse
@@ -25,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--licenses", type=int, default=100_000)
     parser.add_argument("--addons", type=int, default=100_000)
+    parser.add_argument("--trials", type=int, default=100_000)
     parser.add_argument("--partners", type=int, default=1_000)
     args = parser.parse_args()
 
@@ -32,10 +35,10 @@ def main() -> int:
 
     with running_postgres() as url:
         os.environ["PARTNERFLEET_DATABASE_URL"] = url
-        return run(url, args.licenses, args.addons, args.partners)
+        return run(url, args.licenses, args.addons, args.trials, args.partners)
 
 
-def run(url: str, n_licenses: int, n_addons: int, n_partners: int) -> int:
+def run(url: str, n_licenses: int, n_addons: int, n_trials: int, n_partners: int) -> int:
     from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
@@ -44,7 +47,7 @@ def run(url: str, n_licenses: int, n_addons: int, n_partners: int) -> int:
     from partnerfleet_backend.catalog.service import load_catalog
     from partnerfleet_backend.database import migrate, run_in_transaction
     from partnerfleet_backend.level.jobs import recompute_levels
-    from partnerfleet_backend.license.jobs import renew_licenses
+    from partnerfleet_backend.license.jobs import end_trials, renew_licenses
     from partnerfleet_backend.pipeline.context import Ctx
     from partnerfleet_backend.settings import get_settings
 
@@ -141,6 +144,32 @@ def run(url: str, n_licenses: int, n_addons: int, n_partners: int) -> int:
     levels_seconds, changed = timed(recompute_levels)
     renew_seconds, renewed = timed(renew_licenses)
     addon_seconds, addons_renewed = timed(renew_addons)
+    with engine.begin() as c:  # trials on customers of their own (one trial per org and product)
+        c.execute(
+            text("""
+            INSERT INTO customers (id, partner_id, name, segment, country, contact_email,
+                                   support_by, access, status, created_at, updated_at, version)
+            SELECT 'cut_' || g, 'ptn_' || (1 + g % :p), 'Trial org ' || g, 'school', 'DE',
+                   'it@x.example', 'partner', 'full', 'active', :s, :s, 1
+            FROM generate_series(1, :n) g"""),
+            {"n": n_trials, "p": n_partners, "s": start},
+        )
+        c.execute(
+            text("""
+            INSERT INTO licenses (id, partner_id, customer_id, product, edition, term_months,
+                                  seats, auto_renew, trial, status, managed, license_key,
+                                  monthly_nominal_cents, starts_at, ends_at, term_anchor_at,
+                                  created_at, updated_at, version)
+            SELECT 'tri_' || g, 'ptn_' || (1 + g % :p), 'cut_' || g, 'dns-filter', 'pro', 12,
+                   10, true, true, 'trial', true, 'PF-TRIAL-' || g, 0, :s, :e, :s, :s, :s, 1
+            FROM generate_series(1, :n) g"""),
+            {"n": n_trials, "p": n_partners, "s": now - timedelta(days=14), "e": now},
+        )
+    t = time.perf_counter()
+    with engine.begin() as c:
+        c.execute(text("UPDATE licenses SET updated_at = :n WHERE trial"), {"n": now})
+    trial_baseline = time.perf_counter() - t
+    trial_seconds, trials_ended = timed(end_trials)
     print(
         f"licenses: {n_licenses:,} of {n_partners:,} partners ({per_partner} each); "
         f"seeded in {seed_seconds:.1f} s"
@@ -161,12 +190,20 @@ def run(url: str, n_licenses: int, n_addons: int, n_partners: int) -> int:
         f"({addon_seconds / addon_baseline:6.1f} x baseline)  {addons_renewed}"
     )
     print(f"add-on renewals per second: {n_addons / addon_seconds:,.0f}")
+    print(f"trials: {n_trials:,}; baseline, one UPDATE of every trial:    {trial_baseline:6.2f} s")
+    print(
+        f"trial conversion run (charge, ledger, lots): {trial_seconds:8.2f} s  "
+        f"({trial_seconds / trial_baseline:6.1f} x baseline)  {trials_ended}"
+    )
+    print(f"trial conversions per second: {n_trials / trial_seconds:,.0f}")
     with engine.connect() as c:  # the work was done, and done right
         checks = c.execute(
             text("""
-            SELECT (SELECT count(*) FROM licenses WHERE ends_at > :now AND row_version = 2),
+            SELECT (SELECT count(*) FROM licenses WHERE ends_at > :now AND row_version = 2
+                    AND NOT trial),
                    (SELECT -sum(amount_cents) FROM ledger_entries
-                    WHERE kind = 'charge' AND object_type = 'license'),
+                    WHERE kind = 'charge' AND object_type = 'license'
+                    AND description NOT LIKE 'trial%'),
                    (SELECT count(*) FROM notifications WHERE kind = 'license_renewed'),
                    (SELECT count(*) FROM addons WHERE period_end > :now AND row_version = 2
                     AND status = 'active'),
@@ -174,7 +211,12 @@ def run(url: str, n_licenses: int, n_addons: int, n_partners: int) -> int:
                     WHERE kind = 'charge' AND object_type = 'addon'),
                    (SELECT sum(100000000 - balance_cents) FROM wallets),
                    (SELECT sum(100000000 - remaining_cents) FROM credit_lots),
-                   (SELECT count(*) FROM audit_events WHERE action = 'addon.renewed')"""),
+                   (SELECT count(*) FROM audit_events WHERE action = 'addon.renewed'),
+                   (SELECT count(*) FROM licenses WHERE trial AND status = 'active'
+                    AND ends_at > :now AND row_version = 2),
+                   (SELECT -sum(amount_cents) FROM ledger_entries
+                    WHERE kind = 'charge' AND description LIKE 'trial%'),
+                   (SELECT count(*) FROM notifications WHERE kind = 'trial_converted')"""),
             {"now": now.replace(tzinfo=None)},
         ).one()
     with Session(engine) as session:
@@ -183,12 +225,16 @@ def run(url: str, n_licenses: int, n_addons: int, n_partners: int) -> int:
         pack = addon_price_cents(catalog, "api-calls-25k", included=False)
     expected = n_licenses * 10 * unit * 12  # 10 seats for 12 months each
     packs = n_addons * pack
-    want = (n_licenses, expected, n_licenses, n_addons, packs, expected + packs, expected + packs)
-    if tuple(checks) != (*want, n_addons):
-        raise SystemExit(f"wrong result: {tuple(checks)}, expected {(*want, n_addons)}")
+    trials = n_trials * 10 * unit * 12
+    spent = expected + packs + trials
+    want = (n_licenses, expected, n_licenses, n_addons, packs, spent, spent, n_addons)
+    want_trials = (n_trials, trials, n_trials)
+    if tuple(checks) != (*want, *want_trials):
+        raise SystemExit(f"wrong result: {tuple(checks)}, expected {(*want, *want_trials)}")
     print(
         f"checked: {n_licenses:,} licenses moved a term, {expected:,} cents charged once; "
-        f"{n_addons:,} add-ons moved a month, {packs:,} cents charged once; wallets = lots"
+        f"{n_addons:,} add-ons moved a month, {packs:,} cents; {n_trials:,} trials converted, "
+        f"{trials:,} cents; wallets = lots"
     )
     engine.dispose()
     return 0

@@ -111,6 +111,56 @@ class TestRenewals:
             10 * 28 * 12
         ]
 
+    def test_trials_that_cannot_be_paid_or_do_not_renew_lapse_and_the_partner_is_told(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=55_000)
+        paid = school_license(p, seats=10, trial=True)  # 33.60 EUR: converts
+        too_big = school_license(p, seats=1_000, trial=True)  # 3,360 EUR: cannot be paid
+        ended = school_license(p, seats=10, trial=True, auto_renew=False)
+        set_clock(T0 + timedelta(days=14))
+        run_jobs(operator)
+        status = {
+            x["id"]: p.read.get(f"/v1/licenses/{x['id']}").json()["status"]
+            for x in (paid, too_big, ended)
+        }
+        assert status == {paid["id"]: "active", too_big["id"]: "lapsed", ended["id"]: "lapsed"}
+        assert [-e["amount_cents"] for e in ledger(p.read) if e["kind"] == "charge"] == [3_360]
+        told = p.read.get("/v1/notifications", params={"limit": 100}).json()["items"]
+        lapsed = {n["data"]["license_id"]: n for n in told if n["kind"] == "license_lapsed"}
+        assert set(lapsed) == {too_big["id"], ended["id"]}
+        assert lapsed[too_big["id"]]["data"]["needed_cents"] == 336_000
+        assert lapsed[too_big["id"]]["data"]["available_cents"] == 55_000 - 3_360
+        assert "not enough credit" in lapsed[too_big["id"]]["message"]
+        assert "the trial ended" in lapsed[ended["id"]]["message"]
+        assert ("trial_converted", paid["id"]) in notifications(p)
+        trail = p.read.get("/v1/audit-events", params={"limit": 100}).json()["items"]
+        actions = {(e["action"], e["object_id"]) for e in trail}
+        assert ("license.trial_converted", paid["id"]) in actions
+        assert {("license.lapsed", too_big["id"]), ("license.lapsed", ended["id"])} <= actions
+
+    def test_an_add_on_whose_renewal_cannot_be_paid_ends_and_the_partner_is_told(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=55_000)
+        addon = p.write.post("/v1/addons", {"option": "white-label"}, expect=201).json()
+        school_license(p, seats=145)  # 487.20 EUR: too little is left for another month
+        left = p.read.get("/v1/wallet").json()["available_cents"]
+        assert left < addon["price_cents"]
+        set_clock(T0 + timedelta(days=31))
+        run_jobs(operator)
+        keep_level(operator, p)
+        assert p.read.get(f"/v1/addons/{addon['id']}").json()["status"] == "ended"
+        told = p.read.get("/v1/notifications", params={"limit": 100}).json()["items"]
+        ended = [n for n in told if n["kind"] == "addon_ended"]
+        assert len(ended) == 1 and ended[0]["data"]["addon_id"] == addon["id"]
+        assert ended[0]["data"]["needed_cents"] == addon["price_cents"]
+        assert ended[0]["data"]["available_cents"] == left
+        assert [e["kind"] for e in ledger(p.read)] == ["top_up", "charge", "charge"]
+        assert p.read.get("/v1/wallet").json()["available_cents"] == left
+
     def test_add_ons_renew_monthly_and_cancelled_ones_end(
         self, operator: Caller, set_clock: SetClock
     ) -> None:

@@ -12,14 +12,12 @@ from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import monthly_cents, term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.kit.bulk import update_rows
-from partnerfleet_backend.kit.errors import InsufficientCredit
 from partnerfleet_backend.kit.timeutil import add_months, months_between
 from partnerfleet_backend.license import repository
-from partnerfleet_backend.license.service import next_term, unit_cents
-from partnerfleet_backend.models import License, LicenseStatus
+from partnerfleet_backend.license.service import next_term
+from partnerfleet_backend.models import LicenseStatus
 from partnerfleet_backend.notification.service import Note, notify, notify_many
 from partnerfleet_backend.pipeline.context import Ctx
-from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.batch import JobCharges
 from partnerfleet_backend.wallet.service import Charge
 
@@ -44,6 +42,10 @@ RENEWAL_COLUMNS = (
 )
 
 
+# What a trial's conversion or lapse changes.
+TRIAL_COLUMNS = ("status", "starts_at", "term_anchor_at", "ends_at", "monthly_nominal_cents")
+
+
 def lapse_note(
     partner_id: str, license_id: str, ends_at: datetime | None, why: str, extra: dict[str, Any]
 ) -> Note:
@@ -55,22 +57,6 @@ def lapse_note(
         f"lapsed:{license_id}:{ends_at}",
         {"license_id": license_id, **extra},
     )
-
-
-def lapse(ctx: Ctx, lic: License, why: str, extra: dict[str, Any]) -> None:
-    """The license lapses (audited); a managed one's partner is told."""
-    ctx.audit(
-        "license.lapsed",
-        "license",
-        lic.id,
-        partner_id=lic.partner_id,
-        before={"status": lic.status},
-        after={"status": LicenseStatus.LAPSED.value, "why": why},
-    )
-    lic.status = LicenseStatus.LAPSED
-    lic.updated_at = ctx.now
-    if lic.managed:
-        notify_many(ctx, [lapse_note(lic.partner_id, lic.id, lic.ends_at, why, extra)])
 
 
 def renew_licenses(ctx: Ctx) -> dict[str, int]:
@@ -201,48 +187,106 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
 
 
 def end_trials(ctx: Ctx) -> dict[str, int]:
-    """After 14 days a trial becomes paid (charged now) or lapses."""
+    """After 14 days a trial becomes paid (charged now) or lapses.
+
+    Set-based, like the renewals: the due trials are locked and read as rows in one
+    statement, their partners' wallets charged together (`JobCharges`), and the licenses,
+    ledger rows, notifications and audit events written in bulk.
+    """
     done = {"converted": 0, "lapsed": 0}
+    state = {row["id"]: row for row in repository.lock_trials_due(ctx.session, ctx.now)}
+    if not state:
+        return done
     catalog = load_catalog(ctx.session)
-    for lic in repository.lock_trials_due(ctx.session, ctx.now):
-        if not lic.auto_renew or not lic.managed:
-            lapse(ctx, lic, "the trial ended", {})
-            done["lapsed"] += 1
-            continue
-        usage_billed = catalog.is_usage_billed(lic.product)
-        unit = unit_cents(ctx, lic)
-        seats, term = lic.seats or 0, lic.term_months or 1
-        amount = 0 if usage_billed else term_price_cents(seats, unit, term)
+    segments = repository.segments_of(
+        ctx.session, sorted({lic["customer_id"] for lic in state.values()})
+    )
+    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for lic in state.values():
+        by_partner[lic["partner_id"]].append(lic)
+    charges = JobCharges(ctx, set(by_partner))
+    notes: list[Note] = []
+    events: list[dict[str, Any]] = []
 
-        def refused(error: InsufficientCredit, lic: License = lic) -> None:
-            lapse(ctx, lic, "not enough credit to convert the trial", error.extra)
+    def event(lic: dict[str, Any], action: str, **after: Any) -> None:
+        events.append(
+            {
+                "action": action,
+                "object_type": "license",
+                "object_id": lic["id"],
+                "partner_id": lic["partner_id"],
+                "before": {"status": lic["status"]},
+                "after": after,
+            }
+        )
 
-        what = Charge(f"trial converted: {lic.product}", "license", lic.id)
-        if not wallet.charge_or(ctx, lic.partner_id, amount, what, refused):
-            done["lapsed"] += 1
-            continue
-        ctx.audit(
-            "license.trial_converted",
-            "license",
-            lic.id,
-            partner_id=lic.partner_id,
-            before={"status": lic.status},
-            after={"status": LicenseStatus.ACTIVE.value, "charged_cents": amount},
+    def lapse_row(lic: dict[str, Any], why: str, extra: dict[str, Any]) -> None:
+        event(lic, "license.lapsed", status=LicenseStatus.LAPSED.value, why=why)
+        lic["status"] = LicenseStatus.LAPSED.value
+        if lic["managed"]:
+            notes.append(lapse_note(lic["partner_id"], lic["id"], lic["ends_at"], why, extra))
+        done["lapsed"] += 1
+
+    for partner_id, trials in by_partner.items():
+        converting: list[tuple[dict[str, Any], bool, int, int, int, int]] = []
+        for lic in trials:
+            if not lic["auto_renew"] or not lic["managed"]:
+                lapse_row(lic, "the trial ended", {})
+                continue
+            usage_billed = catalog.is_usage_billed(lic["product"])
+            segment = segments[lic["customer_id"]]
+            unit = catalog.unit_cents(lic["product"], segment, lic["edition"], lic["term_months"])
+            seats, term = lic["seats"] or 0, lic["term_months"] or 1
+            amount = 0 if usage_billed else term_price_cents(seats, unit, term)
+            converting.append((lic, usage_billed, unit, seats, term, amount))
+        paid = charges.charge(
+            partner_id,
+            [
+                (amount, Charge(f"trial converted: {lic['product']}", "license", lic["id"]))
+                for lic, *_, amount in converting
+            ],
         )
-        lic.status = LicenseStatus.ACTIVE
-        lic.starts_at = lic.term_anchor_at = ctx.now
-        lic.ends_at = None if usage_billed else add_months(ctx.now, term)
-        lic.monthly_nominal_cents = 0 if usage_billed else monthly_cents(seats, unit)
-        lic.updated_at = ctx.now
-        notify(
-            ctx,
-            lic.partner_id,
-            "trial_converted",
-            f"trial {lic.id} is now a paid license",
-            dedupe_key=f"trial:{lic.id}",
-            data={"license_id": lic.id},
-        )
-        done["converted"] += 1
+        for (lic, usage_billed, unit, seats, term, amount), ok in zip(
+            converting, paid, strict=True
+        ):
+            if not ok:
+                left = {"needed_cents": amount, "available_cents": charges.available(partner_id)}
+                lapse_row(lic, "not enough credit to convert the trial", left)
+                continue
+            event(lic, "license.trial_converted", status="active", charged_cents=amount)
+            lic.update(
+                status=LicenseStatus.ACTIVE.value,
+                starts_at=ctx.now,
+                term_anchor_at=ctx.now,
+                ends_at=None if usage_billed else add_months(ctx.now, term),
+                monthly_nominal_cents=0 if usage_billed else monthly_cents(seats, unit),
+            )
+            notes.append(
+                (
+                    partner_id,
+                    "trial_converted",
+                    f"trial {lic['id']} is now a paid license",
+                    f"trial:{lic['id']}",
+                    {"license_id": lic["id"]},
+                )
+            )
+            done["converted"] += 1
+    charges.write()
+    update_rows(  # every due trial changed: converted or lapsed
+        ctx.session,
+        repository.TABLE,
+        [
+            {
+                "id": lic["id"],
+                **{column: lic[column] for column in TRIAL_COLUMNS},
+                "updated_at": ctx.now,
+                "row_version": lic["row_version"] + 1,  # not the client's version
+            }
+            for lic in state.values()
+        ],
+    )
+    notify_many(ctx, notes)
+    ctx.audit_many(events)
     return done
 
 

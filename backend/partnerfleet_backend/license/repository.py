@@ -124,15 +124,29 @@ def segment_of(session: Session, customer_id: str) -> str:
     return str(segment)
 
 
-def lock_trials_due(session: Session, now: datetime) -> list[License]:
-    """Trials whose 14 days are over, locked."""
-    return list(
-        session.scalars(
-            select(License)
-            .where(License.status == LicenseStatus.TRIAL, License.ends_at <= now)
-            .with_for_update()
+def lock_trials_due(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Trials whose 14 days are over, as rows, locked, in partner order."""
+    rows = session.execute(
+        select(TABLE)
+        .where(TABLE.c.status == LicenseStatus.TRIAL, TABLE.c.ends_at <= now)
+        .order_by(TABLE.c.partner_id, TABLE.c.id)
+        .with_for_update()
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def segments_of(session: Session, customer_ids: Sequence[str]) -> dict[str, str]:
+    """Customer id -> segment (one query per thousand)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(customer_ids), 1000):
+        chunk = customer_ids[start : start + 1000]
+        found.update(
+            (str(cid), str(segment))
+            for cid, segment in session.execute(
+                select(Customer.id, Customer.segment).where(Customer.id.in_(chunk))
+            )
         )
-    )
+    return found
 
 
 def ending_between(
