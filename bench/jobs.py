@@ -1,15 +1,16 @@
 """Benchmark: the calendar's runs over many items on PostgreSQL: the monthly level run, the
-license renewals and the add-on renewals.
+license renewals, the add-on renewals, the trial conversions and the usage billing.
 
     .venv/bin/python bench/jobs.py [--licenses 100000] [--addons 100000] [--trials 100000]
-                                   [--partners 1000]
+                                   [--usage 100000] [--partners 1000]
 
-Seeds partners, wallets with credit, customers, licenses whose terms all end now and API-call
-packs whose months all end now, then times (1) the level recomputation, (2) the renewal run
-(charge, ledger, lots, notifications), (3) the add-on renewal run and (4) the trial conversion
-run (the same), each against a baseline measured in the same run on the same rows: one
-set-based UPDATE of every license, add-on or trial (what the database needs at the least to
-touch each row once).
+Seeds partners, wallets with credit, customers, licenses whose terms all end now, API-call packs
+whose months all end now, trials whose 14 days are over and usage-billed licenses with last
+month's reports, then times (1) the level recomputation, (2) the renewal run (charge, ledger,
+lots, notifications), (3) the add-on renewal run, (4) the trial conversion run and (5) the
+usage billing (the same, with last month's peaks), each against a baseline measured in the same
+run on the same rows: one set-based UPDATE of every license, add-on, trial or usage-billed
+license (what the database needs at the least to touch each row once). Every cent is checked.
 """
 
 import argparse
@@ -28,6 +29,7 @@ def main() -> int:
     parser.add_argument("--licenses", type=int, default=100_000)
     parser.add_argument("--addons", type=int, default=100_000)
     parser.add_argument("--trials", type=int, default=100_000)
+    parser.add_argument("--usage", type=int, default=100_000)
     parser.add_argument("--partners", type=int, default=1_000)
     args = parser.parse_args()
 
@@ -35,10 +37,12 @@ def main() -> int:
 
     with running_postgres() as url:
         os.environ["PARTNERFLEET_DATABASE_URL"] = url
-        return run(url, args.licenses, args.addons, args.trials, args.partners)
+        return run(url, args.licenses, args.addons, args.trials, args.usage, args.partners)
 
 
-def run(url: str, n_licenses: int, n_addons: int, n_trials: int, n_partners: int) -> int:
+def run(
+    url: str, n_licenses: int, n_addons: int, n_trials: int, n_usage: int, n_partners: int
+) -> int:
     from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
@@ -50,6 +54,7 @@ def run(url: str, n_licenses: int, n_addons: int, n_trials: int, n_partners: int
     from partnerfleet_backend.license.jobs import end_trials, renew_licenses
     from partnerfleet_backend.pipeline.context import Ctx
     from partnerfleet_backend.settings import get_settings
+    from partnerfleet_backend.usage.jobs import bill_usage
 
     settings = get_settings()
     migrate(settings)
@@ -170,6 +175,38 @@ def run(url: str, n_licenses: int, n_addons: int, n_trials: int, n_partners: int
         c.execute(text("UPDATE licenses SET updated_at = :n WHERE trial"), {"n": now})
     trial_baseline = time.perf_counter() - t
     trial_seconds, trials_ended = timed(end_trials)
+    with engine.begin() as c:  # usage-billed mail licenses, two reports each last month
+        c.execute(
+            text("""
+            INSERT INTO customers (id, partner_id, name, segment, country, contact_email,
+                                   support_by, access, status, created_at, updated_at, version)
+            SELECT 'cub_' || g, 'ptn_' || g, 'Business ' || g, 'business', 'DE', 'it@x.example',
+                   'partner', 'full', 'active', :s, :s, 1
+            FROM generate_series(1, :n) g"""),
+            {"n": n_partners, "s": start},
+        )
+        c.execute(
+            text("""
+            INSERT INTO licenses (id, partner_id, customer_id, product, edition, auto_renew,
+                                  trial, status, managed, license_key, monthly_nominal_cents,
+                                  starts_at, term_anchor_at, created_at, updated_at, version)
+            SELECT 'use_' || g, 'ptn_' || (1 + g % :p), 'cub_' || (1 + g % :p), 'mail',
+                   'standard', true, false, 'active', true, 'PF-USAGE-' || g, 0, :s, :s, :s, :s, 1
+            FROM generate_series(1, :n) g"""),
+            {"n": n_usage, "p": n_partners, "s": start},
+        )
+        c.execute(
+            text("""
+            INSERT INTO usage_reports (license_id, used, at, created_at)
+            SELECT 'use_' || g, 5 + d * 5, :m + d * interval '9 days', :m + d * interval '9 days'
+            FROM generate_series(1, :n) g, generate_series(0, 1) d"""),
+            {"n": n_usage, "m": (now - timedelta(days=31)).replace(tzinfo=None)},
+        )
+    t = time.perf_counter()
+    with engine.begin() as c:
+        c.execute(text("UPDATE licenses SET updated_at = :n WHERE product = 'mail'"), {"n": now})
+    usage_baseline = time.perf_counter() - t
+    usage_seconds, usage_billed = timed(bill_usage)
     print(
         f"licenses: {n_licenses:,} of {n_partners:,} partners ({per_partner} each); "
         f"seeded in {seed_seconds:.1f} s"
@@ -196,14 +233,21 @@ def run(url: str, n_licenses: int, n_addons: int, n_trials: int, n_partners: int
         f"({trial_seconds / trial_baseline:6.1f} x baseline)  {trials_ended}"
     )
     print(f"trial conversions per second: {n_trials / trial_seconds:,.0f}")
+    print(f"usage-billed: {n_usage:,}; baseline, one UPDATE of each:      {usage_baseline:6.2f} s")
+    print(
+        f"usage billing run (peak, bill, charge, ledger): {usage_seconds:8.2f} s  "
+        f"({usage_seconds / usage_baseline:6.1f} x baseline)  billed: {usage_billed}"
+    )
+    print(f"usage bills per second: {n_usage / usage_seconds:,.0f}")
+    with Session(engine) as session:
+        mail_unit = load_catalog(session).unit_cents("mail", "business", "standard", None)
     with engine.connect() as c:  # the work was done, and done right
         checks = c.execute(
             text("""
             SELECT (SELECT count(*) FROM licenses WHERE ends_at > :now AND row_version = 2
                     AND NOT trial),
                    (SELECT -sum(amount_cents) FROM ledger_entries
-                    WHERE kind = 'charge' AND object_type = 'license'
-                    AND description NOT LIKE 'trial%'),
+                    WHERE kind = 'charge' AND description LIKE 'renewal%'),
                    (SELECT count(*) FROM notifications WHERE kind = 'license_renewed'),
                    (SELECT count(*) FROM addons WHERE period_end > :now AND row_version = 2
                     AND status = 'active'),
@@ -216,8 +260,13 @@ def run(url: str, n_licenses: int, n_addons: int, n_trials: int, n_partners: int
                     AND ends_at > :now AND row_version = 2),
                    (SELECT -sum(amount_cents) FROM ledger_entries
                     WHERE kind = 'charge' AND description LIKE 'trial%'),
-                   (SELECT count(*) FROM notifications WHERE kind = 'trial_converted')"""),
-            {"now": now.replace(tzinfo=None)},
+                   (SELECT count(*) FROM notifications WHERE kind = 'trial_converted'),
+                   (SELECT count(*) FROM usage_bills WHERE charged AND peak_used = 10),
+                   (SELECT -sum(amount_cents) FROM ledger_entries
+                    WHERE kind = 'charge' AND description LIKE 'mail%'),
+                   (SELECT count(*) FROM licenses WHERE product = 'mail'
+                    AND monthly_nominal_cents = :bill)"""),
+            {"now": now.replace(tzinfo=None), "bill": 10 * mail_unit},
         ).one()
     with Session(engine) as session:
         catalog = load_catalog(session)
@@ -226,15 +275,16 @@ def run(url: str, n_licenses: int, n_addons: int, n_trials: int, n_partners: int
     expected = n_licenses * 10 * unit * 12  # 10 seats for 12 months each
     packs = n_addons * pack
     trials = n_trials * 10 * unit * 12
-    spent = expected + packs + trials
+    bills = n_usage * 10 * mail_unit
+    spent = expected + packs + trials + bills
     want = (n_licenses, expected, n_licenses, n_addons, packs, spent, spent, n_addons)
-    want_trials = (n_trials, trials, n_trials)
-    if tuple(checks) != (*want, *want_trials):
-        raise SystemExit(f"wrong result: {tuple(checks)}, expected {(*want, *want_trials)}")
+    want_more = (n_trials, trials, n_trials, n_usage, bills, n_usage)
+    if tuple(checks) != (*want, *want_more):
+        raise SystemExit(f"wrong result: {tuple(checks)}, expected {(*want, *want_more)}")
     print(
         f"checked: {n_licenses:,} licenses moved a term, {expected:,} cents charged once; "
         f"{n_addons:,} add-ons moved a month, {packs:,} cents; {n_trials:,} trials converted, "
-        f"{trials:,} cents; wallets = lots"
+        f"{trials:,} cents; {n_usage:,} usage bills, {bills:,} cents; wallets = lots"
     )
     engine.dispose()
     return 0

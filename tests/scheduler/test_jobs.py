@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -261,6 +262,45 @@ class TestUsage:
         charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
         assert [-c["amount_cents"] for c in charges] == [42 * 100]
         assert p.read.get(f"/v1/licenses/{lic['id']}").json()["monthly_nominal_cents"] == 4_200
+
+    def test_a_usage_bill_that_cannot_be_paid_lapses_the_license_and_the_partner_is_told(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(datetime(2028, 5, 3, tzinfo=UTC))
+        short = make_partner(operator, top_up_cents=55_000)
+        rich = make_partner(operator, top_up_cents=55_000)
+
+        def mail(p: PartnerHandle, used: int) -> dict[str, Any]:
+            customer = make_customer(p, segment="business")
+            body = {"customer_id": customer["id"], "product": "mail", "edition": "standard"}
+            lic: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
+            set_clock(datetime(2028, 5, 10, tzinfo=UTC))
+            product_reports(p.write, lic["license_key"], used)
+            return lic
+
+        big = mail(short, 1_000)  # 1,000.00 EUR of 550.00
+        small = mail(rich, 10)
+        set_clock(datetime(2028, 6, 1, 0, 5, tzinfo=UTC))
+        run_jobs(operator)
+        run_jobs(operator)  # billed once
+        for p in (short, rich):
+            keep_level(operator, p)
+        assert short.read.get(f"/v1/licenses/{big['id']}").json()["status"] == "lapsed"
+        assert [e["kind"] for e in ledger(short.read)] == ["top_up"]
+        told = short.read.get("/v1/notifications", params={"limit": 100}).json()["items"]
+        lapsed = [n for n in told if n["kind"] == "license_lapsed"]
+        assert len(lapsed) == 1 and lapsed[0]["data"]["license_id"] == big["id"]
+        assert (lapsed[0]["data"]["needed_cents"], lapsed[0]["data"]["available_cents"]) == (
+            100_000,
+            55_000,
+        )
+        assert "2028-05" in lapsed[0]["message"]
+        trail = short.read.get("/v1/audit-events", params={"limit": 100}).json()["items"]
+        assert [e["after"] for e in trail if e["action"] == "license.lapsed"] == [
+            {"status": "lapsed", "unpaid_usage_bill": "2028-05"}
+        ]
+        assert [-e["amount_cents"] for e in ledger(rich.read) if e["kind"] == "charge"] == [1_000]
+        assert rich.read.get(f"/v1/licenses/{small['id']}").json()["status"] == "active"
 
     def test_over_the_seats_on_3_days_flags_on_10_suspends_and_raising_seats_heals(
         self, operator: Caller, set_clock: SetClock

@@ -135,6 +135,24 @@ def lock_trials_due(session: Session, now: datetime) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+def lock_rows(session: Session, license_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """These licenses as rows, locked, in partner order (one query per thousand)."""
+    rows: list[dict[str, Any]] = []
+    ordered = sorted(license_ids)
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        rows.extend(
+            dict(row)
+            for row in session.execute(
+                select(TABLE)
+                .where(TABLE.c.id.in_(chunk))
+                .order_by(TABLE.c.partner_id, TABLE.c.id)
+                .with_for_update()
+            ).mappings()
+        )
+    return rows
+
+
 def segments_of(session: Session, customer_ids: Sequence[str]) -> dict[str, str]:
     """Customer id -> segment (one query per thousand)."""
     found: dict[str, str] = {}

@@ -166,8 +166,12 @@ def customer_report(ctx: Ctx, partner_id: str, customer_id: str) -> CustomerRepo
     branded = white_label(ctx, partner)
     logo = partners.logo(ctx, partner_id) if branded else None
     lines: list[dict[str, object]] = []
-    for lic in customers.licenses_of(ctx, customer_id):
-        peak = usage.peak(ctx.session, lic.id, ctx.now - timedelta(days=30), ctx.now)
+    held = customers.licenses_of(ctx, customer_id)
+    peaks = usage.peaks(
+        ctx.session, [lic.id for lic in held], ctx.now - timedelta(days=30), ctx.now
+    )
+    for lic in held:
+        peak = peaks.get(lic.id, 0)
         lines.append(
             {
                 "product": lic.product,

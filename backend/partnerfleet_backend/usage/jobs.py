@@ -3,80 +3,129 @@ prepaid ones."""
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
+from partnerfleet_backend.catalog.pricing import UsageBill as UsageBillFigures
 from partnerfleet_backend.catalog.pricing import usage_bill
 from partnerfleet_backend.catalog.service import load_catalog
-from partnerfleet_backend.kit.errors import InsufficientCredit
+from partnerfleet_backend.kit.bulk import update_rows
 from partnerfleet_backend.kit.timeutil import add_months, period_of, start_of_month
 from partnerfleet_backend.license import repository as licenses
-from partnerfleet_backend.models import FLAGGED, License, LicenseStatus, UsageBill
-from partnerfleet_backend.notification.service import notify
+from partnerfleet_backend.models import FLAGGED, LicenseStatus
+from partnerfleet_backend.notification.service import Note, notify, notify_many
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import repository
-from partnerfleet_backend.wallet import service as wallet
+from partnerfleet_backend.wallet.batch import JobCharges
 from partnerfleet_backend.wallet.service import Charge
 
 OVER_LIMIT_DAYS, SUSPEND_DAYS, USAGE_WINDOW_DAYS = 3, 10, 30
 
 
 def bill_usage(ctx: Ctx) -> int:
-    """On the 1st (or the first run after it): bill last month's peak usage."""
+    """On the 1st (or the first run after it): bill last month's peak usage.
+
+    Set-based, like the renewals: the bills are claimed in bulk (a bill another runner made
+    first is skipped), the billed licenses locked and read as rows, their partners' wallets
+    charged together (`JobCharges`), and the licenses, ledger rows, notifications and audit
+    events written in bulk.
+    """
     this_month = start_of_month(ctx.now)
     last_month = add_months(this_month, -1)
     period = period_of(last_month)
     catalog = load_catalog(ctx.session)
-    billed = 0
-    for lic in repository.unbilled(ctx.session, catalog.usage_products, period, this_month):
-        peak = repository.peak(ctx.session, lic.id, last_month, this_month)
-        unit = catalog.unit_cents(lic.product, "business", lic.edition, None)
-        bill = usage_bill(peak, lic.seats, unit)
-        try:
-            with ctx.session.begin_nested():
-                row = UsageBill(
-                    license_id=lic.id,
-                    period=period,
-                    peak_used=peak,
-                    amount_cents=bill.amount_cents,
-                    charged=False,
-                    created_at=ctx.now,
+    due = repository.unbilled(ctx.session, catalog.usage_products, period, this_month)
+    if not due:
+        return 0
+    state = {row["id"]: row for row in licenses.lock_rows(ctx.session, due)}
+    peaks = repository.peaks(ctx.session, due, last_month, this_month)
+    bills: dict[str, UsageBillFigures] = {}
+    for lic in state.values():
+        unit = catalog.unit_cents(lic["product"], "business", lic["edition"], None)
+        bills[lic["id"]] = usage_bill(peaks.get(lic["id"], 0), lic["seats"], unit)
+    claimed = repository.claim_bills(
+        ctx.session,
+        [
+            {
+                "license_id": license_id,
+                "period": period,
+                "peak_used": bill.peak,
+                "amount_cents": bill.amount_cents,
+                "charged": False,
+                "created_at": ctx.now,
+            }
+            for license_id, bill in bills.items()
+        ],
+    )
+    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for license_id in sorted(claimed):
+        by_partner[state[license_id]["partner_id"]].append(state[license_id])
+    charges = JobCharges(ctx, set(by_partner))
+    paid_ids: list[str] = []
+    notes: list[Note] = []
+    events: list[dict[str, Any]] = []
+    for partner_id, billed in by_partner.items():
+        paid = charges.charge(
+            partner_id,
+            [
+                (
+                    bills[lic["id"]].amount_cents,
+                    Charge(
+                        f"{lic['product']} {period}: peak {bills[lic['id']].peak}, "
+                        f"billed {bills[lic['id']].units}",
+                        "license",
+                        lic["id"],
+                    ),
                 )
-                ctx.session.add(row)
-                ctx.session.flush()
-        except IntegrityError:
-            continue  # another runner billed it
-
-        def refused(
-            error: InsufficientCredit, lic: License = lic, amount: int = bill.amount_cents
-        ) -> None:
-            ctx.audit(
-                "license.lapsed",
-                "license",
-                lic.id,
-                partner_id=lic.partner_id,
-                before={"status": lic.status},
-                after={"status": LicenseStatus.LAPSED.value, "unpaid_usage_bill": period},
-            )
-            lic.status = LicenseStatus.LAPSED
-            notify(
-                ctx,
-                lic.partner_id,
-                "license_lapsed",
-                f"license {lic.id} lapsed: the usage bill for {period} ({amount} cents) could "
-                "not be paid from the credit",
-                dedupe_key=f"usage-lapsed:{lic.id}:{period}",
-                data={"license_id": lic.id, **error.extra},
-            )
-
-        what = Charge(
-            f"{lic.product} {period}: peak {peak}, billed {bill.units}", "license", lic.id
+                for lic in billed
+            ],
         )
-        if wallet.charge_or(ctx, lic.partner_id, bill.amount_cents, what, refused):
-            row.charged = True
-            lic.monthly_nominal_cents = bill.amount_cents
-        billed += 1
-    return billed
+        for lic, ok in zip(billed, paid, strict=True):
+            amount = bills[lic["id"]].amount_cents
+            if ok:
+                paid_ids.append(lic["id"])
+                lic["monthly_nominal_cents"] = amount
+                continue
+            events.append(
+                {
+                    "action": "license.lapsed",
+                    "object_type": "license",
+                    "object_id": lic["id"],
+                    "partner_id": partner_id,
+                    "before": {"status": lic["status"]},
+                    "after": {"status": LicenseStatus.LAPSED.value, "unpaid_usage_bill": period},
+                }
+            )
+            lic["status"] = LicenseStatus.LAPSED.value
+            left = charges.available(partner_id)
+            notes.append(
+                (
+                    partner_id,
+                    "license_lapsed",
+                    f"license {lic['id']} lapsed: the usage bill for {period} ({amount} cents) "
+                    "could not be paid from the credit",
+                    f"usage-lapsed:{lic['id']}:{period}",
+                    {"license_id": lic["id"], "needed_cents": amount, "available_cents": left},
+                )
+            )
+    charges.write()
+    repository.mark_charged(ctx.session, paid_ids, period)
+    update_rows(
+        ctx.session,
+        licenses.TABLE,
+        [
+            {
+                "id": lic["id"],
+                "status": lic["status"],
+                "monthly_nominal_cents": lic["monthly_nominal_cents"],
+                "row_version": lic["row_version"] + 1,  # not the client's version
+            }
+            for rows in by_partner.values()
+            for lic in rows
+        ],
+    )
+    notify_many(ctx, notes)
+    ctx.audit_many(events)
+    return len(claimed)
 
 
 def check_usage_limits(ctx: Ctx) -> dict[str, int]:

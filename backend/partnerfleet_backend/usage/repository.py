@@ -2,12 +2,16 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.models import RENEWING, License, UsageBill, UsageReport
+from partnerfleet_backend.wallet.repository import chunks
 
 
 def latest_report_at(session: Session, license_id: str) -> datetime | None:
@@ -21,13 +25,14 @@ def latest_report_at(session: Session, license_id: str) -> datetime | None:
 
 def unbilled(
     session: Session, products: Sequence[str], period: str, started_before: datetime
-) -> list[License]:
-    """Managed usage-billed licenses in force before `started_before` with no bill for
-    `period` yet."""
+) -> list[str]:
+    """Ids of the managed usage-billed licenses in force before `started_before` with no bill
+    for `period` yet."""
     billed_already = select(UsageBill.license_id).where(UsageBill.period == period)
-    return list(
-        session.scalars(
-            select(License).where(
+    return [
+        str(license_id)
+        for license_id in session.scalars(
+            select(License.id).where(
                 License.product.in_(products),
                 License.status.in_(RENEWING),
                 License.managed.is_(True),
@@ -35,19 +40,59 @@ def unbilled(
                 License.id.not_in(billed_already),
             )
         )
-    )
+    ]
 
 
-def peak(session: Session, license_id: str, start: datetime, end: datetime) -> int:
-    """The highest usage reported from `start` (inclusive) to `end` (exclusive); 0 if none."""
-    value = session.scalar(
-        select(func.max(UsageReport.used)).where(
-            UsageReport.license_id == license_id,
-            UsageReport.at >= start,
-            UsageReport.at < end,
+def peaks(
+    session: Session, license_ids: Sequence[str], start: datetime, end: datetime
+) -> dict[str, int]:
+    """Each license's highest usage reported from `start` (inclusive) to `end` (exclusive);
+    licenses without a report are left out (their peak is 0)."""
+    found: dict[str, int] = {}
+    for chunk in chunks(license_ids):
+        found.update(
+            (str(license_id), int(used))
+            for license_id, used in session.execute(
+                select(UsageReport.license_id, func.max(UsageReport.used))
+                .where(
+                    UsageReport.license_id.in_(chunk),
+                    UsageReport.at >= start,
+                    UsageReport.at < end,
+                )
+                .group_by(UsageReport.license_id)
+            )
         )
-    )
-    return int(value or 0)
+    return found
+
+
+def claim_bills(session: Session, bills: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the bills no other runner has made yet (one per license and period): the ids of
+    the licenses whose bill this call made."""
+    dialect = session.get_bind().dialect.name
+    make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    made: set[str] = set()
+    for start in range(0, len(bills), 1000):
+        statement = (
+            make(UsageBill)
+            .values(list(bills[start : start + 1000]))
+            .on_conflict_do_nothing(index_elements=[UsageBill.license_id, UsageBill.period])
+            .returning(UsageBill.license_id)
+        )
+        made.update(
+            str(license_id) for license_id in session.connection().execute(statement).scalars()
+        )
+    return made
+
+
+def mark_charged(session: Session, license_ids: Sequence[str], period: str) -> None:
+    """The bills of `period` of these licenses were paid."""
+    for chunk in chunks(license_ids):
+        session.execute(
+            update(UsageBill)
+            .where(UsageBill.period == period, UsageBill.license_id.in_(chunk))
+            .values(charged=True)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def reports_of_prepaid_in_force(
