@@ -253,7 +253,8 @@ def end_trials(ctx: Ctx) -> dict[str, int]:
                 left = {"needed_cents": amount, "available_cents": charges.available(partner_id)}
                 lapse_row(lic, "not enough credit to convert the trial", left)
                 continue
-            event(lic, "license.trial_converted", status="active", charged_cents=amount)
+            active = LicenseStatus.ACTIVE.value
+            event(lic, "license.trial_converted", status=active, charged_cents=amount)
             lic.update(
                 status=LicenseStatus.ACTIVE.value,
                 starts_at=ctx.now,
