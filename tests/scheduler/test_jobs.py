@@ -98,6 +98,43 @@ class TestRenewals:
         assert len(charges) == 2
         assert [k for k, i in notifications(p) if i == lic["id"]].count("license_renewed") == 1
 
+    def test_four_runners_at_once_convert_renew_and_bill_each_item_once(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        """Trials, add-ons and usage bills due at the same moment, four runners at once (on
+        PostgreSQL really concurrent): each is charged and announced once."""
+        set_clock(datetime(2028, 5, 3, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=110_000)
+        trial = school_license(p, seats=10, trial=True)
+        pack = p.write.post("/v1/addons", {"option": "api-calls-25k"}, expect=201).json()
+        customer = make_customer(p, segment="business")
+        body = {"customer_id": customer["id"], "product": "mail", "edition": "standard"}
+        mail = p.write.post("/v1/licenses", body, expect=201).json()
+        set_clock(datetime(2028, 5, 10, tzinfo=UTC))
+        product_reports(p.write, mail["license_key"], 12)
+        set_clock(datetime(2028, 6, 3, 0, 5, tzinfo=UTC))  # all three due
+        statuses: list[int] = []
+
+        def run() -> None:
+            statuses.append(operator.post("/v1/jobs/run", {}).status_code)
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200] * 4
+        keep_level(operator, p)
+        charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
+        by_object = [c["object_id"] for c in charges]
+        assert by_object.count(trial["id"]) == 1  # its conversion
+        assert by_object.count(pack["id"]) == 2  # bought, then renewed once
+        assert by_object.count(mail["id"]) == 1  # May's bill
+        kinds = [k for k, _ in notifications(p)]
+        assert kinds.count("trial_converted") == 1
+        wallet = p.read.get("/v1/wallet").json()
+        assert wallet["balance_cents"] == sum(e["amount_cents"] for e in ledger(p.read))
+
     def test_a_trial_becomes_paid_after_fourteen_days(
         self, operator: Caller, set_clock: SetClock
     ) -> None:
