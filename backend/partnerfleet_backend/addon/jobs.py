@@ -13,11 +13,10 @@ from partnerfleet_backend.addon import repository
 from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import addon_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
-from partnerfleet_backend.kit.bulk import update_rows
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import AddOnStatus
-from partnerfleet_backend.notification.service import Note, notify_many
+from partnerfleet_backend.notification.service import Note
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet.batch import JobCharges
 from partnerfleet_backend.wallet.service import Charge
@@ -111,20 +110,6 @@ def renew_addons(ctx: Ctx) -> dict[str, int]:
                 done["renewed"] += 1
                 if addon["period_end"] <= ctx.now:
                     pending.append(addon)
-    charges.write()
-    update_rows(  # every due add-on changed: renewed or ended
-        ctx.session,
-        repository.TABLE,
-        [
-            {
-                "id": addon["id"],
-                **{column: addon[column] for column in CHANGED},
-                "updated_at": ctx.now,
-                "row_version": addon["row_version"] + 1,  # not the client's version
-            }
-            for addon in state.values()
-        ],
-    )
-    notify_many(ctx, notes)
-    ctx.audit_many(events)
+    # every due add-on changed: renewed or ended
+    charges.finish(repository.TABLE, state.values(), CHANGED, notes, events)
     return done

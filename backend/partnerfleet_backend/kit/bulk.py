@@ -11,8 +11,8 @@ exactly as one written through the ORM.
 """
 
 import itertools
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from psycopg import sql
 from sqlalchemy import Column, Table, bindparam, insert, inspect, update
@@ -23,6 +23,13 @@ COPY_FROM_ROWS = 200  # below this the executemany is as fast and simpler
 _temp_names = itertools.count(1)
 
 Row = dict[str, Any]
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = 1000) -> Iterator[Sequence[T]]:
+    """`items` in slices small enough for an IN list (or one multi-row statement)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _postgres(session: Session, rows: Sequence[Row]) -> bool:

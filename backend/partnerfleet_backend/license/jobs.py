@@ -11,12 +11,11 @@ from typing import Any
 from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import monthly_cents, term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
-from partnerfleet_backend.kit.bulk import update_rows
 from partnerfleet_backend.kit.timeutil import add_months, months_between
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.service import next_term
 from partnerfleet_backend.models import LicenseStatus
-from partnerfleet_backend.notification.service import Note, notify, notify_many
+from partnerfleet_backend.notification.service import Note, notify
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet.batch import JobCharges
 from partnerfleet_backend.wallet.service import Charge
@@ -153,22 +152,11 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                 done["renewed"] += 1
                 if new_end <= ctx.now:
                     pending.append(lic)
-    charges.write()
-    update_rows(  # every due license changed: renewed or lapsed
-        ctx.session,
+    charges.finish(  # every due license changed: renewed or lapsed
         repository.TABLE,
-        [
-            {
-                "id": lic["id"],
-                **{column: lic[column] for column in RENEWAL_COLUMNS},
-                "updated_at": ctx.now,
-                "row_version": lic["row_version"] + 1,  # not the client's version
-            }
-            for lic in state.values()
-        ],
-    )
-    notify_many(ctx, notes)
-    ctx.audit_many(
+        state.values(),
+        RENEWAL_COLUMNS,
+        notes,
         [
             {
                 "action": "license.lapsed"
@@ -181,7 +169,7 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
                 "after": plain({k: lic[k] for k in AUDITED}),
             }
             for lic_id, lic in state.items()
-        ]
+        ],
     )
     return done
 
@@ -272,22 +260,8 @@ def end_trials(ctx: Ctx) -> dict[str, int]:
                 )
             )
             done["converted"] += 1
-    charges.write()
-    update_rows(  # every due trial changed: converted or lapsed
-        ctx.session,
-        repository.TABLE,
-        [
-            {
-                "id": lic["id"],
-                **{column: lic[column] for column in TRIAL_COLUMNS},
-                "updated_at": ctx.now,
-                "row_version": lic["row_version"] + 1,  # not the client's version
-            }
-            for lic in state.values()
-        ],
-    )
-    notify_many(ctx, notes)
-    ctx.audit_many(events)
+    # every due trial changed: converted or lapsed
+    charges.finish(repository.TABLE, state.values(), TRIAL_COLUMNS, notes, events)
     return done
 
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
 
@@ -20,8 +21,7 @@ def get(session: Session, license_id: str) -> License | None:
 def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> list[License]:
     """The partner's licenses among `ids` (one query per thousand)."""
     found: list[License] = []
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
+    for chunk in chunks(ids):
         found.extend(
             session.scalars(
                 select(License).where(License.partner_id == partner_id, License.id.in_(chunk))
@@ -138,9 +138,7 @@ def lock_trials_due(session: Session, now: datetime) -> list[dict[str, Any]]:
 def lock_rows(session: Session, license_ids: Sequence[str]) -> list[dict[str, Any]]:
     """These licenses as rows, locked, in partner order (one query per thousand)."""
     rows: list[dict[str, Any]] = []
-    ordered = sorted(license_ids)
-    for start in range(0, len(ordered), 1000):
-        chunk = ordered[start : start + 1000]
+    for chunk in chunks(sorted(license_ids)):
         rows.extend(
             dict(row)
             for row in session.execute(
@@ -156,8 +154,7 @@ def lock_rows(session: Session, license_ids: Sequence[str]) -> list[dict[str, An
 def segments_of(session: Session, customer_ids: Sequence[str]) -> dict[str, str]:
     """Customer id -> segment (one query per thousand)."""
     found: dict[str, str] = {}
-    for start in range(0, len(customer_ids), 1000):
-        chunk = customer_ids[start : start + 1000]
+    for chunk in chunks(customer_ids):
         found.update(
             (str(cid), str(segment))
             for cid, segment in session.execute(

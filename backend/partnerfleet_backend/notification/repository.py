@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import Delivery, Notification, Partner
 
@@ -13,13 +14,11 @@ from partnerfleet_backend.models import Delivery, Notification, Partner
 def dedupe_keys_present(session: Session, keys: Sequence[str]) -> set[str]:
     """Which of `keys` a stored notification already has."""
     present: set[str] = set()
-    for start in range(0, len(keys), 1000):
+    for chunk in chunks(keys):
         present.update(
             str(k)
             for k in session.scalars(
-                select(Notification.dedupe_key).where(
-                    Notification.dedupe_key.in_(keys[start : start + 1000])
-                )
+                select(Notification.dedupe_key).where(Notification.dedupe_key.in_(chunk))
             )
         )
     return present

@@ -8,11 +8,10 @@ from typing import Any
 from partnerfleet_backend.catalog.pricing import UsageBill as UsageBillFigures
 from partnerfleet_backend.catalog.pricing import usage_bill
 from partnerfleet_backend.catalog.service import load_catalog
-from partnerfleet_backend.kit.bulk import update_rows
 from partnerfleet_backend.kit.timeutil import add_months, period_of, start_of_month
 from partnerfleet_backend.license import repository as licenses
 from partnerfleet_backend.models import FLAGGED, LicenseStatus
-from partnerfleet_backend.notification.service import Note, notify, notify_many
+from partnerfleet_backend.notification.service import Note, notify
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import repository
 from partnerfleet_backend.wallet.batch import JobCharges
@@ -107,24 +106,10 @@ def bill_usage(ctx: Ctx) -> int:
                     {"license_id": lic["id"], "needed_cents": amount, "available_cents": left},
                 )
             )
-    charges.write()
     repository.mark_charged(ctx.session, paid_ids, period)
-    update_rows(
-        ctx.session,
-        licenses.TABLE,
-        [
-            {
-                "id": lic["id"],
-                "status": lic["status"],
-                "monthly_nominal_cents": lic["monthly_nominal_cents"],
-                "row_version": lic["row_version"] + 1,  # not the client's version
-            }
-            for rows in by_partner.values()
-            for lic in rows
-        ],
-    )
-    notify_many(ctx, notes)
-    ctx.audit_many(events)
+    changed = [lic for rows in by_partner.values() for lic in rows]
+    columns = ("status", "monthly_nominal_cents")
+    charges.finish(licenses.TABLE, changed, columns, notes, events, touch=False)
     return len(claimed)
 
 

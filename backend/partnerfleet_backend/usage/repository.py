@@ -9,9 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.models import RENEWING, License, UsageBill, UsageReport
-from partnerfleet_backend.wallet.repository import chunks
 
 
 def latest_report_at(session: Session, license_id: str) -> datetime | None:
@@ -71,10 +71,10 @@ def claim_bills(session: Session, bills: Sequence[dict[str, Any]]) -> set[str]:
     dialect = session.get_bind().dialect.name
     make = postgresql_insert if dialect == "postgresql" else sqlite_insert
     made: set[str] = set()
-    for start in range(0, len(bills), 1000):
+    for chunk in chunks(bills):
         statement = (
             make(UsageBill)
-            .values(list(bills[start : start + 1000]))
+            .values(list(chunk))
             .on_conflict_do_nothing(index_elements=[UsageBill.license_id, UsageBill.period])
             .returning(UsageBill.license_id)
         )

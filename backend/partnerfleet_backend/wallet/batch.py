@@ -5,8 +5,9 @@ same rule as a single charge) or refused, and `write()` stores the ledger entrie
 consumptions, lots and balances in bulk."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table
 
@@ -14,6 +15,7 @@ from partnerfleet_backend.audit.service import money_event
 from partnerfleet_backend.kit.bulk import insert_rows, update_rows
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
+from partnerfleet_backend.notification.service import Note, notify_many
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import repository
 from partnerfleet_backend.wallet.service import Charge, draw, expire_due_credit
@@ -90,6 +92,37 @@ class JobCharges:
             available -= amount
             self.charged[partner_id] += amount
         return results
+
+    def finish(
+        self,
+        table: Table,
+        rows: Iterable[dict[str, Any]],
+        columns: Sequence[str],
+        notes: list[Note],
+        events: list[dict[str, Any]],
+        *,
+        touch: bool = True,
+    ) -> None:
+        """Store a whole run: the charges (`write`), the `columns` of every row it changed
+        (their row_version moves, not the client's version; `updated_at` too unless `touch` is
+        off), its notifications and its audit events."""
+        self.write()
+        touched = {"updated_at": self.ctx.now} if touch else {}
+        update_rows(
+            self.ctx.session,
+            table,
+            [
+                {
+                    "id": row["id"],
+                    **{column: row[column] for column in columns},
+                    **touched,
+                    "row_version": row["row_version"] + 1,
+                }
+                for row in rows
+            ],
+        )
+        notify_many(self.ctx, notes)
+        self.ctx.audit_many(events)
 
     def write(self) -> None:
         """Store what was charged (once, after the last `charge`)."""

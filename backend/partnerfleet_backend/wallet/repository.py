@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import CreditLot, LedgerEntry, LotConsumption, Wallet
 
@@ -17,12 +18,6 @@ SYNC = "fetch"
 def with_credit_left() -> ColumnElement[bool]:
     """The one definition of a lot that still holds credit (expired or not)."""
     return CreditLot.remaining_cents > 0
-
-
-def chunks(items: Sequence[str], size: int = 1000) -> Iterator[Sequence[str]]:
-    """`items` in slices small enough for an IN list."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # wallets -------------------------------------------------------------------------------------
