@@ -38,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness import backend_env, on_postgres, served  # noqa: E402 (bench/, beside this file)
+
 
 @dataclass
 class Target:
@@ -232,19 +234,8 @@ def report(name: str, f: Figures) -> None:
 
 def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]:
     """Migrate, seed and drive the service and the bare app on the database of `env`."""
-    from partnerfleet_backend.cli import create_operator_key
-    from partnerfleet_backend.database import dispose_engines, migrate
-    from partnerfleet_backend.settings import get_settings
-    from tests.support.server import running_service
-
-    os.environ.update(env)
-    get_settings.cache_clear()
-    dispose_engines()
-    settings = get_settings()
-    migrate(settings)
-    operator_key = create_operator_key(settings)
     with (
-        running_service(env, workers=args.workers, test_clock=False) as service,
+        served(env, args.workers) as (service, operator_key),
         bare_service(env, args.workers) as bare,
     ):
         keys, licenses = seed(service, operator_key, args.clients)
@@ -286,21 +277,12 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from tests.support.postgres import running_postgres
-
-    secret = {"PARTNERFLEET_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef"}
-    quiet = {"PARTNERFLEET_JOBS_INTERVAL_SECONDS": "3600"}
-    with running_postgres() as url, tempfile.TemporaryDirectory() as data_dir:
-        env = {"PARTNERFLEET_DATABASE_URL": url, "PARTNERFLEET_DATA_DIR": data_dir}
-        pg = measure({**env, **secret, **quiet}, args)
+    with on_postgres() as env:
+        pg = measure(env, args)
     lite: dict[str, Figures] | None = None
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as data_dir:
-            env = {
-                "PARTNERFLEET_DATABASE_URL": f"sqlite:///{data_dir}/bench.db",
-                "PARTNERFLEET_DATA_DIR": data_dir,
-            }
-            lite = measure({**env, **secret, **quiet}, args)
+            lite = measure(backend_env(f"sqlite:///{data_dir}/bench.db", data_dir), args)
     how = (
         f"{args.workers} gunicorn/uvicorn workers, {args.clients} clients, {args.seconds:g} s each"
     )

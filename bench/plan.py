@@ -11,16 +11,16 @@ answered in under 1 s. Exit status 1 if missed.
 """
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from harness import on_postgres, served  # noqa: E402 (bench/, beside this file)
 
 
 def main() -> int:
@@ -32,120 +32,104 @@ def main() -> int:
 
     import requests
 
-    from partnerfleet_backend.cli import create_operator_key
-    from partnerfleet_backend.database import migrate
-    from partnerfleet_backend.settings import get_settings
-    from tests.support.postgres import running_postgres
-    from tests.support.server import running_service
+    with (
+        on_postgres() as env,
+        served(env, workers=2) as (base, operator_key),
+        requests.Session() as http,
+    ):
 
-    with running_postgres() as url, tempfile.TemporaryDirectory() as data_dir:
-        env = {
-            "PARTNERFLEET_DATABASE_URL": url,
-            "PARTNERFLEET_DATA_DIR": data_dir,
-            "PARTNERFLEET_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
-            "PARTNERFLEET_JOBS_INTERVAL_SECONDS": "3600",
-        }
-        os.environ.update(env)
-        get_settings.cache_clear()
-        settings = get_settings()
-        migrate(settings)
-        operator_key = create_operator_key(settings)
-        with running_service(env, workers=2, test_clock=False) as base, requests.Session() as http:
-
-            def call(key: str, method: str, path: str, body: object = None) -> Any:
-                response = http.request(
-                    method, base + path, json=body, headers={"Authorization": f"Bearer {key}"}
-                )
-                if response.status_code >= 300:
-                    raise SystemExit(f"{method} {path}: {response.status_code} {response.text}")
-                return response.json()
-
-            partner = call(
-                operator_key, "POST", "/v1/partners", {"name": "Big MSP", "level": "platinum"}
+        def call(key: str, method: str, path: str, body: object = None) -> Any:
+            response = http.request(
+                method, base + path, json=body, headers={"Authorization": f"Bearer {key}"}
             )
-            pid = partner["id"]
-            call(operator_key, "POST", f"/v1/partners/{pid}/top-ups", {"amount_cents": 10**10})
-            key = call(operator_key, "POST", f"/v1/partners/{pid}/api-keys", {"scope": "write"})[
-                "key"
-            ]
+            if response.status_code >= 300:
+                raise SystemExit(f"{method} {path}: {response.status_code} {response.text}")
+            return response.json()
+
+        partner = call(
+            operator_key, "POST", "/v1/partners", {"name": "Big MSP", "level": "platinum"}
+        )
+        pid = partner["id"]
+        call(operator_key, "POST", f"/v1/partners/{pid}/top-ups", {"amount_cents": 10**10})
+        key = call(operator_key, "POST", f"/v1/partners/{pid}/api-keys", {"scope": "write"})["key"]
+        t = time.perf_counter()
+        customers = [
+            call(
+                key,
+                "POST",
+                "/v1/customers",
+                {
+                    "name": f"School {i}",
+                    "segment": "school",
+                    "country": "DE",
+                    "contact_email": "it@school.example",
+                },
+            )["id"]
+            for i in range(100)
+        ]
+        licenses = [
+            call(
+                key,
+                "POST",
+                "/v1/licenses",
+                {
+                    "customer_id": customers[i % len(customers)],
+                    "product": "dns-filter",
+                    "edition": "pro",
+                    "term_months": 12,
+                    "seats": 10,
+                },
+            )["id"]
+            for i in range(args.licenses)
+        ]
+        seeded = time.perf_counter() - t
+        changes: list[dict[str, Any]] = []
+        for i in range(args.changes):
+            lic = licenses[i % len(licenses)]
+            if i % 5 == 3:
+                change = {"key": f"c{i}", "action": "delete", "type": "license", "id": lic}
+                changes.append(change)
+            elif i % 5 == 4:
+                changes.append(
+                    {
+                        "key": f"c{i}",
+                        "action": "create",
+                        "type": "license",
+                        "inputs": {
+                            "customer_id": customers[i % len(customers)],
+                            "product": "dns-filter",
+                            "edition": "pro",
+                            "term_months": 12,
+                            "seats": 5,
+                        },
+                    }
+                )
+            else:
+                changes.append(
+                    {
+                        "key": f"c{i}",
+                        "action": "update",
+                        "type": "license",
+                        "id": lic,
+                        "inputs": {"seats": 20},
+                    }
+                )
+        reads, plans = [], []
+        result: Any = None
+        for _ in range(args.rounds):
             t = time.perf_counter()
-            customers = [
-                call(
-                    key,
-                    "POST",
-                    "/v1/customers",
-                    {
-                        "name": f"School {i}",
-                        "segment": "school",
-                        "country": "DE",
-                        "contact_email": "it@school.example",
-                    },
-                )["id"]
-                for i in range(100)
-            ]
-            licenses = [
-                call(
-                    key,
-                    "POST",
-                    "/v1/licenses",
-                    {
-                        "customer_id": customers[i % len(customers)],
-                        "product": "dns-filter",
-                        "edition": "pro",
-                        "term_months": 12,
-                        "seats": 10,
-                    },
-                )["id"]
-                for i in range(args.licenses)
-            ]
-            seeded = time.perf_counter() - t
-            changes: list[dict[str, Any]] = []
-            for i in range(args.changes):
-                lic = licenses[i % len(licenses)]
-                if i % 5 == 3:
-                    change = {"key": f"c{i}", "action": "delete", "type": "license", "id": lic}
-                    changes.append(change)
-                elif i % 5 == 4:
-                    changes.append(
-                        {
-                            "key": f"c{i}",
-                            "action": "create",
-                            "type": "license",
-                            "inputs": {
-                                "customer_id": customers[i % len(customers)],
-                                "product": "dns-filter",
-                                "edition": "pro",
-                                "term_months": 12,
-                                "seats": 5,
-                            },
-                        }
-                    )
-                else:
-                    changes.append(
-                        {
-                            "key": f"c{i}",
-                            "action": "update",
-                            "type": "license",
-                            "id": lic,
-                            "inputs": {"seats": 20},
-                        }
-                    )
-            reads, plans = [], []
-            result: Any = None
-            for _ in range(args.rounds):
-                t = time.perf_counter()
-                cursor, listed = None, 0
-                while True:
-                    path = "/v1/licenses?limit=100" + (f"&cursor={cursor}" if cursor else "")
-                    page = call(key, "GET", path)
-                    listed += len(page["items"])
-                    cursor = page.get("next_cursor")
-                    if not cursor:
-                        break
-                reads.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                result = call(key, "POST", "/v1/plans", {"changes": changes})
-                plans.append(time.perf_counter() - t)
+            cursor, listed = None, 0
+            while True:
+                path = "/v1/licenses?limit=100" + (f"&cursor={cursor}" if cursor else "")
+                page = call(key, "GET", path)
+                listed += len(page["items"])
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+            reads.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            result = call(key, "POST", "/v1/plans", {"changes": changes})
+            plans.append(time.perf_counter() - t)
     plan_s, read_s = statistics.median(plans), statistics.median(reads)
     print(
         f"PostgreSQL, 2 workers: a fleet of {args.licenses:,} licenses of 100 customers "
