@@ -32,6 +32,21 @@ def notifications(p: PartnerHandle, *, levels: bool = False) -> list[tuple[str, 
     ]
 
 
+def runners_at_once(operator: Caller, n: int) -> list[int]:
+    """`n` calendar runs started together (on PostgreSQL really concurrent): their statuses."""
+    statuses: list[int] = []
+
+    def run() -> None:
+        statuses.append(operator.post("/v1/jobs/run", {}).status_code)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
 class TestRenewals:
     def test_renewal_charges_the_next_terms_seats_once(
         self, operator: Caller, set_clock: SetClock
@@ -82,17 +97,7 @@ class TestRenewals:
         lic = school_license(p, seats=10)
         extend_credit(operator, p, set_clock, T0 + timedelta(days=300))
         set_clock(T0 + timedelta(days=365))
-        statuses: list[int] = []
-
-        def run() -> None:
-            statuses.append(operator.post("/v1/jobs/run", {}).status_code)
-
-        threads = [threading.Thread(target=run) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert statuses == [200] * 4
+        assert runners_at_once(operator, 4) == [200] * 4
         keep_level(operator, p)
         charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
         assert len(charges) == 2
@@ -113,17 +118,7 @@ class TestRenewals:
         set_clock(datetime(2028, 5, 10, tzinfo=UTC))
         product_reports(p.write, mail["license_key"], 12)
         set_clock(datetime(2028, 6, 3, 0, 5, tzinfo=UTC))  # all three due
-        statuses: list[int] = []
-
-        def run() -> None:
-            statuses.append(operator.post("/v1/jobs/run", {}).status_code)
-
-        threads = [threading.Thread(target=run) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert statuses == [200] * 4
+        assert runners_at_once(operator, 4) == [200] * 4
         keep_level(operator, p)
         charges = [e for e in ledger(p.read) if e["kind"] == "charge"]
         by_object = [c["object_id"] for c in charges]
