@@ -74,6 +74,38 @@ class TestQuota:
         entries = ledger(p.read)  # a new month: calls again
         assert [e["kind"] for e in entries] == ["top_up"]  # the 429 never touched the wallet
 
+    def test_a_keyed_purchase_refused_for_quota_runs_once_when_retried_after_a_pack(
+        self, operator: Caller, settings: Settings, set_clock: SetClock
+    ) -> None:
+        """The quota is counted at the end of the work's transaction: a purchase refused with
+        429 changed nothing, and its Idempotency-Key stays free for the retry."""
+        set_clock(datetime(2027, 3, 10, tzinfo=UTC))
+        p = make_partner(operator, top_up_cents=55_000)
+        customer = make_customer(p)
+        set_used(settings, p.id, "2027-03", 25_000)
+        body = {
+            "customer_id": customer["id"],
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 12,
+            "seats": 1,
+        }
+        key = {"Idempotency-Key": "buy-one-seat"}
+        refused = p.write.post("/v1/licenses", body, headers=key)
+        assert (refused.status_code, refused.json()["code"]) == (429, "quota_exhausted")
+        assert p.write.get("/v1/wallet").json()["balance_cents"] == 55_000  # nothing charged
+        pack = p.write.post("/v1/addons", {"option": "api-calls-25k"}, expect=201).json()
+        made = p.write.post("/v1/licenses", body, headers=key)
+        assert made.status_code == 201 and "idempotent-replayed" not in made.headers
+        again = p.write.post("/v1/licenses", body, headers=key)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["id"] == made.json()["id"]
+        charges = [e for e in ledger(p.write) if e["kind"] == "charge"]
+        assert [(c["object_type"], c["object_id"]) for c in charges] == [
+            ("addon", pack["id"]),
+            ("license", made.json()["id"]),
+        ]
+
     def test_warnings_at_80_and_95_percent(
         self, operator: Caller, settings: Settings, set_clock: SetClock
     ) -> None:
