@@ -30,6 +30,16 @@ def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> l
     return found
 
 
+def get_with_customer(session: Session, license_id: str) -> tuple[License, Customer] | None:
+    """A license and its customer org in one query (both then in the session)."""
+    row = session.execute(
+        select(License, Customer)
+        .join(Customer, Customer.id == License.customer_id)
+        .where(License.id == license_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def get_locked(session: Session, license_id: str) -> License | None:
     return session.get(License, license_id, with_for_update=True)
 

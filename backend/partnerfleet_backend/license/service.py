@@ -18,7 +18,7 @@ from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.keys import new_license_key
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
-from partnerfleet_backend.models import CHANGEABLE, ENDED, License, LicenseStatus
+from partnerfleet_backend.models import CHANGEABLE, ENDED, Customer, License, LicenseStatus
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
@@ -40,6 +40,15 @@ def get(ctx: Ctx, partner_id: str, license_id: str) -> License:
     if lic is None or lic.partner_id != partner_id or not lic.managed:
         raise NotFound(f"license {license_id} not found")
     return lic
+
+
+def get_with_customer(ctx: Ctx, partner_id: str, license_id: str) -> tuple[License, Customer]:
+    """`get` and the license's customer org (checked by `customers.get`), in one query."""
+    found = repository.get_with_customer(ctx.session, license_id)
+    if found is None:
+        raise NotFound(f"license {license_id} not found")
+    lic = get(ctx, partner_id, license_id)  # the checks; the license is in the session now
+    return lic, customers.get(ctx, partner_id, found[1].id)
 
 
 def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> License | None:
@@ -188,8 +197,7 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
 
 def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> License:
     """Seats up and edition up now (prorated); down at the next renewal."""
-    lic = get(ctx, partner_id, license_id)
-    customer = customers.get(ctx, partner_id, lic.customer_id)
+    lic, customer = get_with_customer(ctx, partner_id, license_id)
     customers.check_access(customer, lic.product)
     ctx.check_version(lic.version)
     changes = body.model_dump(exclude_unset=True)
@@ -293,8 +301,8 @@ def _change_prepaid(
 
 def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
     """Stop the license; a prepaid term is not refunded."""
-    lic = get(ctx, partner_id, license_id)
-    customers.check_access(customers.get(ctx, partner_id, lic.customer_id), lic.product)
+    lic, customer = get_with_customer(ctx, partner_id, license_id)
+    customers.check_access(customer, lic.product)
     ctx.check_version(lic.version)
     if lic.status == LicenseStatus.CANCELLED:
         return lic
