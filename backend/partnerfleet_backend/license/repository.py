@@ -31,7 +31,12 @@ def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> l
 
 
 def get_with_customer(session: Session, license_id: str) -> tuple[License, Customer] | None:
-    """A license and its customer org in one query (both then in the session)."""
+    """A license and its customer org in one query (both then in the session); none when the
+    session holds them already (a plan reads its fleet up front)."""
+    held = session.identity_map.get(session.identity_key(License, license_id))
+    if isinstance(held, License):
+        customer = session.get(Customer, held.customer_id)
+        return None if customer is None else (held, customer)
     row = session.execute(
         select(License, Customer)
         .join(Customer, Customer.id == License.customer_id)
