@@ -6,7 +6,6 @@ statement, their partners' wallets together (`JobCharges`), and the new periods,
 notifications and audit events written in bulk; the per-add-on work is arithmetic in memory.
 """
 
-from collections import defaultdict
 from typing import Any
 
 from partnerfleet_backend.addon import repository
@@ -18,7 +17,7 @@ from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import AddOnStatus
 from partnerfleet_backend.notification.service import Note
 from partnerfleet_backend.pipeline.context import Ctx
-from partnerfleet_backend.wallet.batch import JobCharges
+from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge
 
 CHANGED = ("status", "price_cents", "period_start", "period_end")
@@ -32,9 +31,7 @@ def renew_addons(ctx: Ctx) -> dict[str, int]:
         return done
     catalog = load_catalog(ctx.session)
     levels = repository.levels_of_due(ctx.session, ctx.now)
-    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for addon in state.values():
-        by_partner[addon["partner_id"]].append(addon)
+    by_partner = rows_by_partner(state.values())
     charges = JobCharges(ctx, set(by_partner))
     notes: list[Note] = []
     events: list[dict[str, Any]] = []

@@ -4,7 +4,6 @@ Idempotent per period: a renewal moves the license's end date, a notification ca
 dedupe key; rows are locked before they change, so two runners never renew twice.
 """
 
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from partnerfleet_backend.license.service import next_term
 from partnerfleet_backend.models import LicenseStatus
 from partnerfleet_backend.notification.service import Note, notify
 from partnerfleet_backend.pipeline.context import Ctx
-from partnerfleet_backend.wallet.batch import JobCharges
+from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge
 
 REMINDER_DAYS = 45
@@ -71,10 +70,10 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
         return done
     before = {lic_id: plain({k: row[k] for k in AUDITED}) for lic_id, row in state.items()}
     catalog = load_catalog(ctx.session)
-    segments = repository.segments_of_due(ctx.session, ctx.now)
-    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for lic in state.values():
-        by_partner[lic["partner_id"]].append(lic)
+    segments = repository.segments_of(
+        ctx.session, sorted({lic["customer_id"] for lic in state.values()})
+    )
+    by_partner = rows_by_partner(state.values())
     charges = JobCharges(ctx, set(by_partner))
     notes: list[Note] = []
     prices: dict[tuple[str, str, str, int], int] = {}
@@ -189,9 +188,7 @@ def end_trials(ctx: Ctx) -> dict[str, int]:
     segments = repository.segments_of(
         ctx.session, sorted({lic["customer_id"] for lic in state.values()})
     )
-    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for lic in state.values():
-        by_partner[lic["partner_id"]].append(lic)
+    by_partner = rows_by_partner(state.values())
     charges = JobCharges(ctx, set(by_partner))
     notes: list[Note] = []
     events: list[dict[str, Any]] = []

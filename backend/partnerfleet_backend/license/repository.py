@@ -122,17 +122,6 @@ def lock_due_for_renewal(session: Session, now: datetime) -> list[dict[str, Any]
     return [dict(row) for row in rows]
 
 
-def segments_of_due(session: Session, now: datetime) -> dict[str, str]:
-    """Customer id -> segment, for the customers of the licenses due for renewal."""
-    due_customers = select(TABLE.c.customer_id).where(*_renewal_due(now))
-    return {
-        str(cid): str(segment)
-        for cid, segment in session.execute(
-            select(Customer.id, Customer.segment).where(Customer.id.in_(due_customers))
-        )
-    }
-
-
 def segment_of(session: Session, customer_id: str) -> str:
     segment = session.scalar(select(Customer.segment).where(Customer.id == customer_id))
     assert segment is not None

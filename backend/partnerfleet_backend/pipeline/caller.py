@@ -163,25 +163,11 @@ class Caller:
     def settle(self) -> None:
         """Count the call if nothing counted it (a route that failed, read nothing, or only
         simulated), and let the held transaction go."""
-        held, self.held = self.held, None
-        try:
-            if not self.owes_count:
-                return
-            if held is not None:
-                try:
-                    self.count(held)
-                    held.commit()
-                    self.owes_count = False
-                    return
-                except DBAPIError as error:
-                    held.rollback()
-                    if not is_retryable(error):
-                        raise
-            run_in_transaction(self.count, self.settings)
-            self.owes_count = False
-        finally:
-            if held is not None:
-                held.close()
+        if self.owes_count:
+            self.run(lambda _session: None)
+        elif self.held is not None:
+            held, self.held = self.held, None
+            held.close()
 
 
 def one_transaction(settings: Settings) -> bool:

@@ -14,7 +14,7 @@ from partnerfleet_backend.models import FLAGGED, LicenseStatus
 from partnerfleet_backend.notification.service import Note, notify
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import repository
-from partnerfleet_backend.wallet.batch import JobCharges
+from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge
 
 OVER_LIMIT_DAYS, SUSPEND_DAYS, USAGE_WINDOW_DAYS = 3, 10, 30
@@ -55,9 +55,7 @@ def bill_usage(ctx: Ctx) -> int:
             for license_id, bill in bills.items()
         ],
     )
-    by_partner: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for license_id in sorted(claimed):
-        by_partner[state[license_id]["partner_id"]].append(state[license_id])
+    by_partner = rows_by_partner(state[license_id] for license_id in sorted(claimed))
     charges = JobCharges(ctx, set(by_partner))
     paid_ids: list[str] = []
     notes: list[Note] = []

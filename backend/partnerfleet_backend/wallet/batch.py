@@ -21,6 +21,14 @@ from partnerfleet_backend.wallet import repository
 from partnerfleet_backend.wallet.service import Charge, draw, expire_due_credit
 
 
+def rows_by_partner(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A run's rows grouped by their partner (the unit `JobCharges.charge` works in)."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["partner_id"]].append(row)
+    return grouped
+
+
 @dataclass
 class _Lot:
     id: str
