@@ -6,6 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.models import ApiKey, Partner
 
 
@@ -21,7 +22,7 @@ class KeyRow(NamedTuple):
     partner_status: str | None
 
 
-_BY_HASH = (
+_BY_HASH = Prepared(
     select(
         ApiKey.id,
         ApiKey.key_hash,
@@ -37,9 +38,8 @@ _BY_HASH = (
 
 
 def by_hash_with_partner_status(session: Session, digest: bytes) -> KeyRow | None:
-    """The key with this hash (one statement, built once, read as a plain row: every request
-    runs it)."""
-    row = session.connection().execute(_BY_HASH, {"digest": digest}).first()
+    """The key with this hash (one statement, compiled once: every request runs it)."""
+    row = _BY_HASH.first(session, {"digest": digest})
     return None if row is None else KeyRow(*row)
 
 

@@ -6,7 +6,6 @@ from functools import lru_cache
 
 from sqlalchemy import (
     BindParameter,
-    Insert,
     String,
     and_,
     bindparam,
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.models import AddOn, AddOnStatus, Partner, QuotaCounter
 
 
@@ -76,13 +76,7 @@ def count_call_within_limit(
     statement = _counting_statement(
         dialect, tuple(level_calls.items()), tuple(pack_calls.items()), refuse
     )
-    # On the transaction's connection (Core): with parameters, the ORM would read an INSERT
-    # as a bulk insert of them.
-    row = (
-        session.connection()
-        .execute(statement, {"partner_id": partner_id, "period": period, "now": now})
-        .first()
-    )
+    row = statement.first(session, {"partner_id": partner_id, "period": period, "now": now})
     return None if row is None else (int(row[0]), int(row[1]))
 
 
@@ -92,9 +86,9 @@ def _counting_statement(
     level_calls: tuple[tuple[str, int], ...],
     pack_calls: tuple[tuple[str, int], ...],
     refuse: bool,
-) -> Insert:
-    """The counting upsert, built once per process (building it is most of its cost): the
-    partner, the period and the time are parameters."""
+) -> Prepared:
+    """The counting upsert, built and compiled once per process: the partner, the period and
+    the time are parameters."""
     partner_id = bindparam("partner_id", type_=String)
     # typed by the columns it is compared with (UTC, stored naive)
     now: BindParameter[datetime] = bindparam("now")
@@ -117,7 +111,7 @@ def _counting_statement(
         (limit > 0) if refuse else true()  # SQLite's upsert needs a WHERE in its SELECT
     )
     upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(QuotaCounter)
-    return (
+    return Prepared(
         upsert.from_select(["partner_id", "period", "used"], first)
         .on_conflict_do_update(
             index_elements=[QuotaCounter.partner_id, QuotaCounter.period],

@@ -1,0 +1,109 @@
+"""Statements that run on every request, compiled once and handed to the driver as they are.
+
+Through SQLAlchemy's Core a statement costs this service about twice its round trip to
+PostgreSQL: the statement's cache key is worked out anew on every run (a walk over the whole
+statement), then parameters and rows pass through the execution context. A request runs the
+same few statements every time, so on PostgreSQL `Prepared` compiles its statement once,
+processes the parameters with the column types' own bind processors and lets psycopg run the
+text (which psycopg prepares on the server after a few runs). Rows come back as the driver
+gives them: use it for statements whose result columns need no type processing (text,
+integers, bytes, or a value only compared with None). Errors are the ones Core raises (a lost
+connection invalidates it, a violated constraint is an IntegrityError), so the retry and
+conflict handling around it stays as it is. On other databases the statement runs through
+Core."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    constants: dict[str, Any]  # the statement's own values (literals), processed once
+    processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # for the caller's parameters
+
+
+class Prepared:
+    """One statement, compiled once per dialect (see the module's text)."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement: Executable = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def first(self, session: Session, params: Mapping[str, Any]) -> Row | None:
+        """The first row, or None."""
+        rows = self._run(session.connection(), params, one=True)
+        return rows[0] if rows else None
+
+    def all(self, session: Session, params: Mapping[str, Any]) -> Sequence[Row]:
+        return self._run(session.connection(), params, one=False)
+
+    def _run(self, connection: Connection, params: Mapping[str, Any], *, one: bool) -> list[Row]:
+        dialect = connection.dialect
+        if dialect.name != "postgresql":
+            result = connection.execute(self.statement, dict(params))
+            if not result.returns_rows:
+                return []
+            return [tuple(row) for row in (result.fetchmany(1) if one else result.all())]
+        compiled = self._compiled.get(dialect.name) or self._compile(connection, params)
+        values = dict(compiled.constants)
+        values.update(params)
+        for name, process in compiled.processors:
+            values[name] = process(values[name])
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        try:
+            cursor = driver.execute(compiled.sql, values)
+            if cursor.description is None:
+                return []
+            return [tuple(row) for row in (cursor.fetchmany(1) if one else cursor.fetchall())]
+        except dialect.loaded_dbapi.Error as error:
+            lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                compiled.sql,
+                values,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
+
+    def _compile(self, connection: Connection, params: Mapping[str, Any]) -> _Compiled:
+        """The text with its IN lists expanded (they must be the statement's own values),
+        the statement's own values processed, and the processors of the caller's."""
+        dialect = connection.dialect
+        compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        state = compiled.construct_expanded_state(dict(params))
+        given: list[tuple[str, Callable[[Any], Any]]] = []
+        constants = {name: value for name, value in state.parameters.items() if name not in params}
+        processed: set[str] = set()
+        for bind, name in compiled.bind_names.items():
+            process = bind.type.bind_processor(dialect)
+            if name in params:
+                if bind.expanding:
+                    raise ValueError(f"{name}: an IN list of the caller's cannot be prepared")
+                if process is not None and name not in processed:
+                    processed.add(name)
+                    given.append((name, process))
+            elif process is not None:
+                for key in constants:
+                    mine = key == name or (bind.expanding and key.startswith(f"{name}_"))
+                    if mine and key not in processed:
+                        constants[key] = process(constants[key])
+                        processed.add(key)
+        missing = set(params) - set(state.parameters)
+        if missing:
+            raise ValueError(f"not parameters of the statement: {sorted(missing)}")
+        made = _Compiled(state.statement, constants, tuple(given))
+        self._compiled[dialect.name] = made
+        return made
