@@ -69,12 +69,14 @@ def update_me(body: MeUpdate, api: PartnerWriteApi) -> JSONResponse:
 async def set_logo(request: Request, api: PartnerWriteApi) -> Response:
     """Upload your logo (PNG or JPEG, at most 60 KiB, as the raw body): with white label it
     brands your customers' pages and the reports (write key)."""
-    pid = api.partner_id
-    assert pid is not None
     data = await request.body()
-    await run_in_threadpool(
-        api.write, lambda ctx: {"bytes": len(service.set_logo(ctx, pid, data).data)}
-    )
+
+    def upload() -> None:
+        pid = api.partner_id
+        assert pid is not None
+        api.write(lambda ctx: {"bytes": len(service.set_logo(ctx, pid, data).data)})
+
+    await run_in_threadpool(upload)
     return Response(status_code=204)
 
 

@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
@@ -56,21 +55,67 @@ def parse_if_match(value: str | None) -> int | None:
     return int(text)
 
 
-@dataclass
 class Api:
-    """One request's way to run service code in a transaction."""
+    """One request's way to run service code in a transaction. Who calls (and whether they may
+    call the route) is found out on first use, in the route's worker thread: the key is read in
+    the transaction the route's work then runs in, with no thread hop of its own."""
 
-    request: Request
-    settings: Settings
-    actor: Actor
-    partner_id: str | None
-    request_id: str
-    idempotency_key: str | None
-    if_match: int | None
-    caller: Caller | None = None  # None: a product's request (nothing to count)
+    def __init__(
+        self,
+        request: Request,
+        settings: Settings,
+        request_id: str,
+        *,
+        actor: Actor | None = None,
+        caller: Caller | None = None,  # None: a product's request (nothing to count)
+        admit: "Callable[[Api], None] | None" = None,
+    ) -> None:
+        self.request = request
+        self.settings = settings
+        self.request_id = request_id
+        self.caller = caller
+        self.idempotency_key: str | None = None
+        self._actor = actor
+        self._partner_id: str | None = None
+        self._if_match: int | None = None
+        self._admit = admit
+
+    def admitted(self) -> None:
+        """Read the key and check the route's rules, once (401, 403, 422 for bad headers)."""
+        if self._admit is not None:
+            admit, self._admit = self._admit, None
+            admit(self)
+
+    @property
+    def actor(self) -> Actor:
+        self.admitted()
+        assert self._actor is not None
+        return self._actor
+
+    @property
+    def partner_id(self) -> str | None:
+        self.admitted()
+        return self._partner_id
+
+    @property
+    def if_match(self) -> int | None:
+        self.admitted()
+        return self._if_match
+
+    @property
+    def unsettled(self) -> bool:
+        """Not admitted yet, or a call still to count (a route that failed before its work)."""
+        return self._admit is not None or (self.caller is not None and self.caller.unsettled)
+
+    def settle(self) -> None:
+        """After the route: admit (a 401 outranks whatever else failed) and count the call."""
+        self.admitted()
+        if self.caller is not None:
+            self.caller.settle()
 
     def _run(self, unit: Callable[[Session], T], *, write: bool = True) -> T:
         """`unit` in the request's transaction (see `caller`), the call counted in it."""
+        self.admitted()
         if self.caller is None:
             return run_in_transaction(unit, self.settings, write=write)
         return self.caller.run(unit, write=write)
@@ -93,6 +138,7 @@ class Api:
     def read_counted(self, work: Callable[[Ctx], T]) -> T:
         """Read-only service code that shows the quota: the call is counted before it runs, so
         the answer includes the call itself (as the RateLimit headers do)."""
+        self.admitted()
         if self.caller is not None:
             self.caller.count_first = True
         return self.read(work)
@@ -100,16 +146,14 @@ class Api:
     def stream(self, work: Callable[[Ctx], Iterator[T]]) -> Iterator[T]:
         """Read-only service code whose answer is streamed: one read transaction stays open
         while the items are sent (no retry once the first has left)."""
-        if self.caller is not None:
-            self.caller.settle()
+        self.settle()
         with session_scope(self.settings, write=False) as session:
             yield from work(self._ctx(session))
 
     def simulate(self, work: Callable[[Ctx], T]) -> T:
         """Run service code that changes things, and roll all of it back (a plan; the call is
         counted first, on its own)."""
-        if self.caller is not None:
-            self.caller.settle()
+        self.settle()
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, keep=False)
 
     def write(
@@ -239,53 +283,54 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Async
             ),
         ] = None,
     ) -> AsyncIterator[Api]:
-        caller, api = await run_in_threadpool(
-            _enter, kind, way_out, request, authorization, idempotency_key, if_match, on_behalf
-        )
+        settings = get_settings()
+        caller = Caller(request, settings, authorization, way_out=way_out)
+
+        def admit(api: Api) -> None:
+            _admit(api, caller, kind, idempotency_key, if_match, on_behalf)
+
+        api = Api(request, settings, request_id_of(request), caller=caller, admit=admit)
         try:
             yield api
         finally:
-            if caller.unsettled:  # a route that failed or read nothing: count the call now
-                await run_in_threadpool(caller.settle)
+            if api.unsettled:  # a route that failed or read nothing: admit and count it now
+                await run_in_threadpool(api.settle)
 
     return dependency  # its teardown runs when the route returns, before the answer is sent
 
 
-def _enter(
+def _admit(
+    api: Api,
+    caller: Caller,
     kind: str,
-    way_out: bool,
-    request: Request,
-    authorization: str | None,
     idempotency_key: str | None,
     if_match: str | None,
     on_behalf: str | None,
-) -> tuple[Caller, Api]:
-    """Who calls, and may they call this route (in one hop to a worker thread)."""
-    settings = get_settings()
-    caller = Caller(request, settings, authorization, way_out=way_out)
+) -> None:
+    """Who calls, and may they call this route (in the route's worker thread)."""
+    actor = caller.identify()
     try:
-        request.state.actor = actor = caller.actor
         if idempotency_key is not None and not (
             0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH
         ):
             raise ValidationFailed(
                 "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
             )
-        match = parse_if_match(if_match)
-        rid = request_id_of(request)
-        partner_id: str | None = None
+        api._actor = actor
+        api._if_match = parse_if_match(if_match)
+        api.idempotency_key = idempotency_key
+        request = api.request
         if kind == "operator":
             require_operator(actor)
         elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
-            partner_id = _operator_reads(request, caller, on_behalf, rid)
+            api._partner_id = _operator_reads(request, caller, on_behalf, api.request_id)
         elif kind in ("partner_read", "partner_write"):
-            partner_id = require_partner(actor, write=kind == "partner_write")
+            api._partner_id = require_partner(actor, write=kind == "partner_write")
             if kind == "partner_write":
                 refuse_buying_when_suspended(actor, request.method, request.url.path)
     except BaseException:
         caller.settle()
         raise
-    return caller, Api(request, settings, actor, partner_id, rid, idempotency_key, match, caller)
 
 
 def _operator_reads(request: Request, caller: Caller, partner_id: str, request_id: str) -> str:
@@ -293,6 +338,7 @@ def _operator_reads(request: Request, caller: Caller, partner_id: str, request_i
     exist, and the read is audited (in the partner's trail too)."""
 
     settings, actor = caller.settings, caller.actor
+    assert actor is not None
 
     def work(session: Session) -> str:
         ctx = Ctx(
@@ -322,7 +368,7 @@ def _product(request: Request) -> Api:
     counted against any partner's quota, no idempotency keys."""
     settings = get_settings()
     actor = Actor(key_id="product", kind="product", scope="product", partner_id=None)
-    return Api(request, settings, actor, None, request_id_of(request), None, None)
+    return Api(request, settings, request_id_of(request), actor=actor)
 
 
 OperatorApi = Annotated[Api, Depends(_make_dependency("operator"), scope="function")]

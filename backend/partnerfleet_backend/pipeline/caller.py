@@ -44,11 +44,17 @@ class Caller:
         self.held: Session | None = None
         self.owes_count = False
         self.count_first = False  # a route that shows the quota counts the call before it
-        self.actor = self._identify()
-        if self.actor.partner_id is not None:
+        self.actor: Actor | None = None  # until identified
+
+    def identify(self) -> Actor:
+        """Read the key (on PostgreSQL in the transaction the route's work will run in; on
+        SQLite the call is counted now, on its own): the actor, or 401."""
+        self.actor = actor = self._identify()
+        if actor.partner_id is not None:
             self.owes_count = True
-            if self.held is None:  # SQLite: counted now, on its own
+            if self.held is None:
                 self.settle()
+        return actor
 
     # -- who calls ------------------------------------------------------------------------
 
@@ -95,7 +101,7 @@ class Caller:
     def same_key(self, session: Session) -> None:
         """Read the key again in a retried transaction: revoked meanwhile is 401."""
         actor = authenticate(session, self.settings.resolved_secret_key(), self.authorization)
-        if actor.key_id != self.actor.key_id:
+        if self.actor is None or actor.key_id != self.actor.key_id:
             raise Unauthenticated("the API key is not valid or was revoked")
 
     # -- the counted call -----------------------------------------------------------------
@@ -103,7 +109,7 @@ class Caller:
     def count(self, session: Session) -> None:
         """Count the call in `session` (429 when the month's calls are used up: a refused call
         is not counted, and never counted again)."""
-        if not self.owes_count or self.actor.partner_id is None:
+        if not self.owes_count or self.actor is None or self.actor.partner_id is None:
             return
         session.flush()  # the work's rows first: the counter's row stays locked only to the end
         try:
