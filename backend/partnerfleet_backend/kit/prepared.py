@@ -5,9 +5,9 @@ PostgreSQL: the statement's cache key is worked out anew on every run (a walk ov
 statement), then parameters and rows pass through the execution context. A request runs the
 same few statements every time, so on PostgreSQL `Prepared` compiles its statement once,
 processes the parameters with the column types' own bind processors and lets psycopg run the
-text (which psycopg prepares on the server after a few runs). Rows come back as the driver
-gives them: use it for statements whose result columns need no type processing (text,
-integers, bytes, or a value only compared with None). Errors are the ones Core raises (a lost
+text (which psycopg prepares on the server after a few runs); rows pass through the result
+columns' own processors (a UTC timestamp comes back aware) and are plain tuples. Errors are
+the ones Core raises (a lost
 connection invalidates it, a violated constraint is an IntegrityError), so the retry and
 conflict handling around it stays as it is. On other databases the statement runs through
 Core."""
@@ -29,6 +29,7 @@ class _Compiled:
     sql: str
     constants: dict[str, Any]  # the statement's own values (literals), processed once
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # for the caller's parameters
+    results: tuple[Callable[[Any], Any] | None, ...] | None  # per result column, None: none
 
 
 class Prepared:
@@ -64,7 +65,13 @@ class Prepared:
             cursor = driver.execute(compiled.sql, values)
             if cursor.description is None:
                 return []
-            return [tuple(row) for row in (cursor.fetchmany(1) if one else cursor.fetchall())]
+            rows = cursor.fetchmany(1) if one else cursor.fetchall()
+            if compiled.results is None:
+                return [tuple(row) for row in rows]
+            return [
+                tuple(v if f is None else f(v) for f, v in zip(compiled.results, row, strict=True))
+                for row in rows
+            ]
         except dialect.loaded_dbapi.Error as error:
             lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
             if lost:
@@ -104,6 +111,13 @@ class Prepared:
         missing = set(params) - set(state.parameters)
         if missing:
             raise ValueError(f"not parameters of the statement: {sorted(missing)}")
-        made = _Compiled(state.statement, constants, tuple(given))
+        columns = getattr(self.statement, "exported_columns", ())
+        results = tuple(column.type.result_processor(dialect, None) for column in columns)
+        made = _Compiled(
+            state.statement,
+            constants,
+            tuple(given),
+            results if any(f is not None for f in results) else None,
+        )
         self._compiled[dialect.name] = made
         return made

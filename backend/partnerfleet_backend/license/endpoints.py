@@ -78,7 +78,7 @@ def get_license(license_id: str, api: PartnerReadApi) -> JSONResponse:
     pid = api.partner_id
     assert pid is not None
     return api.respond(
-        api.read(lambda ctx: LicenseRead.model_validate(service.get(ctx, pid, license_id)))
+        api.read(lambda ctx: LicenseRead.model_validate(service.view(ctx, pid, license_id)))
     )
 
 

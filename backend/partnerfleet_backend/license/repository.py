@@ -4,10 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, inspect, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.bulk import chunks
+from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
 
@@ -16,6 +17,21 @@ TABLE = cast(Table, License.__table__)
 
 def get(session: Session, license_id: str) -> License | None:
     return session.get(License, license_id)
+
+
+_FIELDS = tuple(attribute.key for attribute in inspect(License).column_attrs)
+_VIEW = Prepared(
+    select(*(getattr(License, name) for name in _FIELDS)).where(
+        License.id == bindparam("license_id")
+    )
+)
+
+
+def view(session: Session, license_id: str) -> dict[str, Any] | None:
+    """A license's fields as plain values (one statement, compiled once; no ORM object: a read
+    that changes nothing)."""
+    row = _VIEW.first(session, {"license_id": license_id})
+    return None if row is None else dict(zip(_FIELDS, row, strict=True))
 
 
 def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> list[License]:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.catalog.pricing import (
@@ -40,6 +41,14 @@ def get(ctx: Ctx, partner_id: str, license_id: str) -> License:
     if lic is None or lic.partner_id != partner_id or not lic.managed:
         raise NotFound(f"license {license_id} not found")
     return lic
+
+
+def view(ctx: Ctx, partner_id: str, license_id: str) -> dict[str, Any]:
+    """`get` as plain values, for a read that changes nothing (no ORM object made)."""
+    found = repository.view(ctx.session, license_id)
+    if found is None or found["partner_id"] != partner_id or not found["managed"]:
+        raise NotFound(f"license {license_id} not found")
+    return found
 
 
 def get_with_customer(ctx: Ctx, partner_id: str, license_id: str) -> tuple[License, Customer]:
