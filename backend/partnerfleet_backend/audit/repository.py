@@ -1,10 +1,23 @@
 """Queries of the audit trail."""
 
-from sqlalchemy import select
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import AuditEvent
+
+TABLE = cast(Table, AuditEvent.__table__)
+_APPEND = Prepared(
+    insert(TABLE).values({c.name: bindparam(c.name, type_=c.type) for c in TABLE.columns})
+)
+
+
+def append(session: Session, event: dict[str, Any]) -> None:
+    """One audit event (every column given)."""
+    _APPEND.first(session, event)
 
 
 def events_page(

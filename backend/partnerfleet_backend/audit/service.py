@@ -47,21 +47,23 @@ def record(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    """Append one audit event."""
-    session.add(
-        AuditEvent(
-            id=new_id("evt"),
-            partner_id=partner_id,
-            actor_key_id=actor_key_id,
-            request_id=request_id,
-            client_request_id=client_request_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=before,
-            after=after,
-            created_at=now,
-        )
+    """Append one audit event (one prepared INSERT, right away: the trail has no foreign keys,
+    and nothing reads it back in the same unit of work)."""
+    repository.append(
+        session,
+        {
+            "id": new_id("evt"),
+            "partner_id": partner_id,
+            "actor_key_id": actor_key_id,
+            "request_id": request_id,
+            "client_request_id": client_request_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": before,
+            "after": after,
+            "created_at": now,
+        },
     )
 
 

@@ -35,17 +35,25 @@ class _Compiled:
 class Prepared:
     """One statement, compiled once per dialect (see the module's text)."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable, *, autoflush: bool = False) -> None:
         self.statement: Executable = statement
+        # Like an ORM query: the session's pending changes are written first (a statement on
+        # tables the ORM also writes must see them, or may need their rows to exist).
+        self.autoflush = autoflush
         self._compiled: dict[str, _Compiled] = {}
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Row | None:
         """The first row, or None."""
-        rows = self._run(session.connection(), params, one=True)
+        rows = self._run(self._connection(session), params, one=True)
         return rows[0] if rows else None
 
     def all(self, session: Session, params: Mapping[str, Any]) -> Sequence[Row]:
-        return self._run(session.connection(), params, one=False)
+        return self._run(self._connection(session), params, one=False)
+
+    def _connection(self, session: Session) -> Connection:
+        if self.autoflush:
+            session.flush()
+        return session.connection()
 
     def _run(self, connection: Connection, params: Mapping[str, Any], *, one: bool) -> list[Row]:
         dialect = connection.dialect
@@ -95,7 +103,7 @@ class Prepared:
         constants = {name: value for name, value in state.parameters.items() if name not in params}
         processed: set[str] = set()
         for bind, name in compiled.bind_names.items():
-            process = bind.type.bind_processor(dialect)
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if name in params:
                 if bind.expanding:
                     raise ValueError(f"{name}: an IN list of the caller's cannot be prepared")
@@ -112,7 +120,9 @@ class Prepared:
         if missing:
             raise ValueError(f"not parameters of the statement: {sorted(missing)}")
         columns = getattr(self.statement, "exported_columns", ())
-        results = tuple(column.type.result_processor(dialect, None) for column in columns)
+        results = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        )
         made = _Compiled(
             state.statement,
             constants,

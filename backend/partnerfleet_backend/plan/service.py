@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,6 +51,7 @@ from partnerfleet_backend.plan.schemas import (
 )
 from partnerfleet_backend.quota import service as quota
 from partnerfleet_backend.support import service as support
+from partnerfleet_backend.wallet import repository as wallet_repository
 from partnerfleet_backend.wallet import service as wallet
 
 LICENSE_REPLACED_BY = ("customer_id", "product", "trial")  # never changed by an adoption
@@ -63,15 +63,10 @@ class _Charges:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.entries: list[LedgerEntry] = []
-        event.listen(session, "transient_to_pending", self._added)
-
-    def _added(self, _session: Session, obj: object) -> None:
-        if isinstance(obj, LedgerEntry):
-            self.entries.append(obj)
+        self.entries: list[LedgerEntry] = wallet_repository.watch_entries(session)
 
     def close(self) -> None:
-        event.remove(self.session, "transient_to_pending", self._added)
+        wallet_repository.unwatch_entries(self.session)
 
     def since(self, mark: int) -> tuple[int, int]:
         """Nominal and net drawn from the credit by the entries added after `mark`."""

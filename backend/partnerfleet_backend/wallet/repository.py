@@ -1,14 +1,16 @@
 """Every query of the wallet: balances, credit lots, the ledger."""
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.bulk import chunks
+from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.kit.schemas import page_rows
-from partnerfleet_backend.models import CreditLot, LedgerEntry, LotConsumption, Wallet
+from partnerfleet_backend.models import Base, CreditLot, LedgerEntry, LotConsumption, Wallet
 
 # A loaded wallet object is brought up to date by the row's key (RETURNING), not by evaluating
 # the WHERE against every object the session holds (a plan holds thousands).
@@ -36,16 +38,29 @@ def balance(session: Session, partner_id: str) -> int:
     )
 
 
+_DEBIT = Prepared(
+    update(Wallet)
+    .where(Wallet.partner_id == bindparam("partner"), Wallet.balance_cents >= bindparam("cents"))
+    .values(balance_cents=Wallet.balance_cents - bindparam("cents"))
+    .returning(Wallet.balance_cents),
+    autoflush=True,
+)
+
+
 def debit(session: Session, partner_id: str, amount_cents: int) -> bool:
-    """One guarded UPDATE: the balance goes down only if it covers the amount."""
-    done = session.execute(
-        update(Wallet)
-        .where(Wallet.partner_id == partner_id, Wallet.balance_cents >= amount_cents)
-        .values(balance_cents=Wallet.balance_cents - amount_cents)
-        .returning(Wallet.balance_cents)
-        .execution_options(synchronize_session=SYNC)
-    ).first()
+    """One guarded UPDATE: the balance goes down only if it covers the amount (a wallet
+    object the session holds reads its balance again)."""
+    done = _DEBIT.first(session, {"partner": partner_id, "cents": amount_cents})
+    _forget(session, Wallet, partner_id, "balance_cents")
     return done is not None
+
+
+def _forget(session: Session, model: type[Base], key: str, attribute: str) -> None:
+    """A statement changed `attribute` of this row: an object the session holds for it loads
+    it again when next read."""
+    held = session.identity_map.get(session.identity_key(model, key))
+    if held is not None:
+        session.expire(held, [attribute])
 
 
 def credit(session: Session, partner_id: str, amount_cents: int, *, top_up: bool = False) -> None:
@@ -87,6 +102,80 @@ def lots_with_credit(session: Session, partner_id: str) -> list[CreditLot]:
             .order_by(CreditLot.created_at, CreditLot.id)
         )
     )
+
+
+@dataclass
+class LotToDraw:
+    """What a charge needs of a lot with credit left (`service.draw` takes from it)."""
+
+    id: str
+    remaining_cents: int
+    discount_bp: int
+    expires_at: datetime
+
+
+_LOTS_TO_DRAW = Prepared(
+    select(CreditLot.id, CreditLot.remaining_cents, CreditLot.discount_bp, CreditLot.expires_at)
+    .where(CreditLot.partner_id == bindparam("partner_id"), with_credit_left())
+    .order_by(CreditLot.created_at, CreditLot.id),
+    autoflush=True,
+)
+_TAKE = Prepared(
+    update(CreditLot)
+    .where(CreditLot.id == bindparam("lot"))
+    .values(remaining_cents=CreditLot.remaining_cents - bindparam("cents")),
+)
+
+
+def lots_to_draw(session: Session, partner_id: str) -> list[LotToDraw]:
+    """`lots_with_credit` as plain rows (one prepared statement: every charge reads them)."""
+    return [LotToDraw(*row) for row in _LOTS_TO_DRAW.all(session, {"partner_id": partner_id})]
+
+
+def take_from_lots(session: Session, taken: Sequence[tuple[str, int]]) -> None:
+    """Lower each lot by what a charge took from it."""
+    for lot_id, cents in taken:
+        _TAKE.first(session, {"lot": lot_id, "cents": cents})
+        _forget(session, CreditLot, lot_id, "remaining_cents")
+
+
+_ENTRY = Prepared(
+    insert(LedgerEntry).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in LedgerEntry.__table__.columns}
+    ),
+    autoflush=True,  # its partner, or the lot a top-up just made
+)
+_CONSUMPTION = Prepared(
+    insert(LotConsumption).values(
+        entry_id=bindparam("entry_id"), lot_id=bindparam("lot_id"), amount_cents=bindparam("cents")
+    )
+)
+
+
+_ENTRY_FIELDS = tuple((a.columns[0].name, a.key) for a in inspect(LedgerEntry).column_attrs)
+_WATCHED = "partnerfleet.ledger_entries"
+
+
+def add_entry(session: Session, entry: LedgerEntry, lots: Sequence[tuple[str, int]]) -> None:
+    """A ledger entry and what it took from (or gave to) each lot: (lot id, cents)."""
+    _ENTRY.first(session, {column: getattr(entry, key) for column, key in _ENTRY_FIELDS})
+    for lot_id, cents in lots:
+        _CONSUMPTION.first(session, {"entry_id": entry.id, "lot_id": lot_id, "cents": cents})
+    watched = session.info.get(_WATCHED)
+    if watched is not None:
+        watched.append(entry)
+
+
+def watch_entries(session: Session) -> list[LedgerEntry]:
+    """The ledger entries `add_entry` writes in this session from now on, as they come (a plan
+    reads what each change charged); `unwatch_entries` ends it."""
+    entries: list[LedgerEntry] = []
+    session.info[_WATCHED] = entries
+    return entries
+
+
+def unwatch_entries(session: Session) -> None:
+    session.info.pop(_WATCHED, None)
 
 
 def open_lots(session: Session, partner_id: str, now: datetime) -> list[CreditLot]:

@@ -14,7 +14,7 @@ from partnerfleet_backend.kit.errors import Conflict, InsufficientCredit, NotFou
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.money import BP_DENOMINATOR, div_round_half_up, net_of_discount
 from partnerfleet_backend.kit.timeutil import add_months
-from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
+from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, Wallet
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import repository
 from partnerfleet_backend.wallet.schemas import LotRead, WalletRead
@@ -48,8 +48,18 @@ def _lock_wallet(ctx: Ctx, partner_id: str) -> Wallet:
 
 
 def _entry(
-    ctx: Ctx, partner_id: str, kind: EntryKind, amount: int, net: int, charge: Charge
+    ctx: Ctx,
+    partner_id: str,
+    kind: EntryKind,
+    amount: int,
+    net: int,
+    charge: Charge,
+    lots: Sequence[tuple[str, int]],
+    *,
+    refunds: str | None = None,
 ) -> LedgerEntry:
+    """A ledger entry, what it took from (or gave to) each lot (lot id, cents) and its audit
+    event, written right away (the returned entry is not held by the session)."""
     entry = LedgerEntry(
         id=new_id("led"),
         partner_id=partner_id,
@@ -59,10 +69,11 @@ def _entry(
         description=charge.description,
         object_type=charge.object_type,
         object_id=charge.object_id,
+        refunds_entry_id=refunds,
         request_id=ctx.request_id,
         created_at=ctx.now,
     )
-    ctx.session.add(entry)  # flushed with the rest of the transaction's rows
+    repository.add_entry(ctx.session, entry, lots)
     event = money_event(
         {
             "id": entry.id,
@@ -84,10 +95,6 @@ def _entry(
         after=event["after"],
     )
     return entry
-
-
-def _consume(ctx: Ctx, entry: LedgerEntry, lot_id: str, amount_cents: int) -> None:
-    ctx.session.add(LotConsumption(entry_id=entry.id, lot_id=lot_id, amount_cents=amount_cents))
 
 
 class Drawable(Protocol):
@@ -126,8 +133,8 @@ def expire_due_credit(ctx: Ctx, partner_id: str) -> list[LedgerEntry]:
             -amount,
             -net_of_discount(amount, lot.discount_bp),
             Charge(f"credit of top-up {lot.id} expired", "credit_lot", lot.id),
+            [(lot.id, amount)],
         )
-        _consume(ctx, entry, lot.id, amount)
         lot.remaining_cents = 0
         repository.credit(ctx.session, partner_id, -amount)
         entries.append(entry)
@@ -170,15 +177,15 @@ def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
     discount = top_up_discount_bp(amount_cents)
     price = net_of_discount(amount_cents, discount)
     lot = _add_lot(ctx, partner_id, amount_cents, discount, price, extend=True)
-    entry = _entry(
+    _entry(
         ctx,
         partner_id,
         EntryKind.TOP_UP,
         amount_cents,
         price,
         Charge(f"top-up of {amount_cents} cents at {discount / 100:g} % off", "credit_lot", lot.id),
+        [(lot.id, -amount_cents)],
     )
-    _consume(ctx, entry, lot.id, -amount_cents)
     return lot
 
 
@@ -198,18 +205,16 @@ def charge(
     # The guarded debit takes the wallet's lock when it pays; the lots are read under it.
     if not repository.debit(ctx.session, partner_id, amount_cents):
         _refuse(ctx, partner_id, amount_cents)
-    lots = repository.lots_with_credit(ctx.session, partner_id)
+    lots = repository.lots_to_draw(ctx.session, partner_id)
     if any(lot.expires_at <= ctx.now for lot in lots):  # rare: the expiry job usually got there
         repository.credit(ctx.session, partner_id, amount_cents)  # first; undo, expire, again
         expire_due_credit(ctx, partner_id)
         if not repository.debit(ctx.session, partner_id, amount_cents):
             raise InsufficientCredit(amount_cents, repository.balance(ctx.session, partner_id))
-        lots = repository.lots_with_credit(ctx.session, partner_id)
+        lots = repository.lots_to_draw(ctx.session, partner_id)
     net, consumptions = draw(lots, amount_cents)  # the guard above: the lots hold enough
-    entry = _entry(ctx, partner_id, kind, -amount_cents, -net, what)
-    for lot_id, take in consumptions:
-        _consume(ctx, entry, lot_id, take)
-    return entry
+    repository.take_from_lots(ctx.session, consumptions)
+    return _entry(ctx, partner_id, kind, -amount_cents, -net, what, consumptions)
 
 
 def _refuse(ctx: Ctx, partner_id: str, amount_cents: int) -> NoReturn:
@@ -249,6 +254,12 @@ def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
     if already is not None:
         raise ChargeAlreadyRefunded(f"charge {entry_id} was refunded by {already}")
     amount = -original.amount_cents
+    given_back = []
+    for used in repository.consumptions_of(ctx.session, entry_id):
+        lot = repository.get_lot(ctx.session, used.lot_id)
+        assert lot is not None
+        lot.remaining_cents += used.amount_cents
+        given_back.append((lot.id, -used.amount_cents))
     entry = _entry(
         ctx,
         partner_id,
@@ -256,13 +267,9 @@ def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
         amount,
         -original.net_cents,
         Charge(f"refund of {entry_id}", original.object_type, original.object_id),
+        given_back,
+        refunds=entry_id,
     )
-    entry.refunds_entry_id = entry_id
-    for used in repository.consumptions_of(ctx.session, entry_id):
-        lot = repository.get_lot(ctx.session, used.lot_id)
-        assert lot is not None
-        lot.remaining_cents += used.amount_cents
-        _consume(ctx, entry, lot.id, -used.amount_cents)
     repository.credit(ctx.session, partner_id, amount)
     expire_due_credit(ctx, partner_id)  # credit returned to an expired lot does not revive it
     return entry
@@ -292,8 +299,8 @@ def adjust(ctx: Ctx, partner_id: str, amount_cents: int, reason: str) -> LedgerE
         amount_cents,
         0,
         Charge(f"adjustment: {reason}", "credit_lot", lot.id),
+        [(lot.id, -amount_cents)],
     )
-    _consume(ctx, entry, lot.id, -amount_cents)
     return entry
 
 
