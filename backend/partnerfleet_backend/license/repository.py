@@ -53,12 +53,17 @@ def get_with_customer(session: Session, license_id: str) -> tuple[License, Custo
     if isinstance(held, License):
         customer = session.get(Customer, held.customer_id)
         return None if customer is None else (held, customer)
-    row = session.execute(
-        select(License, Customer)
-        .join(Customer, Customer.id == License.customer_id)
-        .where(License.id == license_id)
-    ).first()
+    row = session.execute(_WITH_CUSTOMER, {"license_id": license_id}).first()
     return None if row is None else (row[0], row[1])
+
+
+# Built once: a statement object keeps its cache key, so SQLAlchemy finds its compiled form
+# without walking it again on every request.
+_WITH_CUSTOMER = (
+    select(License, Customer)
+    .join(Customer, Customer.id == License.customer_id)
+    .where(License.id == bindparam("license_id"))
+)
 
 
 def get_locked(session: Session, license_id: str) -> License | None:
