@@ -4,7 +4,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
@@ -252,10 +252,19 @@ def _plain(result: BaseModel | dict[str, Any]) -> dict[str, Any]:
     return encoded
 
 
-async def _cache_body(request: Request) -> None:
-    """Read the body once so the idempotency fingerprint can see it."""
-    if request.method == "POST":
-        await request.body()
+# The headers the pipeline reads, documented in the OpenAPI document by `contract` (read from
+# the request directly: FastAPI's per-parameter parsing cost more than the rest of the
+# pipeline's own work on a read).
+HEADERS = {
+    "Idempotency-Key": "Makes a POST safe to retry (24 h).",
+    "If-Match": "Expected object version, as sent in ETag.",
+}
+ON_BEHALF = "PartnerFleet-Partner-Id"
+ON_BEHALF_DOC = (
+    "Operator keys only, on reading routes: the partner whose data to read (each such read is "
+    "audited)."
+)
+ON_BEHALF_MAX = 40
 
 
 def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., AsyncIterator[Api]]:
@@ -263,26 +272,14 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Async
     buying an add-on) are counted against the quota but never refused for it, so a partner
     whose calls are used up can still see where it stands and buy a pack."""
 
-    async def dependency(
-        request: Request,
-        _body: Annotated[None, Depends(_cache_body)],
-        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-        idempotency_key: Annotated[
-            str | None, Header(description="Makes a POST safe to retry (24 h).")
-        ] = None,
-        if_match: Annotated[
-            str | None, Header(description="Expected object version, as sent in ETag.")
-        ] = None,
-        on_behalf: Annotated[
-            str | None,
-            Header(
-                alias="PartnerFleet-Partner-Id",
-                description="Operator keys only, on reading routes: the partner whose data to "
-                "read (each such read is audited).",
-                max_length=40,
-            ),
-        ] = None,
-    ) -> AsyncIterator[Api]:
+    async def dependency(request: Request) -> AsyncIterator[Api]:
+        if request.method == "POST":
+            await request.body()  # read once, so the idempotency fingerprint can see it
+        headers = request.headers
+        authorization = headers.get("authorization")
+        idempotency_key = headers.get("idempotency-key")
+        if_match = headers.get("if-match")
+        on_behalf = headers.get(ON_BEHALF)
         settings = get_settings()
         caller = Caller(request, settings, authorization, way_out=way_out)
 
@@ -296,6 +293,9 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Async
             if api.unsettled:  # a route that failed or read nothing: admit and count it now
                 await run_in_threadpool(api.settle)
 
+    dependency.documented_headers = (  # type: ignore[attr-defined]
+        {**HEADERS, ON_BEHALF: ON_BEHALF_DOC} if kind == "partner_read" else HEADERS
+    )
     return dependency  # its teardown runs when the route returns, before the answer is sent
 
 
@@ -310,6 +310,10 @@ def _admit(
     """Who calls, and may they call this route (in the route's worker thread)."""
     actor = caller.identify()
     try:
+        if on_behalf is not None and len(on_behalf) > ON_BEHALF_MAX:
+            raise ValidationFailed(
+                f"{ON_BEHALF} must be at most {ON_BEHALF_MAX} characters", field=ON_BEHALF
+            )
         if idempotency_key is not None and not (
             0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH
         ):

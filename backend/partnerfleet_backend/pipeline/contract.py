@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from partnerfleet_backend.pipeline.middleware import WITH_BODY
 from partnerfleet_backend.pipeline.problems import PROBLEM
@@ -92,6 +93,7 @@ def install_contract(app: FastAPI) -> None:
         schema = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
+        _document_headers(schema, app)
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path, item in schema.get("paths", {}).items():
@@ -118,3 +120,31 @@ def _has_version(schema: dict[str, Any], answer: dict[str, Any]) -> bool:
         return False
     component = schema["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
     return "version" in component.get("properties", {})
+
+
+def _document_headers(schema: dict[str, Any], app: FastAPI) -> None:
+    """The headers the request pipeline reads itself (`api.HEADERS`), as header parameters of
+    each operation whose route runs it."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or context.path_format is None:
+            continue
+        documented: dict[str, str] = {}
+        for dependency in route.dependant.dependencies:
+            documented.update(getattr(dependency.call, "documented_headers", {}))
+        item = schema.get("paths", {}).get(context.path_format, {})
+        for method in route.methods or ():
+            operation = item.get(method.lower())
+            if operation is None or not documented:
+                continue
+            parameters = operation.setdefault("parameters", [])
+            for name, description in documented.items():
+                parameters.append(
+                    {
+                        "name": name,
+                        "in": "header",
+                        "required": False,
+                        "description": description,
+                        "schema": {"type": "string"},
+                    }
+                )
