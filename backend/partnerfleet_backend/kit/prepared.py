@@ -89,6 +89,7 @@ class Prepared:
                 values,
                 error,
                 dialect.loaded_dbapi.Error,
+                hide_parameters=connection.engine.hide_parameters,  # no secret in a log
                 connection_invalidated=lost,
                 dialect=dialect,
             ) from error
