@@ -120,7 +120,7 @@ class Api:
             return run_in_transaction(unit, self.settings, write=write)
         return self.caller.run(unit, write=write)
 
-    def _ctx(self, session: Session) -> Ctx:
+    def _ctx(self, session: Session, *, audited: bool = True) -> Ctx:
         return Ctx(
             session=session,
             now=current_time(session, self.settings),
@@ -129,6 +129,7 @@ class Api:
             settings=self.settings,
             if_match=self.if_match,
             client_request_id=getattr(self.request.state, "client_request_id", None),
+            audited=audited,
         )
 
     def read(self, work: Callable[[Ctx], T]) -> T:
@@ -154,7 +155,9 @@ class Api:
         """Run service code that changes things, and roll all of it back (a plan; the call is
         counted first, on its own)."""
         self.settle()
-        return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, keep=False)
+        return run_in_transaction(
+            lambda s: work(self._ctx(s, audited=False)), self.settings, keep=False
+        )
 
     def write(
         self,
