@@ -35,11 +35,12 @@ class _Compiled:
 class Prepared:
     """One statement, compiled once per dialect (see the module's text)."""
 
-    def __init__(self, statement: Executable, *, autoflush: bool = False) -> None:
+    def __init__(self, statement: Executable, *, sees: tuple[type, ...] = ()) -> None:
         self.statement: Executable = statement
-        # Like an ORM query: the session's pending changes are written first (a statement on
-        # tables the ORM also writes must see them, or may need their rows to exist).
-        self.autoflush = autoflush
+        # Like an ORM query of these models: when the session holds new or changed objects of
+        # them, its pending changes are written first (the statement must see those rows, or
+        # needs them to exist); other pending changes stay for the ORM's own flush.
+        self.sees = sees
         self._compiled: dict[str, _Compiled] = {}
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Row | None:
@@ -51,7 +52,7 @@ class Prepared:
         return self._run(self._connection(session), params, one=False)
 
     def _connection(self, session: Session) -> Connection:
-        if self.autoflush:
+        if self.sees and any(isinstance(o, self.sees) for o in (*session.new, *session.dirty)):
             session.flush()
         return session.connection()
 

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.kit.schemas import page_rows
-from partnerfleet_backend.models import Base, CreditLot, LedgerEntry, LotConsumption, Wallet
+from partnerfleet_backend.models import (
+    Base,
+    CreditLot,
+    LedgerEntry,
+    LotConsumption,
+    Partner,
+    Wallet,
+)
 
 # A loaded wallet object is brought up to date by the row's key (RETURNING), not by evaluating
 # the WHERE against every object the session holds (a plan holds thousands).
@@ -43,7 +50,7 @@ _DEBIT = Prepared(
     .where(Wallet.partner_id == bindparam("partner"), Wallet.balance_cents >= bindparam("cents"))
     .values(balance_cents=Wallet.balance_cents - bindparam("cents"))
     .returning(Wallet.balance_cents),
-    autoflush=True,
+    sees=(Partner, Wallet),
 )
 
 
@@ -118,7 +125,7 @@ _LOTS_TO_DRAW = Prepared(
     select(CreditLot.id, CreditLot.remaining_cents, CreditLot.discount_bp, CreditLot.expires_at)
     .where(CreditLot.partner_id == bindparam("partner_id"), with_credit_left())
     .order_by(CreditLot.created_at, CreditLot.id),
-    autoflush=True,
+    sees=(CreditLot,),
 )
 _TAKE = Prepared(
     update(CreditLot)
@@ -143,7 +150,7 @@ _ENTRY = Prepared(
     insert(LedgerEntry).values(
         {c.name: bindparam(c.name, type_=c.type) for c in LedgerEntry.__table__.columns}
     ),
-    autoflush=True,  # its partner, or the lot a top-up just made
+    sees=(Partner, CreditLot),  # its partner, and the lots it names (a top-up's new one)
 )
 _CONSUMPTION = Prepared(
     insert(LotConsumption).values(
