@@ -1,11 +1,10 @@
 """The request pipeline shared by every route: auth, transactions, idempotency, ETags."""
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -270,12 +269,12 @@ ON_BEHALF_DOC = (
 ON_BEHALF_MAX = 40
 
 
-def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., AsyncIterator[Api]]:
+def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Awaitable[Api]]:
     """The request pipeline for one kind of route. `way_out` routes (reading the own account,
     buying an add-on) are counted against the quota but never refused for it, so a partner
     whose calls are used up can still see where it stands and buy a pack."""
 
-    async def dependency(request: Request) -> AsyncIterator[Api]:
+    async def dependency(request: Request) -> Api:
         if request.method == "POST":
             await request.body()  # read once, so the idempotency fingerprint can see it
         headers = request.headers
@@ -290,16 +289,18 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Async
             _admit(api, caller, kind, idempotency_key, if_match, on_behalf)
 
         api = Api(request, settings, request_id_of(request), caller=caller, admit=admit)
-        try:
-            yield api
-        finally:
-            if api.unsettled:  # a route that failed or read nothing: admit and count it now
-                await run_in_threadpool(api.settle)
+        # A route that fails before its work finished the pipeline has it finished by the
+        # error's handler (`problems.settled`: a 401 outranks the route's own error, and the
+        # call is counted before the answer); one that returns without using it, by the
+        # middleware after the answer. No generator dependency: its exit stack cost more than
+        # the rest of the pipeline's own work on a read.
+        request.state.pipeline = api
+        return api
 
     dependency.documented_headers = (  # type: ignore[attr-defined]
         {**HEADERS, ON_BEHALF: ON_BEHALF_DOC} if kind == "partner_read" else HEADERS
     )
-    return dependency  # its teardown runs when the route returns, before the answer is sent
+    return dependency
 
 
 def _admit(
@@ -378,15 +379,11 @@ def _product(request: Request) -> Api:
     return Api(request, settings, request_id_of(request), actor=actor)
 
 
-OperatorApi = Annotated[Api, Depends(_make_dependency("operator"), scope="function")]
+OperatorApi = Annotated[Api, Depends(_make_dependency("operator"))]
 ProductApi = Annotated[Api, Depends(_product)]
-PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"), scope="function")]
-PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"), scope="function")]
-AnyActorApi = Annotated[Api, Depends(_make_dependency("any", way_out=True), scope="function")]
+PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"))]
+PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"))]
+AnyActorApi = Annotated[Api, Depends(_make_dependency("any", way_out=True))]
 # Never refused for quota (counted all the same): the way out of an exhausted quota.
-OwnAccountApi = Annotated[
-    Api, Depends(_make_dependency("partner_read", way_out=True), scope="function")
-]
-BuyAddOnApi = Annotated[
-    Api, Depends(_make_dependency("partner_write", way_out=True), scope="function")
-]
+OwnAccountApi = Annotated[Api, Depends(_make_dependency("partner_read", way_out=True))]
+BuyAddOnApi = Annotated[Api, Depends(_make_dependency("partner_write", way_out=True))]
