@@ -20,9 +20,10 @@ def test_a_partners_failed_calls_are_counted_before_the_answer(partner: PartnerH
     assert int(bad_body.headers["ratelimit-remaining"]) >= 0
     missing = partner.read.get("/v1/licenses/lic_nope")
     assert missing.status_code == 404
-    assert int(missing.headers["ratelimit-remaining"]) == int(
-        bad_body.headers["ratelimit-remaining"]
-    ) - 1
+    assert (
+        int(missing.headers["ratelimit-remaining"])
+        == int(bad_body.headers["ratelimit-remaining"]) - 1
+    )
     wrong_scope = partner.read.post("/v1/customers", {"name": "x"})
     assert wrong_scope.status_code == 403
     # the two failures, the read key's refused write and this read itself
