@@ -14,14 +14,15 @@ Core."""
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.expression import Executable
 
 Row = tuple[Any, ...]
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -133,3 +134,24 @@ class Prepared:
         )
         self._compiled[dialect.name] = made
         return made
+
+
+def columns_of(model: type[Any]) -> tuple[str, ...]:
+    """The names of a mapped class's column attributes, in mapper order."""
+    return tuple(attribute.key for attribute in inspect(model).column_attrs)
+
+
+def persistent(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """An object of `model` for a row read by a prepared statement (`values`: every column
+    attribute), held by the session as if an ORM query had loaded it: the object the session
+    already holds for that row if any (as a query returns it), else a new one whose values
+    count as the database's (nothing to flush until it is changed)."""
+    mapper = inspect(model)
+    primary_key = tuple(values[mapper.get_property_by_column(c).key] for c in mapper.primary_key)
+    held = session.identity_map.get(session.identity_key(model, primary_key))
+    if held is not None:
+        return cast(M, held)
+    made = model(**values)
+    make_transient_to_detached(made)
+    session.add(made)
+    return made

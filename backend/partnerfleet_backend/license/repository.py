@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, inspect, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.bulk import chunks
-from partnerfleet_backend.kit.prepared import Prepared
+from partnerfleet_backend.kit.prepared import Prepared, columns_of, persistent
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
 
@@ -19,7 +19,7 @@ def get(session: Session, license_id: str) -> License | None:
     return session.get(License, license_id)
 
 
-_FIELDS = tuple(attribute.key for attribute in inspect(License).column_attrs)
+_FIELDS = columns_of(License)
 _VIEW = Prepared(
     select(*(getattr(License, name) for name in _FIELDS)).where(
         License.id == bindparam("license_id")
@@ -53,16 +53,27 @@ def get_with_customer(session: Session, license_id: str) -> tuple[License, Custo
     if isinstance(held, License):
         customer = session.get(Customer, held.customer_id)
         return None if customer is None else (held, customer)
-    row = session.execute(_WITH_CUSTOMER, {"license_id": license_id}).first()
-    return None if row is None else (row[0], row[1])
+    row = _WITH_CUSTOMER.first(session, {"license_id": license_id})
+    if row is None:
+        return None
+    split = len(_FIELDS)
+    return (
+        persistent(session, License, dict(zip(_FIELDS, row[:split], strict=True))),
+        persistent(session, Customer, dict(zip(_CUSTOMER_FIELDS, row[split:], strict=True))),
+    )
 
 
-# Built once: a statement object keeps its cache key, so SQLAlchemy finds its compiled form
-# without walking it again on every request.
-_WITH_CUSTOMER = (
-    select(License, Customer)
+# One prepared statement, its rows made into the session's objects (every license change
+# reads them: the ORM's query machinery cost more than the round trip).
+_CUSTOMER_FIELDS = columns_of(Customer)
+_WITH_CUSTOMER = Prepared(
+    select(
+        *(getattr(License, name) for name in _FIELDS),
+        *(getattr(Customer, name) for name in _CUSTOMER_FIELDS),
+    )
     .join(Customer, Customer.id == License.customer_id)
-    .where(License.id == bindparam("license_id"))
+    .where(License.id == bindparam("license_id")),
+    sees=(License, Customer),
 )
 
 
