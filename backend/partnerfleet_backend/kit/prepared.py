@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.expression import Executable
 
 Row = tuple[Any, ...]
@@ -31,6 +32,7 @@ class _Compiled:
     constants: dict[str, Any]  # the statement's own values (literals), processed once
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # for the caller's parameters
     results: tuple[Callable[[Any], Any] | None, ...] | None  # per result column, None: none
+    returns_rows: bool  # a SELECT, or RETURNING
 
 
 class Prepared:
@@ -69,15 +71,15 @@ class Prepared:
         values.update(params)
         for name, process in compiled.processors:
             values[name] = process(values[name])
-        driver = connection.connection.driver_connection
-        assert driver is not None
+        pooled = connection.connection
         try:
-            cursor = driver.execute(compiled.sql, values)
-            if cursor.description is None:
+            cursor = _cursor(pooled)
+            cursor.execute(compiled.sql, values)
+            if not compiled.returns_rows:
                 return []
             rows = cursor.fetchmany(1) if one else cursor.fetchall()
             if compiled.results is None:
-                return [tuple(row) for row in rows]
+                return cast(list[Row], rows)  # psycopg's rows are tuples
             return [
                 tuple(v if f is None else f(v) for f, v in zip(compiled.results, row, strict=True))
                 for row in rows
@@ -131,9 +133,24 @@ class Prepared:
             constants,
             tuple(given),
             results if any(f is not None for f in results) else None,
+            returns_rows=bool(columns),
         )
         self._compiled[dialect.name] = made
         return made
+
+
+_CURSOR = "partnerfleet.prepared_cursor"
+
+
+def _cursor(pooled: PoolProxiedConnection) -> Any:
+    """One driver cursor per database connection, kept with it in the pool (a statement's rows
+    are read before the next runs); a new one if the connection was replaced."""
+    driver = pooled.driver_connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.connection is not driver or cursor.closed:
+        assert driver is not None
+        cursor = pooled.info[_CURSOR] = driver.cursor()
+    return cursor
 
 
 def columns_of(model: type[Any]) -> tuple[str, ...]:
