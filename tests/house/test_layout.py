@@ -14,12 +14,14 @@ PROVIDER = ROOT / "provider" / "partnerfleet"
 MAX_LINES = 400
 
 # Modules that may build queries without being a repository: the shared base helpers
-# (pagination, per-partner uniqueness, bulk writes, shared rate windows), the request
+# (pagination, per-partner uniqueness, bulk writes, one-row inserts of prepared statements,
+# shared rate windows), the request
 # pipeline's idempotency keys, the database frame itself and the migrations.
 QUERY_FRAME = {
     "kit/schemas.py",
     "kit/unique.py",
     "kit/bulk.py",
+    "kit/prepared.py",
     "kit/ratelimit.py",
     "pipeline/idempotency.py",
     "database.py",

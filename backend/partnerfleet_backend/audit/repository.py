@@ -2,17 +2,15 @@
 
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.prepared import Prepared
+from partnerfleet_backend.kit.prepared import inserting_every_column
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import AuditEvent
 
 TABLE = cast(Table, AuditEvent.__table__)
-_APPEND = Prepared(
-    insert(TABLE).values({c.name: bindparam(c.name, type_=c.type) for c in TABLE.columns})
-)
+_APPEND = inserting_every_column(TABLE)
 
 
 def append(session: Session, event: dict[str, Any]) -> None:

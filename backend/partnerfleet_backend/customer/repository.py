@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.bulk import chunks
+from partnerfleet_backend.kit import bulk
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import ENDED, Customer, CustomerStatus, License
 
@@ -16,14 +16,7 @@ def get(session: Session, customer_id: str) -> Customer | None:
 
 def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> list[Customer]:
     """The partner's customers among `ids` (one query per thousand)."""
-    found: list[Customer] = []
-    for chunk in chunks(ids):
-        found.extend(
-            session.scalars(
-                select(Customer).where(Customer.partner_id == partner_id, Customer.id.in_(chunk))
-            )
-        )
-    return found
+    return bulk.of_partner_among(session, Customer, partner_id, ids)
 
 
 def active_page(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, Table, bindparam, insert, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.pool import PoolProxiedConnection
@@ -151,6 +151,12 @@ def _cursor(pooled: PoolProxiedConnection) -> Any:
         assert driver is not None
         cursor = pooled.info[_CURSOR] = driver.cursor()
     return cursor
+
+
+def inserting_every_column(table: Table, *, sees: tuple[type, ...] = ()) -> Prepared:
+    """An INSERT of one row of `table`, every column a parameter of the column's name."""
+    values = {c.name: bindparam(c.name, type_=c.type) for c in table.columns}
+    return Prepared(insert(table).values(values), sees=sees)
 
 
 def columns_of(model: type[Any]) -> tuple[str, ...]:

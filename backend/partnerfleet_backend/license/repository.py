@@ -7,6 +7,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit import bulk
 from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.prepared import Prepared, columns_of, persistent
 from partnerfleet_backend.kit.schemas import page_rows
@@ -36,14 +37,7 @@ def view(session: Session, license_id: str) -> dict[str, Any] | None:
 
 def of_partner_among(session: Session, partner_id: str, ids: Sequence[str]) -> list[License]:
     """The partner's licenses among `ids` (one query per thousand)."""
-    found: list[License] = []
-    for chunk in chunks(ids):
-        found.extend(
-            session.scalars(
-                select(License).where(License.partner_id == partner_id, License.id.in_(chunk))
-            )
-        )
-    return found
+    return bulk.of_partner_among(session, License, partner_id, ids)
 
 
 def get_with_customer(session: Session, license_id: str) -> tuple[License, Customer] | None:

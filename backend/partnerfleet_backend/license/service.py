@@ -38,7 +38,7 @@ class LicenseNotActive(Conflict):
 def get(ctx: Ctx, partner_id: str, license_id: str) -> License:
     """A managed license of this partner; another partner's id is 'not found' too."""
     lic = repository.get(ctx.session, license_id)
-    if lic is None or lic.partner_id != partner_id or not lic.managed:
+    if lic is None or not _yours(partner_id, lic.partner_id, lic.managed):
         raise NotFound(f"license {license_id} not found")
     return lic
 
@@ -46,7 +46,7 @@ def get(ctx: Ctx, partner_id: str, license_id: str) -> License:
 def view(ctx: Ctx, partner_id: str, license_id: str) -> dict[str, Any]:
     """`get` as plain values, for a read that changes nothing (no ORM object made)."""
     found = repository.view(ctx.session, license_id)
-    if found is None or found["partner_id"] != partner_id or not found["managed"]:
+    if found is None or not _yours(partner_id, found["partner_id"], found["managed"]):
         raise NotFound(f"license {license_id} not found")
     return found
 
@@ -54,10 +54,14 @@ def view(ctx: Ctx, partner_id: str, license_id: str) -> dict[str, Any]:
 def get_with_customer(ctx: Ctx, partner_id: str, license_id: str) -> tuple[License, Customer]:
     """`get` and the license's customer org (checked by `customers.get`), in one query."""
     found = repository.get_with_customer(ctx.session, license_id)
-    if found is None:
+    if found is None or not _yours(partner_id, found[0].partner_id, found[0].managed):
         raise NotFound(f"license {license_id} not found")
-    lic = get(ctx, partner_id, license_id)  # the checks; the license is in the session now
-    return lic, customers.get(ctx, partner_id, found[1].id)
+    return found[0], customers.get(ctx, partner_id, found[1].id)
+
+
+def _yours(partner_id: str, owner_id: str, managed: bool) -> bool:
+    """A license a partner sees: its own, and managed."""
+    return owner_id == partner_id and managed
 
 
 def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> License | None:

@@ -132,10 +132,12 @@ def _document_headers(schema: dict[str, Any], app: FastAPI) -> None:
         documented: dict[str, str] = {}
         for dependency in route.dependant.dependencies:
             documented.update(getattr(dependency.call, "documented_headers", {}))
+        if not documented:
+            continue
         item = schema.get("paths", {}).get(context.path_format, {})
         for method in route.methods or ():
             operation = item.get(method.lower())
-            if operation is None or not documented:
+            if operation is None:
                 continue
             parameters = operation.setdefault("parameters", [])
             for name, description in documented.items():

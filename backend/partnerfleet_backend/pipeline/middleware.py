@@ -2,19 +2,16 @@
 within its size limit and its time."""
 
 import asyncio
-import logging
 import uuid
-from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from partnerfleet_backend.kit.errors import PayloadTooLarge, RequestTimeout, ValidationFailed
-from partnerfleet_backend.pipeline.problems import problem_response
+from partnerfleet_backend.pipeline.problems import problem_response, refusal
 
 WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-log = logging.getLogger("partnerfleet")
 
 
 class RequestIdAndBodyLimit:
@@ -69,7 +66,7 @@ class RequestIdAndBodyLimit:
             return
         if scope.get("method") not in WITH_BODY:
             await self.app(scope, receive, send_with_id)
-            await _finish_pipeline(state)
+            await refusal(State(state))  # a route that answered without its pipeline
             return
         try:
             async with asyncio.timeout(self.read_seconds):
@@ -84,7 +81,7 @@ class RequestIdAndBodyLimit:
         if body is None:
             return  # the client went away
         await self.app(scope, _replay(body, receive), send_with_id)
-        await _finish_pipeline(state)
+        await refusal(State(state))
 
     async def _read_body(self, receive: Receive, limit: int) -> bytes | None:
         chunks: list[bytes] = []
@@ -100,17 +97,6 @@ class RequestIdAndBodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
-
-
-async def _finish_pipeline(state: dict[str, Any]) -> None:
-    """A route that answered without using its request pipeline (`api.Api`): count the call
-    and let its transaction go, after the answer."""
-    pipeline = state.get("pipeline")
-    if pipeline is not None and pipeline.unsettled:
-        try:
-            await run_in_threadpool(pipeline.settle)
-        except Exception:  # the answer is sent; nothing to tell the caller
-            log.warning("could not finish a request's pipeline", exc_info=True)
 
 
 def _closing(response: JSONResponse) -> JSONResponse:

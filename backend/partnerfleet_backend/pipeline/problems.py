@@ -35,20 +35,20 @@ def problem_response(error: ServiceError, request_id: str | None) -> JSONRespons
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM, headers=error.headers)
 
 
-async def settled(request: Request, error: ServiceError | None = None) -> ServiceError | None:
-    """Finish the request's pipeline if its route failed first (`api.Api.settle`: who calls,
-    and the call counted) and say which error to answer: the pipeline's own refusal (401,
-    403, 429) outranks the route's error."""
-    pipeline = getattr(request.state, "pipeline", None)
+async def refusal(state: Any) -> ServiceError | None:
+    """Finish a request's pipeline (`api.Api.settle`: who calls, and the call counted) if its
+    route did not (the route failed first, or answered without it): the pipeline's own refusal
+    (401, 403, 429), which outranks the route's error; None if there is none."""
+    pipeline = getattr(state, "pipeline", None)
     if pipeline is None or not pipeline.unsettled:
-        return error
+        return None
     try:
         await run_in_threadpool(pipeline.settle)
     except ServiceError as refused:
         return refused
-    except Exception:  # the database failing again: the route's error stays the answer
-        log.warning("could not count a failed request", exc_info=True)
-    return error
+    except Exception:  # the database failing again: the route's own answer stays
+        log.warning("could not finish a request's pipeline", exc_info=True)
+    return None
 
 
 def _request_id(request: Request) -> str | None:
@@ -69,13 +69,13 @@ def install_problem_handlers(
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, error: ServiceError) -> Response:
-        error = await settled(request, error) or error
+        error = await refusal(request.state) or error
         page = pages(request, error) if pages is not None else None
         return page if page is not None else problem_response(error, _request_id(request))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-        refused = await settled(request)
+        refused = await refusal(request.state)
         if refused is not None:
             return problem_response(refused, _request_id(request))
         errors = [
@@ -87,7 +87,7 @@ def install_problem_handlers(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        refused = await settled(request)
+        refused = await refusal(request.state)
         if refused is not None:
             return problem_response(refused, _request_id(request))
         failure = ServiceError(str(error.detail))
@@ -100,7 +100,7 @@ def install_problem_handlers(
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
-        await settled(request)
+        await refusal(request.state)
         text = str(error.orig).lower()
         sqlstate = getattr(error.orig, "sqlstate", None)
         if (isinstance(error, OperationalError) or sqlstate in ("53100", "53200")) and (
@@ -119,7 +119,7 @@ def install_problem_handlers(
     @app.exception_handler(Exception)
     async def _bug(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=error)
-        await settled(request)
+        await refusal(request.state)
         failure = ServiceError("an internal error occurred; it has been logged")
         failure.status, failure.code, failure.title = 500, "internal_error", "Internal error"
         return problem_response(failure, _request_id(request))

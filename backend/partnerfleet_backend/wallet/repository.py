@@ -3,12 +3,13 @@
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, bindparam, insert, inspect, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.bulk import chunks
-from partnerfleet_backend.kit.prepared import Prepared
+from partnerfleet_backend.kit.prepared import Prepared, inserting_every_column
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import (
     Base,
@@ -22,6 +23,9 @@ from partnerfleet_backend.models import (
 # A loaded wallet object is brought up to date by the row's key (RETURNING), not by evaluating
 # the WHERE against every object the session holds (a plan holds thousands).
 SYNC = "fetch"
+
+
+OLDEST_FIRST = (CreditLot.created_at, CreditLot.id)  # the order a charge draws lots in
 
 
 def with_credit_left() -> ColumnElement[bool]:
@@ -106,7 +110,7 @@ def lots_with_credit(session: Session, partner_id: str) -> list[CreditLot]:
         session.scalars(
             select(CreditLot)
             .where(CreditLot.partner_id == partner_id, with_credit_left())
-            .order_by(CreditLot.created_at, CreditLot.id)
+            .order_by(*OLDEST_FIRST)
         )
     )
 
@@ -124,7 +128,7 @@ class LotToDraw:
 _LOTS_TO_DRAW = Prepared(
     select(CreditLot.id, CreditLot.remaining_cents, CreditLot.discount_bp, CreditLot.expires_at)
     .where(CreditLot.partner_id == bindparam("partner_id"), with_credit_left())
-    .order_by(CreditLot.created_at, CreditLot.id),
+    .order_by(*OLDEST_FIRST),
     sees=(CreditLot,),
 )
 _TAKE = Prepared(
@@ -146,10 +150,8 @@ def take_from_lots(session: Session, taken: Sequence[tuple[str, int]]) -> None:
         _forget(session, CreditLot, lot_id, "remaining_cents")
 
 
-_ENTRY = Prepared(
-    insert(LedgerEntry).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in LedgerEntry.__table__.columns}
-    ),
+_ENTRY = inserting_every_column(
+    cast(Table, LedgerEntry.__table__),
     sees=(Partner, CreditLot),  # its partner, and the lots it names (a top-up's new one)
 )
 _CONSUMPTION = Prepared(
