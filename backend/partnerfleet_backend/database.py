@@ -115,12 +115,37 @@ def session_scope(settings: Settings | None = None, *, write: bool = True) -> It
         session.close()
 
 
-def open_session(settings: Settings | None = None) -> Session:
+def open_session(settings: Settings | None = None, *, statements: bool = False) -> Session:
     """A session with its transaction begun, for the caller to commit and close (a request's
-    one transaction on PostgreSQL, held from reading the key to counting the call)."""
-    session = _session_factory(get_engine(settings, write=True))()
+    one transaction on PostgreSQL, held from reading the key to counting the call).
+
+    `statements`: on PostgreSQL each statement is a transaction of its own (autocommit), for a
+    request that only reads and counts its call. Under READ COMMITTED every statement reads
+    its own snapshot anyway and the count is one statement, so nothing changes but the BEGIN
+    and COMMIT round trips it saves."""
+    engine = get_engine(settings, write=True)
+    if statements and engine.dialect.name == "postgresql":
+        engine = _statement_by_statement(engine)
+    session = _session_factory(engine)()
     session.begin()
     return session
+
+
+_autocommit: dict[Engine, Engine] = {}
+
+
+def _statement_by_statement(engine: Engine) -> Engine:
+    """`engine` in autocommit mode (the same pool; a connection is set back on its return)."""
+    made = _autocommit.get(engine)
+    if made is None:
+        made = _autocommit[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return made
+
+
+def in_one_transaction(session: Session) -> bool:
+    """False for a session of `open_session(statements=True)` on PostgreSQL."""
+    bind = session.get_bind()
+    return bool(bind.get_execution_options().get("isolation_level") != "AUTOCOMMIT")
 
 
 def is_retryable(error: BaseException) -> bool:

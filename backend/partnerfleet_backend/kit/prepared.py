@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, inspect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import Connection, Table, bindparam, insert, inspect, update
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.expression import Executable
 
@@ -59,6 +60,14 @@ class Prepared:
             session.flush()
         return session.connection()
 
+    def _bound(self, connection: Connection, params: Mapping[str, Any]) -> tuple[str, Any]:
+        compiled = self._compiled.get(connection.dialect.name) or self._compile(connection, params)
+        values = dict(compiled.constants)
+        values.update(params)
+        for name, process in compiled.processors:
+            values[name] = process(values[name])
+        return compiled.sql, values
+
     def _run(self, connection: Connection, params: Mapping[str, Any], *, one: bool) -> list[Row]:
         dialect = connection.dialect
         if dialect.name != "postgresql":
@@ -66,15 +75,12 @@ class Prepared:
             if not result.returns_rows:
                 return []
             return [tuple(row) for row in (result.fetchmany(1) if one else result.all())]
-        compiled = self._compiled.get(dialect.name) or self._compile(connection, params)
-        values = dict(compiled.constants)
-        values.update(params)
-        for name, process in compiled.processors:
-            values[name] = process(values[name])
+        sql, values = self._bound(connection, params)
+        compiled = self._compiled[dialect.name]
         pooled = connection.connection
         try:
             cursor = _cursor(pooled)
-            cursor.execute(compiled.sql, values)
+            cursor.execute(sql, values)
             if not compiled.returns_rows:
                 return []
             rows = cursor.fetchmany(1) if one else cursor.fetchall()
@@ -85,18 +91,7 @@ class Prepared:
                 for row in rows
             ]
         except dialect.loaded_dbapi.Error as error:
-            lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
-            if lost:
-                connection.invalidate(error)
-            raise DBAPIError.instance(
-                compiled.sql,
-                values,
-                error,
-                dialect.loaded_dbapi.Error,
-                hide_parameters=connection.engine.hide_parameters,  # no secret in a log
-                connection_invalidated=lost,
-                dialect=dialect,
-            ) from error
+            raise _raised(connection, sql, values, error) from error
 
     def _compile(self, connection: Connection, params: Mapping[str, Any]) -> _Compiled:
         """The text with its IN lists expanded (they must be the statement's own values),
@@ -139,6 +134,25 @@ class Prepared:
         return made
 
 
+def _raised(connection: Connection, sql: str, values: Any, error: Any) -> StatementError:
+    """The error as Core raises it: a lost connection invalidated, a violated constraint an
+    IntegrityError, no values in its text when the engine hides them (no secret in a log)."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+    if lost:
+        connection.invalidate(error)
+    made: StatementError = DBAPIError.instance(
+        sql,
+        values,
+        error,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=connection.engine.hide_parameters,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
+    return made
+
+
 _CURSOR = "partnerfleet.prepared_cursor"
 
 
@@ -177,4 +191,60 @@ def persistent(session: Session, model: type[M], values: dict[str, Any]) -> M:
     made = model(**values)
     make_transient_to_detached(made)
     session.add(made)
+    return made
+
+
+_UPDATES: dict[tuple[type, tuple[str, ...]], Prepared] = {}
+
+
+def write_changes(session: Session, obj: object) -> None:
+    """Write the changed columns of `obj`, an object the session holds, now, as the ORM's flush
+    would write them (only the changed ones; a mapped version column guards the row the same
+    way: bumped, and a row changed meanwhile raises StaleDataError), with one statement
+    compiled once per set of columns, without the unit of work around it. The object then
+    counts as the database's again (nothing left to flush)."""
+    state = inspect(obj)
+    mapper = state.mapper
+    values = state.dict
+    changed = tuple(
+        sorted(key for key, old in state.committed_state.items() if values.get(key) != old)
+    )
+    if not changed:
+        return
+    version = mapper.version_id_col
+    version_key = None if version is None else mapper.get_property_by_column(version).key
+    keys = (*changed, version_key) if version_key and version_key not in changed else changed
+    params = {key: values[key] for key in changed}
+    if version_key is not None:
+        params["expected_version"] = values[version_key]
+        params[version_key] = mapper.version_id_generator(values[version_key])
+    identity = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+    params.update({f"pk_{key}": values[key] for key in identity})
+    statement = _UPDATES.get((mapper.class_, keys)) or _updating(mapper, keys, identity)
+    if not statement.first(session, params):
+        raise StaleDataError(
+            f"UPDATE of {mapper.local_table.name} expected to update 1 row; 0 were matched"
+        )
+    if version_key is not None:
+        values[version_key] = params[version_key]
+    # The public way to say "these values are the database's": detach, forget, hold again.
+    session.expunge(obj)
+    make_transient(obj)
+    make_transient_to_detached(obj)
+    session.add(obj)
+
+
+def _updating(mapper: Any, keys: tuple[str, ...], identity: list[str]) -> Prepared:
+    table = mapper.local_table
+    column = {key: mapper.get_property(key).columns[0] for key in (*keys, *identity)}
+    condition = [column[key] == bindparam(f"pk_{key}") for key in identity]
+    if mapper.version_id_col is not None:
+        condition.append(mapper.version_id_col == bindparam("expected_version"))
+    statement = (
+        update(table)
+        .where(*condition)
+        .values({column[key].name: bindparam(key, type_=column[key].type) for key in keys})
+        .returning(*(column[key] for key in identity))
+    )
+    made = _UPDATES[(mapper.class_, keys)] = Prepared(statement)
     return made

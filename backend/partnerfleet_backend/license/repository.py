@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit import bulk
 from partnerfleet_backend.kit.bulk import chunks
-from partnerfleet_backend.kit.prepared import Prepared, columns_of, persistent
+from partnerfleet_backend.kit.prepared import Prepared, columns_of, persistent, write_changes
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
 
@@ -69,6 +69,11 @@ _WITH_CUSTOMER = Prepared(
     .where(License.id == bindparam("license_id")),
     sees=(License, Customer),
 )
+
+
+def save(session: Session, lic: License) -> None:
+    """Write a license's changes now, guarded by its row version (one prepared UPDATE)."""
+    write_changes(session, lic)
 
 
 def get_locked(session: Session, license_id: str) -> License | None:

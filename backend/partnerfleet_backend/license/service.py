@@ -258,7 +258,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
             lic.seats, _unit(catalog, segment, lic, lic.edition)
         )
     lic.updated_at = ctx.now
-    lic.version += 1  # flushed with the charge's rows and the audit events, in one go
+    lic.version += 1
     ctx.audit(
         "license.updated",
         "license",
@@ -267,6 +267,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         before=before,
         after=snapshot(lic),
     )
+    repository.save(ctx.session, lic)
     return lic
 
 

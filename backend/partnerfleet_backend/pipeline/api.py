@@ -112,12 +112,12 @@ class Api:
         if self.caller is not None:
             self.caller.settle()
 
-    def _run(self, unit: Callable[[Session], T], *, write: bool = True) -> T:
+    def _run(self, unit: Callable[[Session], T], *, write: bool = True, one: bool = False) -> T:
         """`unit` in the request's transaction (see `caller`), the call counted in it."""
         self.admitted()
         if self.caller is None:
             return run_in_transaction(unit, self.settings, write=write)
-        return self.caller.run(unit, write=write)
+        return self.caller.run(unit, write=write, one=one)
 
     def _ctx(self, session: Session, *, audited: bool = True) -> Ctx:
         return Ctx(
@@ -131,9 +131,10 @@ class Api:
             audited=audited,
         )
 
-    def read(self, work: Callable[[Ctx], T]) -> T:
-        """Run read-only service code."""
-        return self._run(lambda s: work(self._ctx(s)), write=False)
+    def read(self, work: Callable[[Ctx], T], *, one_transaction: bool = False) -> T:
+        """Run read-only service code (`one_transaction`: in a transaction even on a GET, for a
+        read through a server-side cursor)."""
+        return self._run(lambda s: work(self._ctx(s)), write=False, one=one_transaction)
 
     def read_counted(self, work: Callable[[Ctx], T]) -> T:
         """Read-only service code that shows the quota: the call is counted before it runs, so

@@ -4,6 +4,9 @@ database allows.
 On PostgreSQL a request is one transaction: the key is read at its start, the route's work
 runs in it, and the call is counted by the last statement before the commit (counting first
 would hold the partner's counter row through the work and serialise the partner's requests).
+A GET runs statement by statement instead (autocommit: under READ COMMITTED each statement
+reads its own snapshot anyway, and the count is one statement), which saves the BEGIN and
+COMMIT round trips; work that writes still gets one transaction of its own.
 A request whose work fails is counted in a short transaction of its own, and a plan (whose
 transaction is rolled back) is counted before it runs. On SQLite, where a write transaction
 holds the file's one write lock from its start, the key is read in a read transaction and the
@@ -16,7 +19,12 @@ from fastapi import Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.database import is_retryable, open_session, run_in_transaction
+from partnerfleet_backend.database import (
+    in_one_transaction,
+    is_retryable,
+    open_session,
+    run_in_transaction,
+)
 from partnerfleet_backend.keys.service import authenticate
 from partnerfleet_backend.kit.errors import RateLimited, Unauthenticated
 from partnerfleet_backend.kit.ratelimit import RateWindow
@@ -28,6 +36,7 @@ from partnerfleet_backend.settings import Settings
 T = TypeVar("T")
 
 failures = RateWindow()  # unknown keys per address
+READS = frozenset({"GET", "HEAD"})
 
 
 class Caller:
@@ -82,7 +91,8 @@ class Caller:
         return actor
 
     def _read_key_in_held(self, secret: bytes) -> Actor:
-        session = open_session(self.settings)
+        # A GET only reads (and counts the call): statement by statement, no BEGIN and COMMIT.
+        session = open_session(self.settings, statements=self.request.method in READS)
         try:
             actor = authenticate(session, secret, self.authorization)
         except DBAPIError as error:
@@ -124,9 +134,11 @@ class Caller:
             raise
         self.request.state.ratelimit = state.headers()
 
-    def run(self, unit: Callable[[Session], T], *, write: bool = True) -> T:
+    def run(self, unit: Callable[[Session], T], *, write: bool = True, one: bool = False) -> T:
         """`unit` in one transaction that also counts the call if it is still owed: the held
-        one when it is still there, else a new one (retried on transient errors)."""
+        one when it is still there, else a new one (retried on transient errors). A GET's
+        held session runs statement by statement: work that writes, or needs `one`
+        transaction, gets a new one."""
         held, self.held = self.held, None
 
         def counted(session: Session) -> T:
@@ -137,10 +149,23 @@ class Caller:
             self.count(session)
             return result
 
+        def again(session: Session) -> T:
+            self.same_key(session)
+            return counted(session)
+
+        statements = held is not None and not in_one_transaction(held)
+        if held is not None and (write or one) and statements:
+            held.close()  # its work in one transaction after all
+            held, counted_here = None, again
+        else:
+            counted_here = counted
         if held is not None:
             try:
                 result = counted(held)
-                held.commit()
+                if statements:
+                    held.flush()  # each statement is its own transaction: nothing to commit
+                else:
+                    held.commit()
             except DBAPIError as error:
                 held.rollback()
                 if not is_retryable(error):
@@ -150,14 +175,8 @@ class Caller:
                 return result
             finally:
                 held.close()
-
-            def again(session: Session) -> T:
-                self.same_key(session)
-                return counted(session)
-
-            result = run_in_transaction(again, self.settings, write=write)
-        else:
-            result = run_in_transaction(counted, self.settings, write=write)
+            counted_here = again  # a dropped connection: read the key again, retried
+        result = run_in_transaction(counted_here, self.settings, write=write)
         self.owes_count = False
         return result
 

@@ -56,7 +56,8 @@ def get_statement(month: MonthInPath, api: PartnerReadApi) -> Response:
     pid = api.partner_id
     assert pid is not None
     data = api.read(
-        lambda ctx: pdf.statement_pdf(service.statement(ctx, pid, month), ctx.settings.vendor_name)
+        lambda ctx: pdf.statement_pdf(service.statement(ctx, pid, month), ctx.settings.vendor_name),
+        one_transaction=True,  # the month's entries come through a server-side cursor
     )
     return pdf_response(data, f"statement-{month}.pdf")
 
