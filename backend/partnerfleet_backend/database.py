@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from partnerfleet_backend.kit.errors import ServiceUnavailable
+from partnerfleet_backend.kit.prepared import hold_writes_on
 from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -69,7 +70,9 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # No pre-ping (a round trip per checkout): a connection dropped by a database restart
     # fails its first statement, the pool is invalidated and run_in_transaction retries.
-    return create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True)
+    engine = create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True)
+    hold_writes_on(engine)  # the order of the writes `Prepared.send` holds back
+    return engine
 
 
 def get_engine(settings: Settings | None = None, *, write: bool = True) -> Engine:

@@ -47,14 +47,16 @@ def test_a_statement_by_statement_session_writes_at_once(settings: Settings) -> 
     session = open_session(settings, statements=True)
     try:
         assert not in_one_transaction(session)
-        audit.append(session, _event("evt_at_once"))
+        session.add(AuditEvent(**_event("evt_at_once")))
+        session.flush()
         assert _exists(settings, "evt_at_once")  # seen by others before any commit
     finally:
         session.close()
     held = open_session(settings)
     try:
         assert in_one_transaction(held)
-        audit.append(held, _event("evt_held"))
+        held.add(AuditEvent(**_event("evt_held")))
+        held.flush()
         assert not _exists(settings, "evt_held")
     finally:
         held.close()

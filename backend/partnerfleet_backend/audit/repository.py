@@ -15,7 +15,7 @@ _APPEND = inserting_every_column(TABLE)
 
 def append(session: Session, event: dict[str, Any]) -> None:
     """One audit event (every column given)."""
-    _APPEND.first(session, event)
+    _APPEND.send(session, event)
 
 
 def events_page(

@@ -19,6 +19,8 @@ from sqlalchemy import Column, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.prepared import send_held
+
 COPY_FROM_ROWS = 200  # below this the executemany is as fast and simpler
 _temp_names = itertools.count(1)
 
@@ -80,6 +82,7 @@ def _converters(
 
 def _copy(session: Session, target: str, names: list[str], table: Table, rows: list[Row]) -> None:
     connection = session.connection()
+    send_held(connection)
     convert = _converters(table, names, connection.dialect)
     raw = connection.connection.driver_connection
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -137,7 +140,9 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], key: str = 
         return
     temp = f"pf_bulk_{next(_temp_names)}"
     columns = sql.SQL(", ").join(map(sql.Identifier, names))
-    raw = session.connection().connection.driver_connection
+    connection = session.connection()
+    send_held(connection)
+    raw = connection.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cursor:
         cursor.execute(

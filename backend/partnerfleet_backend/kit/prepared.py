@@ -12,16 +12,18 @@ connection invalidates it, a violated constraint is an IntegrityError), so the r
 conflict handling around it stays as it is. On other databases the statement runs through
 Core."""
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, inspect, update
+from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, inspect, update
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.util import find_tables
 
 Row = tuple[Any, ...]
 M = TypeVar("M")
@@ -34,6 +36,9 @@ class _Compiled:
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # for the caller's parameters
     results: tuple[Callable[[Any], Any] | None, ...] | None  # per result column, None: none
     returns_rows: bool  # a SELECT, or RETURNING
+    reads: frozenset[str]  # every table it names
+    writes: str | None  # the table it changes (None: a SELECT)
+    only_inserts: bool  # an INSERT of given values, naming no other table
 
 
 class Prepared:
@@ -55,18 +60,35 @@ class Prepared:
     def all(self, session: Session, params: Mapping[str, Any]) -> Sequence[Row]:
         return self._run(self._connection(session), params, one=False)
 
+    def send(self, session: Session, params: Mapping[str, Any]) -> None:
+        """Run a write whose answer nobody reads. On PostgreSQL it is held back and goes to
+        the database inside the next statement of its connection (see `_carried`), or on its
+        own before any other statement or step of the transaction; a failure is raised there.
+        A rollback drops it with the rest of the transaction."""
+        connection = self._connection(session)
+        if connection.dialect.name != "postgresql":
+            self._run(connection, params, one=True)
+            return
+        compiled, values = self._bound(connection, params)
+        held = connection.connection.info.setdefault(_HELD, [])
+        if held and not all(_independent(write, compiled) for write, _ in held):
+            send_held(connection)
+        held.append((compiled, values))
+
     def _connection(self, session: Session) -> Connection:
         if self.sees and any(isinstance(o, self.sees) for o in (*session.new, *session.dirty)):
             session.flush()
         return session.connection()
 
-    def _bound(self, connection: Connection, params: Mapping[str, Any]) -> tuple[str, Any]:
+    def _bound(
+        self, connection: Connection, params: Mapping[str, Any]
+    ) -> tuple[_Compiled, dict[str, Any]]:
         compiled = self._compiled.get(connection.dialect.name) or self._compile(connection, params)
         values = dict(compiled.constants)
         values.update(params)
         for name, process in compiled.processors:
             values[name] = process(values[name])
-        return compiled.sql, values
+        return compiled, values
 
     def _run(self, connection: Connection, params: Mapping[str, Any], *, one: bool) -> list[Row]:
         dialect = connection.dialect
@@ -75,9 +97,15 @@ class Prepared:
             if not result.returns_rows:
                 return []
             return [tuple(row) for row in (result.fetchmany(1) if one else result.all())]
-        sql, values = self._bound(connection, params)
-        compiled = self._compiled[dialect.name]
+        compiled, values = self._bound(connection, params)
+        sql = compiled.sql
         pooled = connection.connection
+        held = pooled.info.get(_HELD)
+        if held:
+            if all(_independent(write, compiled) for write, _ in held):
+                sql, values = _carried(held, compiled, values)
+            else:
+                send_held(connection)
         try:
             cursor = _cursor(pooled)
             cursor.execute(sql, values)
@@ -123,12 +151,20 @@ class Prepared:
         results = tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
         )
+        named = find_tables(cast(Any, self.statement), check_columns=True, include_crud=True)
+        target = getattr(self.statement, "table", None) if self.statement.is_dml else None
+        reads = frozenset(t.name for t in named)
         made = _Compiled(
             state.statement,
             constants,
             tuple(given),
             results if any(f is not None for f in results) else None,
             returns_rows=bool(columns),
+            reads=reads,
+            writes=None if target is None else target.name,
+            only_inserts=bool(getattr(self.statement, "is_insert", False))
+            and target is not None
+            and reads == {target.name},
         )
         self._compiled[dialect.name] = made
         return made
@@ -151,6 +187,86 @@ def _raised(connection: Connection, sql: str, values: Any, error: Any) -> Statem
         dialect=dialect,
     )
     return made
+
+
+# -- writes held back ---------------------------------------------------------------------
+# On PostgreSQL a write sent with `Prepared.send` waits in its connection's pool record and
+# rides with the next statement as a data-modifying WITH clause: one round trip for them all.
+# The parts of one statement run on one snapshot and see none of each other's changes, so a
+# write joins only statements that name none of the tables it changes and change none it
+# names (two INSERTs of given values into one table excepted); anything else sends what is
+# held first. Constraints (foreign keys too) are checked at the end of the whole statement.
+_HELD = "partnerfleet.held_writes"
+_PARAMETER = re.compile(r"%\((\w+)\)s")
+_combined: dict[tuple[str, ...], str] = {}
+
+
+def _independent(write: _Compiled, other: _Compiled) -> bool:
+    """Whether `write` and `other` may be parts of one statement (`other` not a WITH itself)."""
+    if other.sql.startswith("WITH"):
+        return False
+    if write.only_inserts and other.only_inserts:
+        return True
+    return write.writes not in other.reads and (
+        other.writes is None or other.writes not in write.reads
+    )
+
+
+def _carried(
+    held: list[tuple[_Compiled, dict[str, Any]]], last: _Compiled, values: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The held writes and `last` as one statement (the held ones gone from `held`)."""
+    key = (*(write.sql for write, _ in held), last.sql)
+    sql = _combined.get(key)
+    if sql is None:
+        parts = ", ".join(
+            f"w{i} AS ({_renamed(write.sql, i)})" for i, (write, _) in enumerate(held)
+        )
+        sql = _combined[key] = f"WITH {parts} {last.sql}"
+    merged = {f"w{i}_{name}": v for i, (_, given) in enumerate(held) for name, v in given.items()}
+    merged.update(values)
+    held.clear()
+    return sql, merged
+
+
+def _renamed(sql: str, i: int) -> str:
+    """`sql` with its parameters renamed for part `i` of a combined statement."""
+    return _PARAMETER.sub(lambda m: f"%(w{i}_{m.group(1)})s", sql)
+
+
+def send_held(connection: Connection) -> None:
+    """Send the writes held back on this connection now, as one statement."""
+    if connection.invalidated:
+        return  # lost with the connection, and so is their transaction
+    pooled = connection.connection
+    held = pooled.info.get(_HELD)
+    if not held:
+        return
+    last, values = held.pop()
+    sql, values = _carried(held, last, values) if held else (last.sql, values)
+    try:
+        _cursor(pooled).execute(sql, values)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _raised(connection, sql, values, error) from error
+
+
+def hold_writes_on(engine: Engine) -> None:
+    """Keep the order on `engine`: held writes go before any statement that does not come
+    through `Prepared` and before a commit or savepoint step; a rollback, or the connection's
+    return to the pool, drops them."""
+
+    def before(connection: Connection, *_: Any) -> None:
+        send_held(connection)
+
+    def drop(connection: Connection, *_: Any) -> None:
+        if not connection.invalidated:  # else its pool record starts afresh on reconnecting
+            connection.connection.info.pop(_HELD, None)
+
+    event.listen(engine, "before_cursor_execute", before)
+    for step in ("commit", "savepoint", "release_savepoint", "rollback_savepoint"):
+        event.listen(engine, step, before)
+    event.listen(engine, "rollback", drop)
+    event.listen(engine.pool, "checkin", lambda _driver, record: record.info.pop(_HELD, None))
 
 
 _CURSOR = "partnerfleet.prepared_cursor"

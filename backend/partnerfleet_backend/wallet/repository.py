@@ -146,7 +146,7 @@ def lots_to_draw(session: Session, partner_id: str) -> list[LotToDraw]:
 def take_from_lots(session: Session, taken: Sequence[tuple[str, int]]) -> None:
     """Lower each lot by what a charge took from it."""
     for lot_id, cents in taken:
-        _TAKE.first(session, {"lot": lot_id, "cents": cents})
+        _TAKE.send(session, {"lot": lot_id, "cents": cents})
         _forget(session, CreditLot, lot_id, "remaining_cents")
 
 
@@ -167,9 +167,9 @@ _WATCHED = "partnerfleet.ledger_entries"
 
 def add_entry(session: Session, entry: LedgerEntry, lots: Sequence[tuple[str, int]]) -> None:
     """A ledger entry and what it took from (or gave to) each lot: (lot id, cents)."""
-    _ENTRY.first(session, {column: getattr(entry, key) for column, key in _ENTRY_FIELDS})
+    _ENTRY.send(session, {column: getattr(entry, key) for column, key in _ENTRY_FIELDS})
     for lot_id, cents in lots:
-        _CONSUMPTION.first(session, {"entry_id": entry.id, "lot_id": lot_id, "cents": cents})
+        _CONSUMPTION.send(session, {"entry_id": entry.id, "lot_id": lot_id, "cents": cents})
     watched = session.info.get(_WATCHED)
     if watched is not None:
         watched.append(entry)
