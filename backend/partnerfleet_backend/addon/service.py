@@ -2,7 +2,6 @@
 
 from partnerfleet_backend.addon import repository
 from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnUpdate
-from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.catalog.pricing import addon_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.kit.errors import Conflict, NotFound
@@ -88,7 +87,7 @@ def buy(ctx: Ctx, partner: Partner, body: AddOnCreate) -> AddOn:
         addon.id,
         partner_id=partner.id,
         before=None,
-        after=snapshot(addon),
+        after=ctx.snapshot(addon),
     )
     return addon
 
@@ -103,7 +102,7 @@ def change(ctx: Ctx, partner_id: str, addon_id: str, body: AddOnUpdate) -> AddOn
     if body.auto_renew is None and body.client_reference is None:
         return addon
     ctx.check_version(addon.version)
-    before = snapshot(addon)
+    before = ctx.snapshot(addon)
     if body.client_reference is not None and body.client_reference != addon.client_reference:
         if addon.client_reference is not None:
             raise AddOnClaimed(
@@ -124,7 +123,7 @@ def change(ctx: Ctx, partner_id: str, addon_id: str, body: AddOnUpdate) -> AddOn
         addon.id,
         partner_id=partner_id,
         before=before,
-        after=snapshot(addon),
+        after=ctx.snapshot(addon),
     )
     return addon
 
@@ -135,7 +134,7 @@ def cancel(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
     ctx.check_version(addon.version)
     if addon.cancelled_at is not None:
         return addon
-    before = snapshot(addon)
+    before = ctx.snapshot(addon)
     addon.auto_renew = False
     addon.cancelled_at = ctx.now
     addon.updated_at = ctx.now
@@ -149,7 +148,7 @@ def cancel(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
         addon.id,
         partner_id=partner_id,
         before=before,
-        after=snapshot(addon),
+        after=ctx.snapshot(addon),
     )
     return addon
 

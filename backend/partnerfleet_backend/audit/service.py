@@ -1,6 +1,7 @@
 """Audit events: who changed what, when, with which key and request."""
 
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, inspect
@@ -16,16 +17,24 @@ def snapshot(obj: Base) -> dict[str, Any]:
     """The column values of a row, JSON-ready; secrets (columns marked ``info={"secret":
     True}``: license keys, signing secrets) and key hashes left out."""
     values: dict[str, Any] = {}
-    for column in inspect(obj).mapper.column_attrs:
-        if any(c.info.get("secret") for c in column.columns):
-            continue
-        value = getattr(obj, column.key)
+    for key in _shown(type(obj)):
+        value = getattr(obj, key)
         if isinstance(value, datetime):
             value = value.isoformat()
         elif isinstance(value, bytes):
             continue
-        values[column.key] = value
+        values[key] = value
     return values
+
+
+@cache
+def _shown(model: type[Base]) -> tuple[str, ...]:
+    """The attributes of `model` an audit event shows (not its secrets)."""
+    return tuple(
+        attribute.key
+        for attribute in inspect(model).column_attrs
+        if not any(c.info.get("secret") for c in attribute.columns)
+    )
 
 
 def plain(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,5 @@
 """Customer organisations of a partner."""
 
-from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
@@ -91,7 +90,7 @@ def create(ctx: Ctx, partner_id: str, body: CustomerCreate) -> Customer:
         customer.id,
         partner_id=partner_id,
         before=None,
-        after=snapshot(customer),
+        after=ctx.snapshot(customer),
     )
     return customer
 
@@ -130,7 +129,7 @@ def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) ->
             "the segment sets license prices; it cannot change while licenses are active",
             field="segment",
         )
-    before = snapshot(customer)
+    before = ctx.snapshot(customer)
     for field, value in changes.items():
         setattr(customer, field, value)
     customer.updated_at = ctx.now
@@ -141,7 +140,7 @@ def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) ->
         customer.id,
         partner_id=partner_id,
         before=before,
-        after=snapshot(customer),
+        after=ctx.snapshot(customer),
     )
     return customer
 
@@ -150,7 +149,7 @@ def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     """End the relationship; the customer's licenses stay with it, unmanaged (no renewals)."""
     customer = get(ctx, partner_id, customer_id)
     ctx.check_version(customer.version)
-    before = snapshot(customer)
+    before = ctx.snapshot(customer)
     customer.status = CustomerStatus.ENDED
     customer.ended_at = ctx.now
     customer.updated_at = ctx.now
@@ -164,6 +163,6 @@ def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
         customer.id,
         partner_id=partner_id,
         before=before,
-        after=snapshot(customer),
+        after=ctx.snapshot(customer),
     )
     return customer

@@ -78,7 +78,7 @@ class Prepared:
     def _connection(self, session: Session) -> Connection:
         if self.sees and any(isinstance(o, self.sees) for o in (*session.new, *session.dirty)):
             session.flush()
-        return session.connection()
+        return connection_of(session)
 
     def _bound(
         self, connection: Connection, params: Mapping[str, Any]
@@ -168,6 +168,21 @@ class Prepared:
         )
         self._compiled[dialect.name] = made
         return made
+
+
+_CONNECTION = "partnerfleet.connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """`session.connection()`, remembered for the session's transaction (asking the session
+    each time cost a plan as much as its statements)."""
+    transaction = session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return cast(Connection, known[1])
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def _raised(connection: Connection, sql: str, values: Any, error: Any) -> StatementError:

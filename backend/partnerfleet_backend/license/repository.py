@@ -154,9 +154,10 @@ def lock_due_for_renewal(session: Session, now: datetime) -> list[dict[str, Any]
 
 
 def segment_of(session: Session, customer_id: str) -> str:
-    segment = session.scalar(select(Customer.segment).where(Customer.id == customer_id))
-    assert segment is not None
-    return str(segment)
+    """The customer's segment (read from the customer the session holds, if it does)."""
+    customer = session.get(Customer, customer_id)
+    assert customer is not None
+    return customer.segment
 
 
 def lock_trials_due(session: Session, now: datetime) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.catalog.pricing import (
     mid_term_change_cents,
     monthly_cents,
@@ -203,7 +202,7 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
         lic.id,
         partner_id=partner_id,
         before=None,
-        after=snapshot(lic),
+        after=ctx.snapshot(lic),
     )
     return lic
 
@@ -214,7 +213,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     customers.check_access(customer, lic.product)
     ctx.check_version(lic.version)
     changes = body.model_dump(exclude_unset=True)
-    before = snapshot(lic)
+    before = ctx.snapshot(lic)
     catalog = load_catalog(ctx.session)
     segment = customer.segment
     usage_billed = catalog.is_usage_billed(lic.product)
@@ -265,7 +264,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         lic.id,
         partner_id=partner_id,
         before=before,
-        after=snapshot(lic),
+        after=ctx.snapshot(lic),
     )
     repository.save(ctx.session, lic)
     return lic
@@ -320,7 +319,7 @@ def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
     ctx.check_version(lic.version)
     if lic.status == LicenseStatus.CANCELLED:
         return lic
-    before = snapshot(lic)
+    before = ctx.snapshot(lic)
     lic.status = LicenseStatus.CANCELLED
     lic.auto_renew = False
     lic.cancelled_at = ctx.now
@@ -333,7 +332,7 @@ def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
         lic.id,
         partner_id=partner_id,
         before=before,
-        after=snapshot(lic),
+        after=ctx.snapshot(lic),
     )
     return lic
 

@@ -2,7 +2,6 @@
 
 import secrets
 
-from partnerfleet_backend.audit.service import snapshot
 from partnerfleet_backend.keys import service as keys
 from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
@@ -66,7 +65,7 @@ def create(ctx: Ctx, body: PartnerCreate) -> Partner:
         partner.id,
         partner_id=partner.id,
         before=None,
-        after=snapshot(partner),
+        after=ctx.snapshot(partner),
     )
     return partner
 
@@ -77,13 +76,18 @@ def list_partners(ctx: Ctx, limit: int, cursor: str | None) -> tuple[list[Partne
 
 def _apply(ctx: Ctx, partner: Partner, changes: dict[str, object], action: str) -> Partner:
     ctx.check_version(partner.version)
-    before = snapshot(partner)
+    before = ctx.snapshot(partner)
     for field, value in changes.items():
         setattr(partner, field, value)
     partner.updated_at = ctx.now
     ctx.session.flush()
     ctx.audit(
-        action, "partner", partner.id, partner_id=partner.id, before=before, after=snapshot(partner)
+        action,
+        "partner",
+        partner.id,
+        partner_id=partner.id,
+        before=before,
+        after=ctx.snapshot(partner),
     )
     return partner
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.audit import service as audit
 from partnerfleet_backend.kit.errors import PreconditionFailed
+from partnerfleet_backend.models import Base
 from partnerfleet_backend.settings import Settings
 
 
@@ -67,6 +68,10 @@ class Ctx:
             before=before,
             after=after,
         )
+
+    def snapshot(self, obj: Base) -> dict[str, Any] | None:
+        """`obj`'s values for an audit event (None where nothing is audited: not worth making)."""
+        return audit.snapshot(obj) if self.audited else None
 
     def audit_many(self, events: list[dict[str, Any]]) -> None:
         """Record many changes of this unit of work at once (see `audit.record_many`)."""
