@@ -32,6 +32,7 @@ M = TypeVar("M")
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
+    query: bytes  # the text as the driver takes it
     constants: dict[str, Any]  # the statement's own values (literals), processed once
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # for the caller's parameters
     results: tuple[Callable[[Any], Any] | None, ...] | None  # per result column, None: none
@@ -98,17 +99,17 @@ class Prepared:
                 return []
             return [tuple(row) for row in (result.fetchmany(1) if one else result.all())]
         compiled, values = self._bound(connection, params)
-        sql = compiled.sql
+        query = compiled.query
         pooled = connection.connection
         held = pooled.info.get(_HELD)
         if held:
             if all(_independent(write, compiled) for write, _ in held):
-                sql, values = _carried(held, compiled, values)
+                query, values = _carried(held, compiled, values)
             else:
                 send_held(connection)
         try:
             cursor = _cursor(pooled)
-            cursor.execute(sql, values)
+            cursor.execute(query, values)
             if not compiled.returns_rows:
                 return []
             rows = cursor.fetchmany(1) if one else cursor.fetchall()
@@ -119,7 +120,7 @@ class Prepared:
                 for row in rows
             ]
         except dialect.loaded_dbapi.Error as error:
-            raise _raised(connection, sql, values, error) from error
+            raise _raised(connection, query.decode(), values, error) from error
 
     def _compile(self, connection: Connection, params: Mapping[str, Any]) -> _Compiled:
         """The text with its IN lists expanded (they must be the statement's own values),
@@ -144,6 +145,12 @@ class Prepared:
                     if mine and key not in processed:
                         constants[key] = process(constants[key])
                         processed.add(key)
+        sql = state.statement
+        for name, value in list(constants.items()):
+            written = _literal(value)
+            if written is not None:  # the statement's own value, written into its text
+                sql = sql.replace(f"%({name})s", written)
+                del constants[name]
         missing = set(params) - set(state.parameters)
         if missing:
             raise ValueError(f"not parameters of the statement: {sorted(missing)}")
@@ -155,7 +162,8 @@ class Prepared:
         target = getattr(self.statement, "table", None) if self.statement.is_dml else None
         reads = frozenset(t.name for t in named)
         made = _Compiled(
-            state.statement,
+            sql,
+            sql.encode(),
             constants,
             tuple(given),
             results if any(f is not None for f in results) else None,
@@ -168,6 +176,17 @@ class Prepared:
         )
         self._compiled[dialect.name] = made
         return made
+
+
+def _literal(value: Any) -> str | None:
+    """`value` as SQL text, for the plain kinds (None: it stays a parameter)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"({int(value)})" if value < 0 else str(int(value))
+    if isinstance(value, str) and value.isprintable() and "%" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 _CONNECTION = "partnerfleet.connection"
@@ -213,7 +232,7 @@ def _raised(connection: Connection, sql: str, values: Any, error: Any) -> Statem
 # held first. Constraints (foreign keys too) are checked at the end of the whole statement.
 _HELD = "partnerfleet.held_writes"
 _PARAMETER = re.compile(r"%\((\w+)\)s")
-_combined: dict[tuple[str, ...], str] = {}
+_combined: dict[tuple[str, ...], bytes] = {}
 
 
 def _independent(write: _Compiled, other: _Compiled) -> bool:
@@ -229,19 +248,19 @@ def _independent(write: _Compiled, other: _Compiled) -> bool:
 
 def _carried(
     held: list[tuple[_Compiled, dict[str, Any]]], last: _Compiled, values: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[bytes, dict[str, Any]]:
     """The held writes and `last` as one statement (the held ones gone from `held`)."""
     key = (*(write.sql for write, _ in held), last.sql)
-    sql = _combined.get(key)
-    if sql is None:
+    query = _combined.get(key)
+    if query is None:
         parts = ", ".join(
             f"w{i} AS ({_renamed(write.sql, i)})" for i, (write, _) in enumerate(held)
         )
-        sql = _combined[key] = f"WITH {parts} {last.sql}"
+        query = _combined[key] = f"WITH {parts} {last.sql}".encode()
     merged = {f"w{i}_{name}": v for i, (_, given) in enumerate(held) for name, v in given.items()}
     merged.update(values)
     held.clear()
-    return sql, merged
+    return query, merged
 
 
 def _renamed(sql: str, i: int) -> str:
@@ -258,11 +277,11 @@ def send_held(connection: Connection) -> None:
     if not held:
         return
     last, values = held.pop()
-    sql, values = _carried(held, last, values) if held else (last.sql, values)
+    query, values = _carried(held, last, values) if held else (last.query, values)
     try:
-        _cursor(pooled).execute(sql, values)
+        _cursor(pooled).execute(query, values)
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _raised(connection, sql, values, error) from error
+        raise _raised(connection, query.decode(), values, error) from error
 
 
 def hold_writes_on(engine: Engine) -> None:
@@ -319,10 +338,13 @@ def persistent(session: Session, model: type[M], values: dict[str, Any]) -> M:
     held = session.identity_map.get(session.identity_key(model, primary_key))
     if held is not None:
         return cast(M, held)
-    made = model(**values)
+    # As the ORM's own loading makes one: no constructor, the values straight into the
+    # object's state (setting them one by one through the attributes cost more than the read)
+    made = mapper.class_manager.new_instance()
+    made.__dict__.update(values)
     make_transient_to_detached(made)
     session.add(made)
-    return made
+    return cast(M, made)
 
 
 _UPDATES: dict[tuple[type, tuple[str, ...]], Prepared] = {}
