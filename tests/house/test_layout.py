@@ -22,6 +22,7 @@ QUERY_FRAME = {
     "kit/unique.py",
     "kit/bulk.py",
     "kit/prepared.py",
+    "kit/objects.py",
     "kit/ratelimit.py",
     "pipeline/idempotency.py",
     "database.py",

@@ -17,13 +17,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, inspect, update
-from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
-from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy import Connection, Engine, Table, bindparam, event, insert
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.util import find_tables
+
+from partnerfleet_backend.kit.driver import connection_of, cursor_of, literal, raised
 
 Row = tuple[Any, ...]
 M = TypeVar("M")
@@ -40,6 +39,8 @@ class _Compiled:
     reads: frozenset[str]  # every table it names
     writes: str | None  # the table it changes (None: a SELECT)
     only_inserts: bool  # an INSERT of given values, naming no other table
+    shows_more: bool  # a change ... RETURNING, whose rows can show other parts' rows too
+    width: int  # its columns
 
 
 class Prepared:
@@ -63,18 +64,32 @@ class Prepared:
 
     def send(self, session: Session, params: Mapping[str, Any]) -> None:
         """Run a write whose answer nobody reads. On PostgreSQL it is held back and goes to
-        the database inside the next statement of its connection (see `_carried`), or on its
-        own before any other statement or step of the transaction; a failure is raised there.
-        A rollback drops it with the rest of the transaction."""
+        the database inside the next statement of its connection (see `_HELD`), or on its own
+        before any other statement or step of the transaction; a failure is raised there. A
+        rollback drops it with the rest of the transaction."""
+        self._hold(session, params, None)
+
+    def hold(self, session: Session, params: Mapping[str, Any]) -> "Pending":
+        """Run a change ... RETURNING whose first row is wanted only later (`Pending.first`):
+        on PostgreSQL it is held back like a write of `send`, and rides with the next change
+        ... RETURNING that shows its row too, or goes on its own when its row is asked for or
+        the transaction takes a step."""
+        pending = Pending()
+        self._hold(session, params, pending)
+        return pending
+
+    def _hold(self, session: Session, params: Mapping[str, Any], pending: "Pending | None") -> None:
         connection = self._connection(session)
         if connection.dialect.name != "postgresql":
-            self._run(connection, params, one=True)
+            rows = self._run(connection, params, one=True)
+            if pending is not None:
+                pending.resolve(rows[0] if rows else None)
             return
         compiled, values = self._bound(connection, params)
         held = connection.connection.info.setdefault(_HELD, [])
-        if held and not all(_independent(write, compiled) for write, _ in held):
-            send_held(connection)
-        held.append((compiled, values))
+        if held and not all(_independent(part[0], compiled) for part in held):
+            send_held(connection, everything=True)
+        held.append((compiled, values, pending))
 
     def _connection(self, session: Session) -> Connection:
         if self.sees and any(isinstance(o, self.sees) for o in (*session.new, *session.dirty)):
@@ -102,25 +117,33 @@ class Prepared:
         query = compiled.query
         pooled = connection.connection
         held = pooled.info.get(_HELD)
+        shown: list[Pending] = []
         if held:
-            if all(_independent(write, compiled) for write, _ in held):
-                query, values = _carried(held, compiled, values)
+            if all(_independent(part[0], compiled) for part in held):
+                parts = [part for part in held if part[2] is None or compiled.shows_more]
+                if parts:
+                    held[:] = [
+                        part for part in held if part[2] is not None and not compiled.shows_more
+                    ]
+                    query, values, shown = _carried(parts, compiled, values)
             else:
-                send_held(connection)
+                send_held(connection, everything=True)
         try:
-            cursor = _cursor(pooled)
+            cursor = cursor_of(pooled)
             cursor.execute(query, values)
             if not compiled.returns_rows:
                 return []
-            rows = cursor.fetchmany(1) if one else cursor.fetchall()
-            if compiled.results is None:
-                return cast(list[Row], rows)  # psycopg's rows are tuples
-            return [
-                tuple(v if f is None else f(v) for f, v in zip(compiled.results, row, strict=True))
-                for row in rows
-            ]
+            rows = cursor.fetchall() if shown or not one else cursor.fetchmany(1)
         except dialect.loaded_dbapi.Error as error:
-            raise _raised(connection, query.decode(), values, error) from error
+            raise raised(connection, query.decode(), values, error) from error
+        if shown:
+            rows = _show(shown, rows, len(rows[0]) - _extra(shown) if rows else 0)
+        if compiled.results is None:
+            return cast(list[Row], rows)  # psycopg's rows are tuples
+        return [
+            tuple(v if f is None else f(v) for f, v in zip(compiled.results, row, strict=True))
+            for row in rows
+        ]
 
     def _compile(self, connection: Connection, params: Mapping[str, Any]) -> _Compiled:
         """The text with its IN lists expanded (they must be the statement's own values),
@@ -147,7 +170,7 @@ class Prepared:
                         processed.add(key)
         sql = state.statement
         for name, value in list(constants.items()):
-            written = _literal(value)
+            written = literal(value)
             if written is not None:  # the statement's own value, written into its text
                 sql = sql.replace(f"%({name})s", written)
                 del constants[name]
@@ -173,54 +196,11 @@ class Prepared:
             only_inserts=bool(getattr(self.statement, "is_insert", False))
             and target is not None
             and reads == {target.name},
+            shows_more=target is not None and bool(columns),
+            width=len(columns),
         )
         self._compiled[dialect.name] = made
         return made
-
-
-def _literal(value: Any) -> str | None:
-    """`value` as SQL text, for the plain kinds (None: it stays a parameter)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"({int(value)})" if value < 0 else str(int(value))
-    if isinstance(value, str) and value.isprintable() and "%" not in value:
-        return "'" + value.replace("'", "''") + "'"
-    return None
-
-
-_CONNECTION = "partnerfleet.connection"
-
-
-def connection_of(session: Session) -> Connection:
-    """`session.connection()`, remembered for the session's transaction (asking the session
-    each time cost a plan as much as its statements)."""
-    transaction = session.get_transaction()
-    known = session.info.get(_CONNECTION)
-    if transaction is not None and known is not None and known[0] is transaction:
-        return cast(Connection, known[1])
-    connection = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), connection)
-    return connection
-
-
-def _raised(connection: Connection, sql: str, values: Any, error: Any) -> StatementError:
-    """The error as Core raises it: a lost connection invalidated, a violated constraint an
-    IntegrityError, no values in its text when the engine hides them (no secret in a log)."""
-    dialect = connection.dialect
-    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
-    if lost:
-        connection.invalidate(error)
-    made: StatementError = DBAPIError.instance(
-        sql,
-        values,
-        error,
-        dialect.loaded_dbapi.Error,
-        hide_parameters=connection.engine.hide_parameters,
-        connection_invalidated=lost,
-        dialect=dialect,
-    )
-    return made
 
 
 # -- writes held back ---------------------------------------------------------------------
@@ -246,21 +226,82 @@ def _independent(write: _Compiled, other: _Compiled) -> bool:
     )
 
 
+class Pending:
+    """The first row of a statement `Prepared.hold` held back, once it went to the database."""
+
+    def __init__(self) -> None:
+        self.state = "held"  # then "done", or "lost" (its carrier showed no row), "dropped"
+        self.row: Row | None = None
+        self.results: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+    def resolve(self, row: Row | None) -> None:
+        self.state, self.row = "done", row
+
+    def first(self, session: Session) -> Row | None:
+        """Its row (None: it returned none), sent now if it is still held."""
+        if self.state == "held":
+            send_held(connection_of(session), everything=True)
+        if self.state != "done":
+            raise RuntimeError(f"a held statement's row is {self.state}")
+        return self.row
+
+
+def _extra(shown: list[Pending]) -> int:
+    return sum(1 + len(p.results or ()) for p in shown)
+
+
+def _show(shown: list[Pending], rows: list[Row], width: int) -> list[Row]:
+    """Hand each shown part its row (the columns after `width`); the carrier's rows back."""
+    if not rows:
+        for pending in shown:
+            pending.state = "lost"
+        return rows
+    first, at = rows[0], width
+    for pending in shown:
+        size = len(pending.results or ())
+        found, values = first[at], first[at + 1 : at + 1 + size]
+        at += 1 + size
+        processors = pending.results or ()
+        pending.resolve(
+            None
+            if not found
+            else tuple(v if f is None else f(v) for f, v in zip(processors, values, strict=True))
+        )
+    return [row[:width] for row in rows]
+
+
 def _carried(
-    held: list[tuple[_Compiled, dict[str, Any]]], last: _Compiled, values: dict[str, Any]
-) -> tuple[bytes, dict[str, Any]]:
-    """The held writes and `last` as one statement (the held ones gone from `held`)."""
-    key = (*(write.sql for write, _ in held), last.sql)
+    parts: list[tuple[_Compiled, dict[str, Any], Pending | None]],
+    last: _Compiled | None,
+    values: dict[str, Any],
+) -> tuple[bytes, dict[str, Any], list[Pending]]:
+    """`parts` and `last` as one statement: `last` with the parts as WITH parts before it and
+    the wanted parts' rows as columns after its own (without `last`: a SELECT of those)."""
+    key = (*(f"{p[0].sql}{p[2] is not None}" for p in parts), "" if last is None else last.sql)
     query = _combined.get(key)
     if query is None:
-        parts = ", ".join(
-            f"w{i} AS ({_renamed(write.sql, i)})" for i, (write, _) in enumerate(held)
-        )
-        query = _combined[key] = f"WITH {parts} {last.sql}".encode()
-    merged = {f"w{i}_{name}": v for i, (_, given) in enumerate(held) for name, v in given.items()}
+        ctes, extra = [], []
+        for i, (part, _, pending) in enumerate(parts):
+            if pending is None:
+                ctes.append(f"w{i} AS ({_renamed(part.sql, i)})")
+                continue
+            width = part.width
+            names = ", ".join(f"c{k}" for k in range(width))
+            ctes.append(f"w{i} ({names}) AS ({_renamed(part.sql, i)})")
+            # (our own names and numbers only: no value is ever written into this text)
+            extra.append(f"(SELECT true FROM w{i} LIMIT 1)")  # noqa: S608
+            extra.extend(f"(SELECT c{k} FROM w{i} LIMIT 1)" for k in range(width))  # noqa: S608
+        body = f"SELECT {', '.join(extra)}" if last is None else last.sql
+        if last is not None and extra:
+            body += ", " + ", ".join(extra)
+        query = _combined[key] = f"WITH {', '.join(ctes)} {body}".encode()
+    merged = {f"w{i}_{name}": v for i, p in enumerate(parts) for name, v in p[1].items()}
     merged.update(values)
-    held.clear()
-    return query, merged
+    shown = [p[2] for p in parts if p[2] is not None]
+    for part, _, pending in parts:
+        if pending is not None:
+            pending.results = part.results or (None,) * part.width
+    return query, merged, shown
 
 
 def _renamed(sql: str, i: int) -> str:
@@ -268,20 +309,31 @@ def _renamed(sql: str, i: int) -> str:
     return _PARAMETER.sub(lambda m: f"%(w{i}_{m.group(1)})s", sql)
 
 
-def send_held(connection: Connection) -> None:
-    """Send the writes held back on this connection now, as one statement."""
+def send_held(connection: Connection, *, everything: bool = False) -> None:
+    """Send the writes held back on this connection now, as one statement (`everything`: the
+    held statements whose rows are wanted too)."""
     if connection.invalidated:
         return  # lost with the connection, and so is their transaction
     pooled = connection.connection
     held = pooled.info.get(_HELD)
     if not held:
         return
-    last, values = held.pop()
-    query, values = _carried(held, last, values) if held else (last.query, values)
+    parts = held[:] if everything else [part for part in held if part[2] is None]
+    if not parts:
+        return
+    held[:] = [] if everything else [part for part in held if part[2] is not None]
+    if any(part[2] is not None for part in parts):
+        query, values, shown = _carried(parts, None, {})
+    else:
+        last, values, _ = parts.pop()
+        query, values, shown = _carried(parts, last, values) if parts else (last.query, values, [])
     try:
-        _cursor(pooled).execute(query, values)
+        cursor = cursor_of(pooled)
+        cursor.execute(query, values)
+        if shown:
+            _show(shown, cursor.fetchall(), 0)
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _raised(connection, query.decode(), values, error) from error
+        raise raised(connection, query.decode(), values, error) from error
 
 
 def hold_writes_on(engine: Engine) -> None:
@@ -290,114 +342,31 @@ def hold_writes_on(engine: Engine) -> None:
     return to the pool, drops them."""
 
     def before(connection: Connection, *_: Any) -> None:
-        send_held(connection)
+        send_held(connection)  # a statement of the ORM's: what it may need to see
+
+    def step(connection: Connection, *_: Any) -> None:
+        send_held(connection, everything=True)
 
     def drop(connection: Connection, *_: Any) -> None:
         if not connection.invalidated:  # else its pool record starts afresh on reconnecting
-            connection.connection.info.pop(_HELD, None)
+            _dropped(connection.connection.info.pop(_HELD, None))
 
     event.listen(engine, "before_cursor_execute", before)
-    for step in ("commit", "savepoint", "release_savepoint", "rollback_savepoint"):
-        event.listen(engine, step, before)
+    for name in ("commit", "savepoint", "release_savepoint", "rollback_savepoint"):
+        event.listen(engine, name, step)
     event.listen(engine, "rollback", drop)
-    event.listen(engine.pool, "checkin", lambda _driver, record: record.info.pop(_HELD, None))
+    event.listen(
+        engine.pool, "checkin", lambda _driver, record: _dropped(record.info.pop(_HELD, None))
+    )
 
 
-_CURSOR = "partnerfleet.prepared_cursor"
-
-
-def _cursor(pooled: PoolProxiedConnection) -> Any:
-    """One driver cursor per database connection, kept with it in the pool (a statement's rows
-    are read before the next runs); a new one if the connection was replaced."""
-    driver = pooled.driver_connection
-    cursor = pooled.info.get(_CURSOR)
-    if cursor is None or cursor.connection is not driver or cursor.closed:
-        assert driver is not None
-        cursor = pooled.info[_CURSOR] = driver.cursor()
-    return cursor
+def _dropped(held: list[Any] | None) -> None:
+    for _, _, pending in held or ():
+        if pending is not None:
+            pending.state = "dropped"
 
 
 def inserting_every_column(table: Table, *, sees: tuple[type, ...] = ()) -> Prepared:
     """An INSERT of one row of `table`, every column a parameter of the column's name."""
     values = {c.name: bindparam(c.name, type_=c.type) for c in table.columns}
     return Prepared(insert(table).values(values), sees=sees)
-
-
-def columns_of(model: type[Any]) -> tuple[str, ...]:
-    """The names of a mapped class's column attributes, in mapper order."""
-    return tuple(attribute.key for attribute in inspect(model).column_attrs)
-
-
-def persistent(session: Session, model: type[M], values: dict[str, Any]) -> M:
-    """An object of `model` for a row read by a prepared statement (`values`: every column
-    attribute), held by the session as if an ORM query had loaded it: the object the session
-    already holds for that row if any (as a query returns it), else a new one whose values
-    count as the database's (nothing to flush until it is changed)."""
-    mapper = inspect(model)
-    primary_key = tuple(values[mapper.get_property_by_column(c).key] for c in mapper.primary_key)
-    held = session.identity_map.get(session.identity_key(model, primary_key))
-    if held is not None:
-        return cast(M, held)
-    # As the ORM's own loading makes one: no constructor, the values straight into the
-    # object's state (setting them one by one through the attributes cost more than the read)
-    made = mapper.class_manager.new_instance()
-    made.__dict__.update(values)
-    make_transient_to_detached(made)
-    session.add(made)
-    return cast(M, made)
-
-
-_UPDATES: dict[tuple[type, tuple[str, ...]], Prepared] = {}
-
-
-def write_changes(session: Session, obj: object) -> None:
-    """Write the changed columns of `obj`, an object the session holds, now, as the ORM's flush
-    would write them (only the changed ones; a mapped version column guards the row the same
-    way: bumped, and a row changed meanwhile raises StaleDataError), with one statement
-    compiled once per set of columns, without the unit of work around it. The object then
-    counts as the database's again (nothing left to flush)."""
-    state = inspect(obj)
-    mapper = state.mapper
-    values = state.dict
-    changed = tuple(
-        sorted(key for key, old in state.committed_state.items() if values.get(key) != old)
-    )
-    if not changed:
-        return
-    version = mapper.version_id_col
-    version_key = None if version is None else mapper.get_property_by_column(version).key
-    keys = (*changed, version_key) if version_key and version_key not in changed else changed
-    params = {key: values[key] for key in changed}
-    if version_key is not None:
-        params["expected_version"] = values[version_key]
-        params[version_key] = mapper.version_id_generator(values[version_key])
-    identity = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
-    params.update({f"pk_{key}": values[key] for key in identity})
-    statement = _UPDATES.get((mapper.class_, keys)) or _updating(mapper, keys, identity)
-    if not statement.first(session, params):
-        raise StaleDataError(
-            f"UPDATE of {mapper.local_table.name} expected to update 1 row; 0 were matched"
-        )
-    if version_key is not None:
-        values[version_key] = params[version_key]
-    # The public way to say "these values are the database's": detach, forget, hold again.
-    session.expunge(obj)
-    make_transient(obj)
-    make_transient_to_detached(obj)
-    session.add(obj)
-
-
-def _updating(mapper: Any, keys: tuple[str, ...], identity: list[str]) -> Prepared:
-    table = mapper.local_table
-    column = {key: mapper.get_property(key).columns[0] for key in (*keys, *identity)}
-    condition = [column[key] == bindparam(f"pk_{key}") for key in identity]
-    if mapper.version_id_col is not None:
-        condition.append(mapper.version_id_col == bindparam("expected_version"))
-    statement = (
-        update(table)
-        .where(*condition)
-        .values({column[key].name: bindparam(key, type_=column[key].type) for key in keys})
-        .returning(*(column[key] for key in identity))
-    )
-    made = _UPDATES[(mapper.class_, keys)] = Prepared(statement)
-    return made

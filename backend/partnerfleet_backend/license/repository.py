@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit import bulk
 from partnerfleet_backend.kit.bulk import chunks
-from partnerfleet_backend.kit.prepared import Prepared, columns_of, persistent, write_changes
+from partnerfleet_backend.kit.objects import columns_of, persistent, write_changes
+from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.prepared import Prepared
+from partnerfleet_backend.kit.prepared import Pending, Prepared
 from partnerfleet_backend.models import AddOn, AddOnStatus, Partner, QuotaCounter
 
 
@@ -67,6 +67,7 @@ def count_call_within_limit(
     pack_calls: dict[str, int],
     *,
     refuse: bool,
+    held: Pending | None = None,
 ) -> tuple[int, int] | None:
     """Count one call in one statement that also works out the month's limit (the level's
     calls plus the active packs' at `now`): (the new count, the limit), or None when the
@@ -76,8 +77,28 @@ def count_call_within_limit(
     statement = _counting_statement(
         dialect, tuple(level_calls.items()), tuple(pack_calls.items()), refuse
     )
-    row = statement.first(session, {"partner_id": partner_id, "period": period, "now": now})
+    params = {"partner_id": partner_id, "period": period, "now": now}
+    row = statement.first(session, params) if held is None else held.first(session)
     return None if row is None else (int(row[0]), int(row[1]))
+
+
+def hold_call_count(
+    session: Session,
+    partner_id: str,
+    period: str,
+    now: datetime,
+    level_calls: dict[str, int],
+    pack_calls: dict[str, int],
+    *,
+    refuse: bool,
+) -> Pending:
+    """`count_call_within_limit`'s statement, held back to ride with a later change of the
+    request (its row read by passing it as `held`)."""
+    dialect = session.get_bind().dialect.name
+    statement = _counting_statement(
+        dialect, tuple(level_calls.items()), tuple(pack_calls.items()), refuse
+    )
+    return statement.hold(session, {"partner_id": partner_id, "period": period, "now": now})
 
 
 @lru_cache(maxsize=32)

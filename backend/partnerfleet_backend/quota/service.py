@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.kit.errors import ServiceError
+from partnerfleet_backend.kit.prepared import Pending
 from partnerfleet_backend.kit.timeutil import period_of, start_of_next_month
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.notification.service import notify
@@ -16,6 +17,7 @@ from partnerfleet_backend.quota.schemas import QuotaRead
 from partnerfleet_backend.settings import get_settings
 
 WARN_AT_PERCENT = (80, 95)
+_LEVEL_CALLS = {name: level.api_calls for name, level in LEVELS.items()}
 
 
 class QuotaExhausted(ServiceError):
@@ -73,10 +75,31 @@ def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
     )
 
 
-def consume(session: Session, partner_id: str, now: datetime, *, refuse: bool = True) -> QuotaState:
+def hold_count(session: Session, partner_id: str, now: datetime, *, refuse: bool = True) -> Pending:
+    """`consume`'s count, held back to ride with a later change of the request (on PostgreSQL;
+    made at once elsewhere): pass it to `consume` as `held` (the same partner, time, refuse)."""
+    return repository.hold_call_count(
+        session,
+        partner_id,
+        period_of(now),
+        now,
+        _LEVEL_CALLS,
+        load_catalog(session).api_calls_by_option(),
+        refuse=refuse,
+    )
+
+
+def consume(
+    session: Session,
+    partner_id: str,
+    now: datetime,
+    *,
+    refuse: bool = True,
+    held: Pending | None = None,
+) -> QuotaState:
     """Count one call, or raise 429 when the month's calls are used up (nothing counted then).
     With `refuse=False` (the way out: reading the own account, buying a pack) the call is
-    counted even over the limit and never refused."""
+    counted even over the limit and never refused. `held`: the count made by `hold_count`."""
     period = period_of(now)
     resets_at = start_of_next_month(now)
     counted = repository.count_call_within_limit(
@@ -84,9 +107,10 @@ def consume(session: Session, partner_id: str, now: datetime, *, refuse: bool = 
         partner_id,
         period,
         now,
-        {name: level.api_calls for name, level in LEVELS.items()},
+        _LEVEL_CALLS,
         load_catalog(session).api_calls_by_option(),
         refuse=refuse,
+        held=held,
     )
     if counted is None:  # at the limit (or no calls at all: Bronze without a pack)
         limit = monthly_limit(session, partner_id, now)
