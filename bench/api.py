@@ -9,7 +9,9 @@ each, one license each):
 
 - the service: `PATCH /v1/licenses/{id}` raising the seats by one, so every request does auth,
   the API-call quota, the Idempotency-Key, the license, a prorated charge with its ledger row
-  and lot draw, and the audit event, in one transaction;
+  and lot draw, and the audit event, in one transaction. Each client starts above the seats
+  its license has (a lower count only waits for the renewal and charges nothing), and the run
+  checks that the seats rose by exactly the number of answered updates;
 - the baseline (bench/bare_app.py): FastAPI + SQLAlchemy doing one UPDATE ... RETURNING of the
   same licenses;
 - a read: `GET /v1/licenses/{id}` (auth and the counted API call) against the bare app's one
@@ -73,7 +75,12 @@ def _client(
     base, path, key, license_id, start_at, until, method = args
     host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    seats = int(time.time() * 1000) % 1000 + 100  # rising from here, whatever the last run left
+    # Every PATCH must raise the seats (a lower count only waits for the renewal and charges
+    # nothing): start above what the license has now, whoever changed it last.
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    connection.request("GET", path.format(id=license_id), None, auth)
+    answer = connection.getresponse()
+    seats = int(json.loads(answer.read())["seats"])
     done, errors, latencies = 0, 0, []
     while time.time() < start_at:
         time.sleep(0.001)
@@ -225,6 +232,21 @@ def seed(base: str, operator_key: str, clients: int) -> tuple[list[str], list[st
     return keys, licenses
 
 
+def seats_of(base: str, keys: list[str], licenses: list[str]) -> list[int]:
+    import requests
+
+    return [
+        int(
+            requests.get(
+                f"{base}/v1/licenses/{license_id}",
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=30,
+            ).json()["seats"]
+        )
+        for key, license_id in zip(keys, licenses, strict=True)
+    ]
+
+
 def report(name: str, f: Figures) -> None:
     print(
         f"{name:<34} {f.throughput:8,.0f} req/s   p50 {f.percentile(50):6.1f} ms   "
@@ -246,7 +268,12 @@ def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]
         for target in (baseline, ours, bare_read, read):  # warm: pools, imports, caches
             drive(target, args.clients, 1.0)
         figures = {"baseline": drive(baseline, args.clients, args.seconds)}
+        before = seats_of(service, keys, licenses)
         figures["update"] = drive(ours, args.clients, args.seconds)
+        raised = sum(seats_of(service, keys, licenses)) - sum(before)
+        ok = figures["update"].requests - figures["update"].errors
+        if raised != ok:  # every PATCH must have raised (and paid for) a seat
+            raise SystemExit(f"{ok} updates answered 200 but the seats rose by {raised}")
         figures["single"] = drive(
             Target(service, ours.path, keys[:1], licenses[:1]), 1, min(args.seconds, 5.0)
         )
