@@ -37,7 +37,7 @@ class _Compiled:
     results: tuple[Callable[[Any], Any] | None, ...] | None  # per result column, None: none
     returns_rows: bool  # a SELECT, or RETURNING
     reads: frozenset[str]  # every table it names
-    writes: frozenset[str]  # the tables it changes
+    writes: str | None  # the table it changes (None: a SELECT)
     only_inserts: bool  # an INSERT of given values, naming no other table
     shows_more: bool  # a change ... RETURNING, whose rows can show other parts' rows too
     width: int  # its columns
@@ -46,11 +46,8 @@ class _Compiled:
 class Prepared:
     """One statement, compiled once per dialect (see the module's text)."""
 
-    def __init__(
-        self, statement: Executable, *, sees: tuple[type, ...] = (), changes: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, statement: Executable, *, sees: tuple[type, ...] = ()) -> None:
         self.statement: Executable = statement
-        self.changes = changes  # the tables a SELECT changes in its WITH parts
         # Like an ORM query of these models: when the session holds new or changed objects of
         # them, its pending changes are written first (the statement must see those rows, or
         # needs them to exist); other pending changes stay for the ORM's own flush.
@@ -195,7 +192,7 @@ class Prepared:
             results if any(f is not None for f in results) else None,
             returns_rows=bool(columns),
             reads=reads,
-            writes=frozenset(self.changes) | (frozenset() if target is None else {target.name}),
+            writes=None if target is None else target.name,
             only_inserts=bool(getattr(self.statement, "is_insert", False))
             and target is not None
             and reads == {target.name},
@@ -219,10 +216,14 @@ _combined: dict[tuple[str, ...], bytes] = {}
 
 
 def _independent(write: _Compiled, other: _Compiled) -> bool:
-    """Whether `write` and `other` may be parts of one statement."""
+    """Whether `write` and `other` may be parts of one statement (`other` not a WITH itself)."""
+    if other.sql.startswith("WITH"):
+        return False
     if write.only_inserts and other.only_inserts:
         return True
-    return not (write.writes & other.reads or other.writes & write.reads)
+    return write.writes not in other.reads and (
+        other.writes is None or other.writes not in write.reads
+    )
 
 
 class Pending:
@@ -293,11 +294,7 @@ def _carried(
         body = f"SELECT {', '.join(extra)}" if last is None else last.sql
         if last is not None and extra:
             body += ", " + ", ".join(extra)
-        if body.startswith("WITH "):  # its own WITH parts follow ours
-            query = f"WITH {', '.join(ctes)}, {body[5:]}".encode()
-        else:
-            query = f"WITH {', '.join(ctes)} {body}".encode()
-        _combined[key] = query
+        query = _combined[key] = f"WITH {', '.join(ctes)} {body}".encode()
     merged = {f"w{i}_{name}": v for i, p in enumerate(parts) for name, v in p[1].items()}
     merged.update(values)
     shown = [p[2] for p in parts if p[2] is not None]

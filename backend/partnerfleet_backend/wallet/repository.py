@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, insert, inspect, select, true, update
+from sqlalchemy import ColumnElement, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.bulk import chunks
@@ -49,14 +49,13 @@ def balance(session: Session, partner_id: str) -> int:
     )
 
 
-# the guarded debit: the balance goes down only if it covers the amount
-_DEBITING = (
+_DEBIT = Prepared(
     update(Wallet)
     .where(Wallet.partner_id == bindparam("partner"), Wallet.balance_cents >= bindparam("cents"))
     .values(balance_cents=Wallet.balance_cents - bindparam("cents"))
-    .returning(Wallet.balance_cents)
+    .returning(Wallet.balance_cents),
+    sees=(Partner, Wallet),
 )
-_DEBIT = Prepared(_DEBITING, sees=(Partner, Wallet))
 
 
 def debit(session: Session, partner_id: str, amount_cents: int) -> bool:
@@ -137,52 +136,6 @@ _TAKE = Prepared(
     .where(CreditLot.id == bindparam("lot"))
     .values(remaining_cents=CreditLot.remaining_cents - bindparam("cents")),
 )
-
-
-def _debit_with_lots() -> Prepared:
-    """The guarded debit and then, under the wallet's lock it takes, the lots with credit left,
-    oldest first, locked: one statement (PostgreSQL). Its snapshot is taken before it waits for
-    the lock, but a lot changed meanwhile is read as it is now (locked rows are read again) and
-    one made meanwhile by a top-up may be missing: `debit_and_lots` reads them again then."""
-    debit = _DEBITING.cte("debit")
-    lots = (
-        select(CreditLot.id, CreditLot.remaining_cents, CreditLot.discount_bp, CreditLot.expires_at)
-        .where(CreditLot.partner_id == bindparam("partner"), with_credit_left())
-        .order_by(*OLDEST_FIRST)
-        .with_for_update()
-        .lateral("lots")
-    )
-    return Prepared(
-        select(
-            debit.c.balance_cents,
-            lots.c.id,
-            lots.c.remaining_cents,
-            lots.c.discount_bp,
-            lots.c.expires_at,
-        ).select_from(debit.outerjoin(lots, true())),
-        sees=(Partner, Wallet, CreditLot),
-        changes=("wallets",),
-    )
-
-
-_DEBIT_WITH_LOTS = _debit_with_lots()
-
-
-def debit_and_lots(session: Session, partner_id: str, amount_cents: int) -> list[LotToDraw] | None:
-    """`debit`, then `lots_to_draw` (None, and nothing read, when the balance is short): one
-    round trip on PostgreSQL while the lots it reads hold the amount, else they are read
-    again (a lot a top-up made while the debit waited for the lock)."""
-    if session.get_bind().dialect.name != "postgresql":
-        paid = debit(session, partner_id, amount_cents)
-        return lots_to_draw(session, partner_id) if paid else None
-    rows = _DEBIT_WITH_LOTS.all(session, {"partner": partner_id, "cents": amount_cents})
-    _forget(session, Wallet, partner_id, "balance_cents")
-    if not rows:
-        return None
-    lots = [LotToDraw(*row[1:]) for row in rows if row[1] is not None]
-    if sum(lot.remaining_cents for lot in lots) < amount_cents:
-        return lots_to_draw(session, partner_id)
-    return lots
 
 
 def lots_to_draw(session: Session, partner_id: str) -> list[LotToDraw]:

@@ -203,9 +203,9 @@ def charge(
     if amount_cents == 0:
         return None
     # The guarded debit takes the wallet's lock when it pays; the lots are read under it.
-    lots = repository.debit_and_lots(ctx.session, partner_id, amount_cents)
-    if lots is None:
+    if not repository.debit(ctx.session, partner_id, amount_cents):
         _refuse(ctx, partner_id, amount_cents)
+    lots = repository.lots_to_draw(ctx.session, partner_id)
     if any(lot.expires_at <= ctx.now for lot in lots):  # rare: the expiry job usually got there
         repository.credit(ctx.session, partner_id, amount_cents)  # first; undo, expire, again
         expire_due_credit(ctx, partner_id)
