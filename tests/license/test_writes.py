@@ -1,28 +1,29 @@
-"""A license change is written by one prepared UPDATE (`kit.prepared.write_changes`), guarded
+"""A license change is written by one prepared UPDATE (`kit.objects.write_changes`), guarded
 by the row version as the ORM's flush guards it: the changed columns only, the version bumped,
 a row changed meanwhile refused and left as the other writer left it."""
 
 import pytest
 from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from partnerfleet_backend.database import session_scope
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.models import License
 from partnerfleet_backend.settings import Settings
-from tests.support.api import PartnerHandle, make_customer
+from tests.support.api import PartnerHandle, license_body, make_customer
 
 
 def _license(partner: PartnerHandle) -> str:
     customer = make_customer(partner, segment="business")
-    body = {
-        "customer_id": customer["id"],
-        "product": "dns-filter",
-        "edition": "pro",
-        "term_months": 12,
-        "seats": 10,
-    }
+    body = license_body(customer["id"], edition="pro")
     return str(partner.write.post("/v1/licenses", body, expect=201).json()["id"])
+
+
+def _held(session: Session, license_id: str) -> License:
+    lic = session.get(License, license_id)
+    assert lic is not None
+    return lic
 
 
 def test_the_changed_columns_are_written_and_the_row_version_bumped(
@@ -30,16 +31,14 @@ def test_the_changed_columns_are_written_and_the_row_version_bumped(
 ) -> None:
     license_id = _license(partner)
     with session_scope(settings) as session:
-        lic = session.get(License, license_id)
-        assert lic is not None
+        lic = _held(session, license_id)
         before = lic.row_version
         lic.seats_next_term = 7
         repository.save(session, lic)
         assert lic.row_version == before + 1
         assert not session.dirty and not inspect(lic).modified  # nothing left to flush
     with session_scope(settings) as session:
-        lic = session.get(License, license_id)
-        assert lic is not None
+        lic = _held(session, license_id)
         assert (lic.seats_next_term, lic.seats, lic.row_version) == (7, 10, before + 1)
     answer = partner.read.get(f"/v1/licenses/{license_id}", expect=200).json()
     assert answer["seats_next_term"] == 7
@@ -50,8 +49,7 @@ def test_a_row_changed_meanwhile_is_refused_and_left_as_it_was(
 ) -> None:
     license_id = _license(partner)
     with session_scope(settings) as session:
-        mine = session.get(License, license_id)
-        assert mine is not None
+        mine = _held(session, license_id)
         # another writer's change behind the back of the object this session holds (every
         # writer moves the row version)
         session.execute(
@@ -77,8 +75,7 @@ def test_a_row_changed_meanwhile_is_refused_and_left_as_it_was(
 def test_nothing_changed_writes_nothing(partner: PartnerHandle, settings: Settings) -> None:
     license_id = _license(partner)
     with session_scope(settings) as session:
-        lic = session.get(License, license_id)
-        assert lic is not None
+        lic = _held(session, license_id)
         before = lic.row_version
         lic.seats = lic.seats  # set to what it was: no change
         repository.save(session, lic)

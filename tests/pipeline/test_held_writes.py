@@ -3,7 +3,6 @@ ride with a later statement; elsewhere they run at once): whatever follows sees 
 rollback drops them, a savepoint keeps its own, and a held row is read back exactly."""
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,22 +16,7 @@ from partnerfleet_backend.quota import service as quota
 from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.wallet import repository as wallets
 from tests.support.api import Caller, make_partner
-
-
-def _event(event_id: str) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "partner_id": None,
-        "actor_key_id": None,
-        "request_id": None,
-        "client_request_id": None,
-        "action": "test.held",
-        "object_type": "license",
-        "object_id": "lic_x",
-        "before": None,
-        "after": None,
-        "created_at": datetime.now(UTC),
-    }
+from tests.support.database import audit_event_row
 
 
 def _stored(settings: Settings, *event_ids: str) -> set[str]:
@@ -43,7 +27,7 @@ def _stored(settings: Settings, *event_ids: str) -> set[str]:
 
 def test_what_follows_a_held_write_sees_it(settings: Settings) -> None:
     with session_scope(settings) as session:
-        audit.append(session, _event("evt_held_seen"))
+        audit.append(session, audit_event_row("evt_held_seen"))
         assert session.get(AuditEvent, "evt_held_seen") is not None  # an ORM read after it
         page, _ = audit.events_page(session, "ptn_none", 10, None, None)  # a query after it
         assert page == []
@@ -54,23 +38,23 @@ def test_a_rollback_drops_held_writes_and_the_connection_starts_clean(
     settings: Settings,
 ) -> None:
     session = open_session(settings)
-    audit.append(session, _event("evt_held_dropped"))
+    audit.append(session, audit_event_row("evt_held_dropped"))
     session.rollback()
     session.close()
     for _ in range(3):  # the pooled connection, used again
         with session_scope(settings) as again:
-            audit.append(again, _event(f"evt_after_drop_{_}"))
+            audit.append(again, audit_event_row(f"evt_after_drop_{_}"))
     assert _stored(settings, "evt_held_dropped") == set()
     assert len(_stored(settings, "evt_after_drop_0", "evt_after_drop_1", "evt_after_drop_2")) == 3
 
 
 def test_a_savepoint_keeps_what_was_held_before_it_and_drops_its_own(settings: Settings) -> None:
     with session_scope(settings) as session:
-        audit.append(session, _event("evt_before_savepoint"))
+        audit.append(session, audit_event_row("evt_before_savepoint"))
         nested = session.begin_nested()
-        audit.append(session, _event("evt_in_savepoint"))
+        audit.append(session, audit_event_row("evt_in_savepoint"))
         nested.rollback()
-        audit.append(session, _event("evt_after_savepoint"))
+        audit.append(session, audit_event_row("evt_after_savepoint"))
     assert _stored(settings, "evt_before_savepoint", "evt_in_savepoint", "evt_after_savepoint") == {
         "evt_before_savepoint",
         "evt_after_savepoint",
@@ -88,13 +72,17 @@ def test_a_held_count_rides_with_a_charge_and_is_read_back(
     partner = make_partner(operator, top_up_cents=55_000, level="gold")
     now = datetime.now(UTC)
     before = _counted(settings, partner.id, now)
-    with session_scope(settings) as session:
+    session = open_session(settings)
+    try:
         held = quota.hold_count(session, partner.id, now)
         assert wallets.debit(session, partner.id, 300)  # the change that carries it
         state = quota.consume(session, partner.id, now, held=held)
         assert (state.used, state.limit) == (before + 1, 50_000)
         assert wallets.balance(session, partner.id) == 54_700
-    assert _counted(settings, partner.id, now) == before + 1
+        assert quota_rows.used(session, partner.id, period_of(now)) == before + 1
+    finally:
+        session.rollback()  # a debit without its ledger row and lot draw must not stay
+        session.close()
 
 
 def test_a_held_count_whose_carrier_shows_no_row_is_never_taken_as_counted(
@@ -120,7 +108,7 @@ def test_a_held_count_goes_on_its_own_when_asked_for(operator: Caller, settings:
     before = _counted(settings, partner.id, now)
     with session_scope(settings) as session:
         held = quota.hold_count(session, partner.id, now)
-        audit.append(session, _event(f"evt_wc_{partner.id[-12:]}"))  # no change shows rows
+        audit.append(session, audit_event_row(f"evt_wc_{partner.id[-12:]}"))  # no change shows rows
         row = held.first(session)
         assert row is not None and row[0] == before + 1
     assert _counted(settings, partner.id, now) == before + 1

@@ -2,7 +2,6 @@
 trips; under READ COMMITTED each statement reads its own snapshot anyway), while its call is
 still counted; work that writes always runs in one transaction, even behind a GET."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,26 +15,11 @@ from partnerfleet_backend.pipeline.caller import Caller
 from partnerfleet_backend.settings import Settings
 from tests.conftest import DB_KIND
 from tests.support.api import PartnerHandle
+from tests.support.database import audit_event_row
 
 pytestmark = pytest.mark.skipif(
     DB_KIND != "postgresql", reason="SQLite reads in a deferred transaction of its own"
 )
-
-
-def _event(event_id: str) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "partner_id": None,
-        "actor_key_id": None,
-        "request_id": None,
-        "client_request_id": None,
-        "action": "test.written",
-        "object_type": "license",
-        "object_id": "lic_x",
-        "before": None,
-        "after": None,
-        "created_at": datetime.now(UTC),
-    }
 
 
 def _exists(settings: Settings, event_id: str) -> bool:
@@ -47,7 +31,7 @@ def test_a_statement_by_statement_session_writes_at_once(settings: Settings) -> 
     session = open_session(settings, statements=True)
     try:
         assert not in_one_transaction(session)
-        session.add(AuditEvent(**_event("evt_at_once")))
+        session.add(AuditEvent(**audit_event_row("evt_at_once")))
         session.flush()
         assert _exists(settings, "evt_at_once")  # seen by others before any commit
     finally:
@@ -55,7 +39,7 @@ def test_a_statement_by_statement_session_writes_at_once(settings: Settings) -> 
     held = open_session(settings)
     try:
         assert in_one_transaction(held)
-        held.add(AuditEvent(**_event("evt_held")))
+        held.add(AuditEvent(**audit_event_row("evt_held")))
         held.flush()
         assert not _exists(settings, "evt_held")
     finally:
@@ -88,7 +72,7 @@ def test_work_that_writes_behind_a_get_is_one_transaction(
     caller.identify()
 
     def half_done(session: Any) -> None:
-        audit.append(session, _event("evt_half_done"))
+        audit.append(session, audit_event_row("evt_half_done"))
         raise RuntimeError("the work fails after its first write")
 
     with pytest.raises(RuntimeError):
@@ -97,5 +81,5 @@ def test_work_that_writes_behind_a_get_is_one_transaction(
 
     caller = _caller(settings, partner.write.key, "GET")
     caller.identify()
-    caller.run(lambda session: audit.append(session, _event("evt_done")), write=True)
+    caller.run(lambda session: audit.append(session, audit_event_row("evt_done")), write=True)
     assert _exists(settings, "evt_done")

@@ -7,33 +7,21 @@ from sqlalchemy.exc import IntegrityError
 from partnerfleet_backend.audit import repository as audit
 from partnerfleet_backend.database import session_scope
 from partnerfleet_backend.settings import Settings
+from tests.support.database import audit_event_row
 
 SECRET = "lk_not-logged-42"
 
 
-def _event(event_id: str) -> dict[str, object]:
-    from datetime import UTC, datetime
-
-    return {
-        "id": event_id,
-        "partner_id": None,
-        "actor_key_id": None,
-        "request_id": None,
-        "client_request_id": None,
-        "action": SECRET,  # shown whole if values were shown (long ones are cut)
-        "object_type": "license",
-        "object_id": "lic_x",
-        "before": None,
-        "after": {"license_key": SECRET},
-        "created_at": datetime.now(UTC),
-    }
+def _secret_event(event_id: str) -> dict[str, object]:
+    # the action is shown whole if values were shown (long ones are cut)
+    return audit_event_row(event_id, action=SECRET, after={"license_key": SECRET})
 
 
 def test_a_violated_constraint_is_an_integrity_error_without_its_values(
     settings: Settings,
 ) -> None:
     with pytest.raises(IntegrityError) as raised, session_scope(settings) as session:
-        audit.append(session, _event("evt_same"))
-        audit.append(session, _event("evt_same"))  # the same primary key again
+        audit.append(session, _secret_event("evt_same"))
+        audit.append(session, _secret_event("evt_same"))  # the same primary key again
     assert "audit_events" in str(raised.value)
     assert SECRET not in str(raised.value)

@@ -1,5 +1,8 @@
 """Direct writes to the test database, for states no request can reach quickly."""
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import create_engine, text
 
 from partnerfleet_backend.settings import Settings
@@ -18,3 +21,21 @@ def set_used(settings: Settings, partner_id: str, period: str, used: int) -> Non
             {"p": partner_id, "m": period, "u": used},
         )
     engine.dispose()
+
+
+def audit_event_row(event_id: str, **overrides: Any) -> dict[str, Any]:
+    """An audit event's every column, for writing one straight through the repository."""
+    return {
+        "id": event_id,
+        "partner_id": None,
+        "actor_key_id": None,
+        "request_id": None,
+        "client_request_id": None,
+        "action": "test.written",
+        "object_type": "license",
+        "object_id": "lic_x",
+        "before": None,
+        "after": None,
+        "created_at": datetime.now(UTC),
+        **overrides,
+    }

@@ -1,6 +1,7 @@
 """Every query of the API-call quota: the monthly counter and what makes up the limit."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -58,47 +59,43 @@ def used(session: Session, partner_id: str, period: str) -> int | None:
     return None if value is None else int(value)
 
 
-def count_call_within_limit(
-    session: Session,
-    partner_id: str,
-    period: str,
-    now: datetime,
-    level_calls: dict[str, int],
-    pack_calls: dict[str, int],
-    *,
-    refuse: bool,
-    held: Pending | None = None,
-) -> tuple[int, int] | None:
-    """Count one call in one statement that also works out the month's limit (the level's
-    calls plus the active packs' at `now`): (the new count, the limit), or None when the
-    counter is at the limit (with `refuse`; without, the call is counted whatever the limit).
-    Racing requests never see each other's half-made counter as an exhausted quota."""
-    dialect = session.get_bind().dialect.name
-    statement = _counting_statement(
-        dialect, tuple(level_calls.items()), tuple(pack_calls.items()), refuse
-    )
-    params = {"partner_id": partner_id, "period": period, "now": now}
-    row = statement.first(session, params) if held is None else held.first(session)
-    return None if row is None else (int(row[0]), int(row[1]))
+@dataclass(frozen=True)
+class CallCount:
+    """One call to count in one statement that also works out the month's limit (the level's
+    calls plus the active packs' at `now`). Racing requests never see each other's half-made
+    counter as an exhausted quota."""
 
+    partner_id: str
+    period: str
+    now: datetime
+    level_calls: dict[str, int]
+    pack_calls: dict[str, int]
+    refuse: bool  # False: counted whatever the limit
 
-def hold_call_count(
-    session: Session,
-    partner_id: str,
-    period: str,
-    now: datetime,
-    level_calls: dict[str, int],
-    pack_calls: dict[str, int],
-    *,
-    refuse: bool,
-) -> Pending:
-    """`count_call_within_limit`'s statement, held back to ride with a later change of the
-    request (its row read by passing it as `held`)."""
-    dialect = session.get_bind().dialect.name
-    statement = _counting_statement(
-        dialect, tuple(level_calls.items()), tuple(pack_calls.items()), refuse
-    )
-    return statement.hold(session, {"partner_id": partner_id, "period": period, "now": now})
+    def counted(self, session: Session, held: Pending | None = None) -> tuple[int, int] | None:
+        """(the new count, the limit), or None when the counter is at the limit (nothing
+        counted); `held`: this count as `hold` held it back."""
+        if held is None:
+            row = self._statement(session).first(session, self._params())
+        else:
+            row = held.first(session)
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    def hold(self, session: Session) -> Pending:
+        """The count held back to ride with a later change of the request (`counted` reads
+        its row)."""
+        return self._statement(session).hold(session, self._params())
+
+    def _statement(self, session: Session) -> Prepared:
+        return _counting_statement(
+            session.get_bind().dialect.name,
+            tuple(self.level_calls.items()),
+            tuple(self.pack_calls.items()),
+            self.refuse,
+        )
+
+    def _params(self) -> dict[str, object]:
+        return {"partner_id": self.partner_id, "period": self.period, "now": self.now}
 
 
 @lru_cache(maxsize=32)

@@ -78,14 +78,13 @@ def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
 def hold_count(session: Session, partner_id: str, now: datetime, *, refuse: bool = True) -> Pending:
     """`consume`'s count, held back to ride with a later change of the request (on PostgreSQL;
     made at once elsewhere): pass it to `consume` as `held` (the same partner, time, refuse)."""
-    return repository.hold_call_count(
-        session,
-        partner_id,
-        period_of(now),
-        now,
-        _LEVEL_CALLS,
-        load_catalog(session).api_calls_by_option(),
-        refuse=refuse,
+    return _call(session, partner_id, now, refuse).hold(session)
+
+
+def _call(session: Session, partner_id: str, now: datetime, refuse: bool) -> repository.CallCount:
+    calls_by_option = load_catalog(session).api_calls_by_option()
+    return repository.CallCount(
+        partner_id, period_of(now), now, _LEVEL_CALLS, calls_by_option, refuse
     )
 
 
@@ -102,16 +101,7 @@ def consume(
     counted even over the limit and never refused. `held`: the count made by `hold_count`."""
     period = period_of(now)
     resets_at = start_of_next_month(now)
-    counted = repository.count_call_within_limit(
-        session,
-        partner_id,
-        period,
-        now,
-        _LEVEL_CALLS,
-        load_catalog(session).api_calls_by_option(),
-        refuse=refuse,
-        held=held,
-    )
+    counted = _call(session, partner_id, now, refuse).counted(session, held)
     if counted is None:  # at the limit (or no calls at all: Bronze without a pack)
         limit = monthly_limit(session, partner_id, now)
         state = QuotaState(limit, repository.used(session, partner_id, period) or 0, resets_at, now)
