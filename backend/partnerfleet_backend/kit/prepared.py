@@ -15,7 +15,7 @@ Core."""
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, event, insert
 from sqlalchemy.orm import Session
@@ -25,7 +25,6 @@ from sqlalchemy.sql.util import find_tables
 from partnerfleet_backend.kit.driver import connection_of, cursor_of, literal, raised
 
 Row = tuple[Any, ...]
-M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -119,15 +118,10 @@ class Prepared:
         held = pooled.info.get(_HELD)
         shown: list[Pending] = []
         if held:
-            if all(_independent(part[0], compiled) for part in held):
-                parts = [part for part in held if part[2] is None or compiled.shows_more]
-                if parts:
-                    held[:] = [
-                        part for part in held if part[2] is not None and not compiled.shows_more
-                    ]
-                    query, values, shown = _carried(parts, compiled, values)
-            else:
+            if not all(_independent(part[0], compiled) for part in held):
                 send_held(connection, everything=True)
+            elif parts := _taken(held, wanted_too=compiled.shows_more):
+                query, values, shown = _carried(parts, compiled, values)
         try:
             cursor = cursor_of(pooled)
             cursor.execute(query, values)
@@ -304,6 +298,14 @@ def _carried(
     return query, merged, shown
 
 
+def _taken(held: list[Any], *, wanted_too: bool) -> list[Any]:
+    """The held parts that go now, out of `held`: the writes, and with `wanted_too` the
+    statements whose rows are wanted as well."""
+    going = [part for part in held if wanted_too or part[2] is None]
+    held[:] = [part for part in held if not (wanted_too or part[2] is None)]
+    return going
+
+
 def _renamed(sql: str, i: int) -> str:
     """`sql` with its parameters renamed for part `i` of a combined statement."""
     return _PARAMETER.sub(lambda m: f"%(w{i}_{m.group(1)})s", sql)
@@ -318,10 +320,9 @@ def send_held(connection: Connection, *, everything: bool = False) -> None:
     held = pooled.info.get(_HELD)
     if not held:
         return
-    parts = held[:] if everything else [part for part in held if part[2] is None]
+    parts = _taken(held, wanted_too=everything)
     if not parts:
         return
-    held[:] = [] if everything else [part for part in held if part[2] is not None]
     if any(part[2] is not None for part in parts):
         query, values, shown = _carried(parts, None, {})
     else:
