@@ -10,12 +10,13 @@ from sqlalchemy import select
 from partnerfleet_backend.audit import repository as audit
 from partnerfleet_backend.database import open_session, session_scope
 from partnerfleet_backend.kit.timeutil import period_of
+from partnerfleet_backend.license import repository as licenses
 from partnerfleet_backend.models import AuditEvent
 from partnerfleet_backend.quota import repository as quota_rows
 from partnerfleet_backend.quota import service as quota
 from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.wallet import repository as wallets
-from tests.support.api import Caller, make_partner
+from tests.support.api import Caller, make_partner, school_license
 from tests.support.database import audit_event_row
 
 
@@ -113,3 +114,32 @@ def test_a_held_count_goes_on_its_own_when_asked_for(operator: Caller, settings:
         assert row is not None and row[0] == before + 1
     assert _counted(settings, partner.id, now) == before + 1
     assert _stored(settings, f"evt_wc_{partner.id[-12:]}")
+
+
+def test_an_early_count_rides_with_a_read_of_one_row_found_or_not(
+    operator: Caller, settings: Settings
+) -> None:
+    partner = make_partner(operator, top_up_cents=55_000, level="gold")
+    lic = school_license(partner, seats=5)
+    now = datetime.now(UTC)
+    before = _counted(settings, partner.id, now)
+    on_postgres = settings.resolved_database_url().startswith("postgresql")
+    session = open_session(settings, statements=True)  # as a GET runs
+    try:
+        held = quota.hold_count(session, partner.id, now, early=True)
+        assert licenses.view(session, "lic_missing") is None  # carries it, found or not
+        assert held.state == "done"
+        assert held.first(session) == (before + 1, 50_000)
+        held = quota.hold_count(session, partner.id, now, early=True)
+        found = licenses.view(session, lic["id"])
+        assert found is not None and (found["id"], found["seats"]) == (lic["id"], 5)
+        assert held.state == "done"
+        assert held.first(session) == (before + 2, 50_000)
+        held = quota.hold_count(session, partner.id, now)  # not early: waits for a change
+        assert licenses.view(session, lic["id"]) is not None
+        assert held.state == ("held" if on_postgres else "done")
+        assert held.first(session) == (before + 3, 50_000)
+        session.commit()  # (elsewhere the session is one transaction)
+    finally:
+        session.close()
+    assert _counted(settings, partner.id, now) == before + 3

@@ -2,6 +2,7 @@
 trips; under READ COMMITTED each statement reads its own snapshot anyway), while its call is
 still counted; work that writes always runs in one transaction, even behind a GET."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +15,8 @@ from partnerfleet_backend.models import AuditEvent
 from partnerfleet_backend.pipeline.caller import Caller
 from partnerfleet_backend.settings import Settings
 from tests.conftest import DB_KIND
-from tests.support.api import PartnerHandle
-from tests.support.database import audit_event_row
+from tests.support.api import PartnerHandle, make_partner, school_license
+from tests.support.database import audit_event_row, set_used
 
 pytestmark = pytest.mark.skipif(
     DB_KIND != "postgresql", reason="SQLite reads in a deferred transaction of its own"
@@ -83,3 +84,23 @@ def test_work_that_writes_behind_a_get_is_one_transaction(
     caller.identify()
     caller.run(lambda session: audit.append(session, audit_event_row("evt_done")), write=True)
     assert _exists(settings, "evt_done")
+
+
+def test_a_read_of_one_license_counts_its_call_once_and_is_refused_at_the_limit(
+    operator: Any, settings: Settings
+) -> None:
+    """The count rides with the license's read (one statement): a license found or not is
+    counted once, and at the limit the answer is 429 (it outranks the 404), counting nothing."""
+    p = make_partner(operator, top_up_cents=55_000)
+    lic = school_license(p, seats=5)
+    quota = p.read.get("/v1/quota", expect=200).json()
+    period = (datetime.fromisoformat(quota["resets_at"]) - timedelta(days=1)).strftime("%Y-%m")
+    set_used(settings, p.id, period, quota["limit"] - 3)
+    p.read.get(f"/v1/licenses/{lic['id']}", expect=200)
+    p.read.get("/v1/licenses/lic_missing", expect=404)
+    assert p.read.get("/v1/quota", expect=200).json()["used"] == quota["limit"]
+    set_used(settings, p.id, period, quota["limit"] - 1)
+    assert p.read.get(f"/v1/licenses/{lic['id']}", expect=200).json()["id"] == lic["id"]
+    p.read.get(f"/v1/licenses/{lic['id']}", expect=429)
+    p.read.get("/v1/licenses/lic_missing", expect=429)
+    assert p.read.get("/v1/quota", expect=200).json()["used"] == quota["limit"] + 1

@@ -7,10 +7,9 @@ same few statements every time, so on PostgreSQL `Prepared` compiles its stateme
 processes the parameters with the column types' own bind processors and lets psycopg run the
 text (which psycopg prepares on the server after a few runs); rows pass through the result
 columns' own processors (a UTC timestamp comes back aware) and are plain tuples. Errors are
-the ones Core raises (a lost
-connection invalidates it, a violated constraint is an IntegrityError), so the retry and
-conflict handling around it stays as it is. On other databases the statement runs through
-Core."""
+the ones Core raises (a lost connection invalidates it, a violated constraint is an
+IntegrityError), so the retry and conflict handling around it stays as it is. On other
+databases the statement runs through Core."""
 
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -45,12 +44,15 @@ class _Compiled:
 class Prepared:
     """One statement, compiled once per dialect (see the module's text)."""
 
-    def __init__(self, statement: Executable, *, sees: tuple[type, ...] = ()) -> None:
+    def __init__(
+        self, statement: Executable, *, sees: tuple[type, ...] = (), single: bool = False
+    ) -> None:
         self.statement: Executable = statement
         # Like an ORM query of these models: when the session holds new or changed objects of
         # them, its pending changes are written first (the statement must see those rows, or
         # needs them to exist); other pending changes stay for the ORM's own flush.
         self.sees = sees
+        self.single = single  # a SELECT of at most one row: an `early` held one rides with it
         self._compiled: dict[str, _Compiled] = {}
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Row | None:
@@ -68,12 +70,15 @@ class Prepared:
         rollback drops it with the rest of the transaction."""
         self._hold(session, params, None)
 
-    def hold(self, session: Session, params: Mapping[str, Any]) -> "Pending":
+    def hold(
+        self, session: Session, params: Mapping[str, Any], *, early: bool = False
+    ) -> "Pending":
         """Run a change ... RETURNING whose first row is wanted only later (`Pending.first`):
         on PostgreSQL it is held back like a write of `send`, and rides with the next change
         ... RETURNING that shows its row too, or goes on its own when its row is asked for or
-        the transaction takes a step."""
-        pending = Pending()
+        the transaction takes a step. `early`: it may ride with a `single` SELECT too (for a
+        connection that runs statement by statement, where riding early holds no lock)."""
+        pending = Pending(early=early)
         self._hold(session, params, pending)
         return pending
 
@@ -120,7 +125,11 @@ class Prepared:
         if held:
             if not all(_independent(part[0], compiled) for part in held):
                 send_held(connection, everything=True)
-            elif parts := _taken(held, wanted_too=compiled.shows_more):
+            elif parts := _taken(
+                held,
+                wanted_too=compiled.shows_more,
+                early_too=self.single and compiled.writes is None,
+            ):
                 query, values, shown = _carried(parts, compiled, values)
         try:
             cursor = cursor_of(pooled)
@@ -131,7 +140,13 @@ class Prepared:
         except dialect.loaded_dbapi.Error as error:
             raise raised(connection, query.decode(), values, error) from error
         if shown:
+            around = compiled.writes is None  # joined to one row (`_carried`): found or not
+            found = not around or bool(rows[0][-1])
+            if around:
+                rows = [row[:-1] for row in rows]
             rows = _show(shown, rows, len(rows[0]) - _extra(shown) if rows else 0)
+            if not found:
+                rows = []
         if compiled.results is None:
             return cast(list[Row], rows)  # psycopg's rows are tuples
         return [
@@ -223,7 +238,8 @@ def _independent(write: _Compiled, other: _Compiled) -> bool:
 class Pending:
     """The first row of a statement `Prepared.hold` held back, once it went to the database."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, early: bool = False) -> None:
+        self.early = early  # may ride with a `single` SELECT
         self.state = "held"  # then "done", or "lost" (its carrier showed no row), "dropped"
         self.row: Row | None = None
         self.results: tuple[Callable[[Any], Any] | None, ...] | None = None
@@ -270,7 +286,9 @@ def _carried(
     values: dict[str, Any],
 ) -> tuple[bytes, dict[str, Any], list[Pending]]:
     """`parts` and `last` as one statement: `last` with the parts as WITH parts before it and
-    the wanted parts' rows as columns after its own (without `last`: a SELECT of those)."""
+    the wanted parts' rows as columns after its own (without `last`: a SELECT of those). A
+    SELECT `last` (of at most one row) showing wanted parts is joined to one row, so there is
+    always a row to show them: its last column says whether `last` found one."""
     key = (*(f"{p[0].sql}{p[2] is not None}" for p in parts), "" if last is None else last.sql)
     query = _combined.get(key)
     if query is None:
@@ -286,7 +304,12 @@ def _carried(
             extra.append(f"(SELECT true FROM w{i} LIMIT 1)")  # noqa: S608
             extra.extend(f"(SELECT c{k} FROM w{i} LIMIT 1)" for k in range(width))  # noqa: S608
         body = f"SELECT {', '.join(extra)}" if last is None else last.sql
-        if last is not None and extra:
+        if last is not None and extra and last.writes is None:
+            body = (  # our own statements' text only, as above
+                f"SELECT pf_s.*, {', '.join(extra)}, NOT (pf_s IS NULL) FROM (SELECT 1) AS "  # noqa: S608
+                f"pf_one LEFT JOIN LATERAL ({last.sql}) AS pf_s ON true"
+            )
+        elif last is not None and extra:
             body += ", " + ", ".join(extra)
         query = _combined[key] = f"WITH {', '.join(ctes)} {body}".encode()
     merged = {f"w{i}_{name}": v for i, p in enumerate(parts) for name, v in p[1].items()}
@@ -298,12 +321,16 @@ def _carried(
     return query, merged, shown
 
 
-def _taken(held: list[Any], *, wanted_too: bool) -> list[Any]:
+def _taken(held: list[Any], *, wanted_too: bool, early_too: bool = False) -> list[Any]:
     """The held parts that go now, out of `held`: the writes, and with `wanted_too` the
-    statements whose rows are wanted as well."""
-    going = [part for part in held if wanted_too or part[2] is None]
-    held[:] = [part for part in held if not (wanted_too or part[2] is None)]
-    return going
+    statements whose rows are wanted as well (with `early_too`: the `early` ones)."""
+
+    def going(part: Any) -> bool:
+        return wanted_too or part[2] is None or (early_too and part[2].early)
+
+    gone = [part for part in held if going(part)]
+    held[:] = [part for part in held if not going(part)]
+    return gone
 
 
 def _renamed(sql: str, i: int) -> str:

@@ -25,7 +25,8 @@ _FIELDS = columns_of(License)
 _VIEW = Prepared(
     select(*(getattr(License, name) for name in _FIELDS)).where(
         License.id == bindparam("license_id")
-    )
+    ),
+    single=True,
 )
 
 

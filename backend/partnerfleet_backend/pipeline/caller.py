@@ -140,14 +140,21 @@ class Caller:
     def hold_count(self, session: Session) -> tuple[Pending, datetime] | None:
         """The count, held back on PostgreSQL to ride with the work's last change that shows
         rows (the debit of a charge, a license's versioned update: one round trip less); sent
-        on its own by `count` if nothing took it. Nothing is held for a GET: its statements
-        only read."""
+        on its own by `count` if nothing took it. A GET running statement by statement has it
+        ride early, with its first read of one row (a license): each statement is its own
+        transaction there, so riding early holds no counter row through the work. Nothing is
+        held for a GET in a transaction of its own."""
         if not self.owes_count or self.actor is None or self.actor.partner_id is None:
             return None
-        if not one_transaction(self.settings) or self.request.method in READS:
+        if not one_transaction(self.settings):
+            return None
+        early = not in_one_transaction(session)
+        if self.request.method in READS and not early:
             return None
         now = current_time(session, self.settings)
-        pending = quota.hold_count(session, self.actor.partner_id, now, refuse=not self.way_out)
+        pending = quota.hold_count(
+            session, self.actor.partner_id, now, refuse=not self.way_out, early=early
+        )
         return pending, now
 
     def run(self, unit: Callable[[Session], T], *, write: bool = True, one: bool = False) -> T:
@@ -162,7 +169,14 @@ class Caller:
                 self.count(session)
                 return unit(session)
             held = self.hold_count(session)
-            result = unit(session)
+            try:
+                result = unit(session)
+            except BaseException:
+                if held is not None and held[0].state == "done" and not in_one_transaction(session):
+                    # it went, as a transaction of its own: counted for good (a 429 outranks)
+                    self.count(session, held)
+                    self.owes_count = False
+                raise
             self.count(session, held)
             return result
 

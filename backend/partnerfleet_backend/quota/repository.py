@@ -81,10 +81,10 @@ class CallCount:
             row = held.first(session)
         return None if row is None else (int(row[0]), int(row[1]))
 
-    def hold(self, session: Session) -> Pending:
+    def hold(self, session: Session, *, early: bool = False) -> Pending:
         """The count held back to ride with a later change of the request (`counted` reads
-        its row)."""
-        return self._statement(session).hold(session, self._params())
+        its row); `early`: or with a read of one row (`Prepared.hold`)."""
+        return self._statement(session).hold(session, self._params(), early=early)
 
     def _statement(self, session: Session) -> Prepared:
         return _counting_statement(

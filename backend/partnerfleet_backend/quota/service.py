@@ -75,10 +75,14 @@ def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
     )
 
 
-def hold_count(session: Session, partner_id: str, now: datetime, *, refuse: bool = True) -> Pending:
+def hold_count(
+    session: Session, partner_id: str, now: datetime, *, refuse: bool = True, early: bool = False
+) -> Pending:
     """`consume`'s count, held back to ride with a later change of the request (on PostgreSQL;
-    made at once elsewhere): pass it to `consume` as `held` (the same partner, time, refuse)."""
-    return _call(session, partner_id, now, refuse).hold(session)
+    made at once elsewhere): pass it to `consume` as `held` (the same partner, time, refuse).
+    `early`: it may ride with a read of one row too (a request running statement by
+    statement)."""
+    return _call(session, partner_id, now, refuse).hold(session, early=early)
 
 
 def _call(session: Session, partner_id: str, now: datetime, refuse: bool) -> repository.CallCount:
