@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from partnerfleet_backend.kit.driver import savepoints_on_driver
 from partnerfleet_backend.kit.errors import ServiceUnavailable
 from partnerfleet_backend.kit.prepared import hold_writes_on
 from partnerfleet_backend.settings import Settings, get_settings
@@ -72,6 +73,7 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
     # fails its first statement, the pool is invalidated and run_in_transaction retries.
     engine = create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True)
     hold_writes_on(engine)  # the order of the writes `Prepared.send` holds back
+    savepoints_on_driver(engine)
     return engine
 
 
