@@ -27,6 +27,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +64,29 @@ class Figures:
     def throughput(self) -> float:
         return self.requests / self.seconds
 
+    cpu_ms: float | None = None  # the machine's CPU time per request (all processes)
+    ratios: list[float] = field(default_factory=list)  # per round: against its baseline
+
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+    @property
+    def ratio(self) -> float:
+        """The median of the rounds' throughput ratios against the baseline."""
+        return statistics.median(self.ratios)
+
+    @classmethod
+    def merged(cls, runs: list["Figures"]) -> "Figures":
+        requests = sum(f.requests for f in runs)
+        cpu = [f.cpu_ms * f.requests for f in runs if f.cpu_ms is not None]
+        return cls(
+            requests=requests,
+            errors=sum(f.errors for f in runs),
+            seconds=sum(f.seconds for f in runs),
+            latencies_ms=[ms for f in runs for ms in f.latencies_ms],
+            cpu_ms=sum(cpu) / requests if len(cpu) == len(runs) and requests else None,
+        )
 
 
 def _client(
@@ -254,8 +275,32 @@ def report(name: str, f: Figures) -> None:
     )
 
 
+def _busy_jiffies() -> int | None:
+    """The machine's CPU time spent so far, all cores (Linux; None elsewhere)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+
+
+def driven(target: Target, clients: int, seconds: float) -> Figures:
+    """`drive`, with the machine's CPU time per request (every process: server, database,
+    clients)."""
+    before = _busy_jiffies()
+    figures = drive(target, clients, seconds)
+    after = _busy_jiffies()
+    if before is not None and after is not None and figures.requests:
+        hz = os.sysconf("SC_CLK_TCK")
+        figures.cpu_ms = (after - before) * 1000 / hz / figures.requests
+    return figures
+
+
 def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]:
-    """Migrate, seed and drive the service and the bare app on the database of `env`."""
+    """Migrate, seed and drive the service and the bare app on the database of `env`: in
+    `args.rounds` rounds, each driving every target in turn (the first of a pair alternating),
+    so a slower minute of a shared machine falls on both sides of a ratio."""
     with (
         served(env, args.workers) as (service, operator_key),
         bare_service(env, args.workers) as bare,
@@ -267,18 +312,31 @@ def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]
         read = Target(service, ours.path, keys, licenses, "GET")
         for target in (baseline, ours, bare_read, read):  # warm: pools, imports, caches
             drive(target, args.clients, 1.0)
-        figures = {"baseline": drive(baseline, args.clients, args.seconds)}
-        before = seats_of(service, keys, licenses)
-        figures["update"] = drive(ours, args.clients, args.seconds)
-        raised = sum(seats_of(service, keys, licenses)) - sum(before)
-        ok = figures["update"].requests - figures["update"].errors
+        seconds = args.seconds / args.rounds
+        rounds: dict[str, list[Figures]] = {}
+        raised = 0
+        for i in range(args.rounds):
+            pairs = (
+                [("baseline", baseline), ("update", ours)],
+                [("bare_read", bare_read), ("read", read)],
+            )
+            for pair in pairs:
+                for name, target in pair if i % 2 == 0 else pair[::-1]:
+                    before = seats_of(service, keys, licenses) if target is ours else []
+                    rounds.setdefault(name, []).append(driven(target, args.clients, seconds))
+                    if before:  # (the baseline sets seats too: counted round by round)
+                        raised += sum(seats_of(service, keys, licenses)) - sum(before)
+        ok = sum(f.requests - f.errors for f in rounds["update"])
         if raised != ok:  # every PATCH must have raised (and paid for) a seat
             raise SystemExit(f"{ok} updates answered 200 but the seats rose by {raised}")
+        figures = {name: Figures.merged(runs) for name, runs in rounds.items()}
         figures["single"] = drive(
             Target(service, ours.path, keys[:1], licenses[:1]), 1, min(args.seconds, 5.0)
         )
-        figures["bare_read"] = drive(bare_read, args.clients, args.seconds)
-        figures["read"] = drive(read, args.clients, args.seconds)
+        for name, base in (("update", "baseline"), ("read", "bare_read")):
+            figures[name].ratios = [
+                a.throughput / b.throughput for a, b in zip(rounds[name], rounds[base], strict=True)
+            ]
     return figures
 
 
@@ -289,9 +347,19 @@ def show(title: str, figures: dict[str, Figures]) -> None:
     report("license update, one connection", figures["single"])
     report("baseline: bare SELECT", figures["bare_read"])
     report("license read (auth, quota)", figures["read"])
-    update = figures["update"].throughput / figures["baseline"].throughput
-    read = figures["read"].throughput / figures["bare_read"].throughput
-    print(f"  update {update:.0%} of the bare UPDATE, read {read:.0%} of the bare SELECT")
+    for name, what, base in (
+        ("update", "bare UPDATE", "baseline"),
+        ("read", "bare SELECT", "bare_read"),
+    ):
+        f = figures[name]
+        rounds = ", ".join(f"{r:.0%}" for r in f.ratios)
+        cpu, floor = "", figures[base].cpu_ms
+        if f.cpu_ms and floor:
+            cpu = (
+                f"; machine CPU {f.cpu_ms:.2f} ms a request against {floor:.2f} ms "
+                f"({floor / f.cpu_ms:.0%})"
+            )
+        print(f"  {name} {f.ratio:.0%} of the {what} (median of rounds: {rounds}){cpu}")
 
 
 def main() -> int:
@@ -299,6 +367,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds the seconds are split into")
     parser.add_argument(
         "--no-sqlite", action="store_true", help="skip the SQLite run (reported, no bars)"
     )
@@ -311,13 +380,13 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as data_dir:
             lite = measure(backend_env(f"sqlite:///{data_dir}/bench.db", data_dir), args)
     how = (
-        f"{args.workers} gunicorn/uvicorn workers, {args.clients} clients, {args.seconds:g} s each"
+        f"{args.workers} gunicorn/uvicorn workers, {args.clients} clients, {args.seconds:g} s "
+        f"each in {args.rounds} rounds"
     )
     show(f"PostgreSQL, {how}", pg)
     if lite is not None:
         show(f"SQLite (one file, WAL), {how}: reported, no bars", lite)
-    ratio = pg["update"].throughput / pg["baseline"].throughput
-    read_ratio = pg["read"].throughput / pg["bare_read"].throughput
+    ratio, read_ratio = pg["update"].ratio, pg["read"].ratio
     p99_ratio = pg["update"].percentile(99) / pg["baseline"].percentile(99)
     single = pg["single"].percentile(50)
     errors = sum(f.errors for f in pg.values()) + sum(f.errors for f in (lite or {}).values())
