@@ -23,7 +23,8 @@ from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")
 
-_engines: dict[tuple[int, str, bool], Engine] = {}
+_engines: dict[tuple[int, str, bool, bool], Engine] = {}
+_statement_engines: set[Engine] = set()
 
 
 def private_sqlite_files(url: str) -> None:
@@ -42,8 +43,10 @@ def private_sqlite_files(url: str) -> None:
             os.chmod(name, 0o600)
 
 
-def make_engine(url: str, *, immediate: bool = True) -> Engine:
-    """An engine for `url`; on SQLite every write transaction starts with BEGIN IMMEDIATE."""
+def make_engine(url: str, *, immediate: bool = True, statements: bool = False) -> Engine:
+    """An engine for `url`; on SQLite every write transaction starts with BEGIN IMMEDIATE.
+    `statements` (PostgreSQL): its connections run statement by statement (autocommit), set
+    so once when made (a pool of their own: no switching back and forth on every checkout)."""
     if url.startswith("sqlite"):
         private_sqlite_files(url)
         engine = create_engine(
@@ -71,21 +74,36 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # No pre-ping (a round trip per checkout): a connection dropped by a database restart
     # fails its first statement, the pool is invalidated and run_in_transaction retries.
-    engine = create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True)
+    if statements:
+        engine = create_engine(
+            url,
+            pool_size=5,
+            max_overflow=5,
+            hide_parameters=True,
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,  # no transaction to end
+        )
+        _statement_engines.add(engine)
+    else:
+        engine = create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True)
     hold_writes_on(engine)  # the order of the writes `Prepared.send` holds back
     savepoints_on_driver(engine)
     return engine
 
 
-def get_engine(settings: Settings | None = None, *, write: bool = True) -> Engine:
-    """The engine of this process (re-created after a fork)."""
+def get_engine(
+    settings: Settings | None = None, *, write: bool = True, statements: bool = False
+) -> Engine:
+    """The engine of this process (re-created after a fork); `statements`: its engine that
+    runs statement by statement, on PostgreSQL (see `open_session`)."""
     settings = settings or get_settings()
     url = settings.resolved_database_url()
     write = write or not url.startswith("sqlite")
-    key = (os.getpid(), url, write)
+    statements = statements and not url.startswith("sqlite")
+    key = (os.getpid(), url, write, statements)
     engine = _engines.get(key)
     if engine is None:
-        engine = make_engine(url, immediate=write)
+        engine = make_engine(url, immediate=write, statements=statements)
         _engines[key] = engine
     return engine
 
@@ -95,6 +113,7 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+    _statement_engines.clear()
     _factories.clear()
 
 
@@ -128,29 +147,15 @@ def open_session(settings: Settings | None = None, *, statements: bool = False) 
     request that only reads and counts its call. Under READ COMMITTED every statement reads
     its own snapshot anyway and the count is one statement, so nothing changes but the BEGIN
     and COMMIT round trips it saves."""
-    engine = get_engine(settings, write=True)
-    if statements and engine.dialect.name == "postgresql":
-        engine = _statement_by_statement(engine)
+    engine = get_engine(settings, write=True, statements=statements)
     session = _session_factory(engine)()
     session.begin()
     return session
 
 
-_autocommit: dict[Engine, Engine] = {}
-
-
-def _statement_by_statement(engine: Engine) -> Engine:
-    """`engine` in autocommit mode (the same pool; a connection is set back on its return)."""
-    made = _autocommit.get(engine)
-    if made is None:
-        made = _autocommit[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return made
-
-
 def in_one_transaction(session: Session) -> bool:
     """False for a session of `open_session(statements=True)` on PostgreSQL."""
-    bind = session.get_bind()
-    return bool(bind.get_execution_options().get("isolation_level") != "AUTOCOMMIT")
+    return session.get_bind() not in _statement_engines
 
 
 def is_retryable(error: BaseException) -> bool:
