@@ -1,11 +1,15 @@
 """Benchmark: the license-update endpoint against a bare endpoint, on PostgreSQL (the bars)
 and on SQLite (reported).
 
-    .venv/bin/python bench/api.py [--seconds 10] [--clients 8] [--workers 2] [--no-sqlite]
+    .venv/bin/python bench/api.py [--seconds 5] [--rounds 4] [--clients 8] [--workers 2]
+                                  [--no-sqlite]
 
 Both run in this process's run, on one throwaway PostgreSQL, served the same way (gunicorn
 with uvicorn workers) and driven by the same closed-loop clients (one kept-alive connection
-each, one license each):
+each, one license each, in client processes started once). Each target is driven `--seconds`
+in each of `--rounds` rounds, the service and its baseline in turn (which goes first
+alternates), and a ratio is the median of the rounds' ratios: this machine's speed drifts
+from minute to minute, and a slow minute must not fall on one side of a ratio only:
 
 - the service: `PATCH /v1/licenses/{id}` raising the seats by one, so every request does auth,
   the API-call quota, the Idempotency-Key, the license, a prorated charge with its ledger row
@@ -37,6 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,7 +130,9 @@ def _client(
     return done, errors, latencies
 
 
-def drive(target: Target, clients: int, seconds: float) -> Figures:
+def drive(target: Target, clients: int, seconds: float, pool: Any = None) -> Figures:
+    """`clients` closed-loop clients for `seconds`, in processes of `pool` (started for this
+    run if None: a run of a few seconds then pays for their start)."""
     start_at = time.time() + 0.5  # every client connected and waiting
     jobs = [
         (
@@ -139,8 +146,11 @@ def drive(target: Target, clients: int, seconds: float) -> Figures:
         )
         for i in range(clients)
     ]
-    with multiprocessing.get_context("spawn").Pool(clients) as pool:
-        results = pool.map(_client, jobs)
+    if pool is None:
+        with multiprocessing.get_context("spawn").Pool(clients) as own:
+            results = own.map(_client, jobs)
+    else:
+        results = pool.map(_client, jobs, chunksize=1)
     return Figures(
         requests=sum(r[0] for r in results),
         errors=sum(r[1] for r in results),
@@ -285,11 +295,11 @@ def _busy_jiffies() -> int | None:
     return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
 
 
-def driven(target: Target, clients: int, seconds: float) -> Figures:
+def driven(target: Target, clients: int, seconds: float, pool: Any) -> Figures:
     """`drive`, with the machine's CPU time per request (every process: server, database,
     clients)."""
     before = _busy_jiffies()
-    figures = drive(target, clients, seconds)
+    figures = drive(target, clients, seconds, pool)
     after = _busy_jiffies()
     if before is not None and after is not None and figures.requests:
         hz = os.sysconf("SC_CLK_TCK")
@@ -304,6 +314,7 @@ def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]
     with (
         served(env, args.workers) as (service, operator_key),
         bare_service(env, args.workers) as bare,
+        multiprocessing.get_context("spawn").Pool(args.clients) as pool,
     ):
         keys, licenses = seed(service, operator_key, args.clients)
         ours = Target(service, "/v1/licenses/{id}", keys, licenses)
@@ -311,8 +322,7 @@ def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]
         bare_read = Target(bare, baseline.path, baseline.keys, licenses, "GET")
         read = Target(service, ours.path, keys, licenses, "GET")
         for target in (baseline, ours, bare_read, read):  # warm: pools, imports, caches
-            drive(target, args.clients, 1.0)
-        seconds = args.seconds / args.rounds
+            drive(target, args.clients, 1.0, pool)
         rounds: dict[str, list[Figures]] = {}
         raised = 0
         for i in range(args.rounds):
@@ -323,7 +333,9 @@ def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]
             for pair in pairs:
                 for name, target in pair if i % 2 == 0 else pair[::-1]:
                     before = seats_of(service, keys, licenses) if target is ours else []
-                    rounds.setdefault(name, []).append(driven(target, args.clients, seconds))
+                    rounds.setdefault(name, []).append(
+                        driven(target, args.clients, args.seconds, pool)
+                    )
                     if before:  # (the baseline sets seats too: counted round by round)
                         raised += sum(seats_of(service, keys, licenses)) - sum(before)
         ok = sum(f.requests - f.errors for f in rounds["update"])
@@ -331,7 +343,7 @@ def measure(env: dict[str, str], args: argparse.Namespace) -> dict[str, Figures]
             raise SystemExit(f"{ok} updates answered 200 but the seats rose by {raised}")
         figures = {name: Figures.merged(runs) for name, runs in rounds.items()}
         figures["single"] = drive(
-            Target(service, ours.path, keys[:1], licenses[:1]), 1, min(args.seconds, 5.0)
+            Target(service, ours.path, keys[:1], licenses[:1]), 1, min(args.seconds, 5.0), pool
         )
         for name, base in (("update", "baseline"), ("read", "bare_read")):
             figures[name].ratios = [
@@ -364,10 +376,10 @@ def show(title: str, figures: dict[str, Figures]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="each target, each round")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds the seconds are split into")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument(
         "--no-sqlite", action="store_true", help="skip the SQLite run (reported, no bars)"
     )
@@ -380,8 +392,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as data_dir:
             lite = measure(backend_env(f"sqlite:///{data_dir}/bench.db", data_dir), args)
     how = (
-        f"{args.workers} gunicorn/uvicorn workers, {args.clients} clients, {args.seconds:g} s "
-        f"each in {args.rounds} rounds"
+        f"{args.workers} gunicorn/uvicorn workers, {args.clients} clients, {args.rounds} rounds "
+        f"of {args.seconds:g} s each"
     )
     show(f"PostgreSQL, {how}", pg)
     if lite is not None:
