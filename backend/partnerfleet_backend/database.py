@@ -74,18 +74,13 @@ def make_engine(url: str, *, immediate: bool = True, statements: bool = False) -
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # No pre-ping (a round trip per checkout): a connection dropped by a database restart
     # fails its first statement, the pool is invalidated and run_in_transaction retries.
+    # statement by statement: autocommit set when connected, no transaction to end on return
+    autocommit: dict[str, Any] = (
+        {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if statements else {}
+    )
+    engine = create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True, **autocommit)
     if statements:
-        engine = create_engine(
-            url,
-            pool_size=5,
-            max_overflow=5,
-            hide_parameters=True,
-            isolation_level="AUTOCOMMIT",
-            pool_reset_on_return=None,  # no transaction to end
-        )
         _statement_engines.add(engine)
-    else:
-        engine = create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True)
     hold_writes_on(engine)  # the order of the writes `Prepared.send` holds back
     savepoints_on_driver(engine)
     return engine

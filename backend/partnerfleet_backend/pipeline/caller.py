@@ -168,16 +168,16 @@ class Caller:
             if self.count_first:
                 self.count(session)
                 return unit(session)
-            held = self.hold_count(session)
+            pending = self.hold_count(session)
             try:
                 result = unit(session)
             except BaseException:
-                if held is not None and held[0].state == "done" and not in_one_transaction(session):
+                if pending is not None and pending[0].early and pending[0].state == "done":
                     # it went, as a transaction of its own: counted for good (a 429 outranks)
-                    self.count(session, held)
+                    self.count(session, pending)
                     self.owes_count = False
                 raise
-            self.count(session, held)
+            self.count(session, pending)
             return result
 
         def again(session: Session) -> T:
