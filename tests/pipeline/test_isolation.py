@@ -24,6 +24,7 @@ OPERATOR_ONLY = {
     ("POST", "/v1/partners/{partner_id}/refunds"),
     ("PUT", "/v1/clock"),
     ("POST", "/v1/jobs/run"),
+    ("GET", "/v1/jobs/failures"),
 }
 OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("GET", "/v1/customers/{customer_id}"),

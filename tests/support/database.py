@@ -39,3 +39,14 @@ def audit_event_row(event_id: str, **overrides: Any) -> dict[str, Any]:
         "created_at": datetime.now(UTC),
         **overrides,
     }
+
+
+def execute(settings: Settings, sql: str, **params: Any) -> None:
+    """One statement straight to the test database: a state no request may make (an older
+    release's data, a catalog that changed under a license)."""
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        with engine.begin() as c:
+            c.execute(text(sql), params)
+    finally:
+        engine.dispose()

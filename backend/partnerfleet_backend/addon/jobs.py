@@ -12,6 +12,7 @@ from partnerfleet_backend.addon import repository
 from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import addon_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import AddOnStatus
@@ -23,14 +24,15 @@ from partnerfleet_backend.wallet.service import Charge
 CHANGED = ("status", "price_cents", "period_start", "period_end")
 
 
-def renew_addons(ctx: Ctx) -> dict[str, int]:
+def renew_addons(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
     """Add-ons renew monthly; cancelled ones, quote requests and unpaid ones end."""
     done = {"renewed": 0, "ended": 0}
-    state = {row["id"]: row for row in repository.lock_due_for_renewal(ctx.session, ctx.now)}
+    due = repository.lock_due_for_renewal(ctx.session, ctx.now, scope)
+    state = {row["id"]: row for row in due}
     if not state:
         return done
     catalog = load_catalog(ctx.session)
-    levels = repository.levels_of_due(ctx.session, ctx.now)
+    levels = repository.levels_of_due(ctx.session, ctx.now, scope)
     by_partner = rows_by_partner(state.values())
     charges = JobCharges(ctx, set(by_partner))
     notes: list[Note] = []

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import CURRENT_ADDON, AddOn, AddOnStatus, Partner
 
 TABLE = cast(Table, AddOn.__table__)
@@ -77,22 +78,31 @@ def addons_page(
     return page_rows(session, statement, AddOn.id, limit, cursor)
 
 
-def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return (TABLE.c.status.in_(CURRENT_ADDON), TABLE.c.period_end <= now)
+def _due(now: datetime, scope: PartnerScope) -> tuple[ColumnElement[bool], ...]:
+    return (
+        TABLE.c.status.in_(CURRENT_ADDON),
+        TABLE.c.period_end <= now,
+        scope.where(TABLE.c.partner_id),
+    )
 
 
-def lock_due_for_renewal(session: Session, now: datetime) -> list[dict[str, Any]]:
+def lock_due_for_renewal(
+    session: Session, now: datetime, scope: PartnerScope = EVERY
+) -> list[dict[str, Any]]:
     """Add-ons whose period ended and that are not ended yet, as rows, locked, in partner
     order (the order every charge locks wallets in)."""
     rows = session.execute(
-        select(TABLE).where(*_due(now)).order_by(TABLE.c.partner_id, TABLE.c.id).with_for_update()
+        select(TABLE)
+        .where(*_due(now, scope))
+        .order_by(TABLE.c.partner_id, TABLE.c.id)
+        .with_for_update()
     ).mappings()
     return [dict(row) for row in rows]
 
 
-def levels_of_due(session: Session, now: datetime) -> dict[str, str]:
+def levels_of_due(session: Session, now: datetime, scope: PartnerScope = EVERY) -> dict[str, str]:
     """Partner id -> level, for the partners of the add-ons due for renewal."""
-    due = select(TABLE.c.partner_id).where(*_due(now))
+    due = select(TABLE.c.partner_id).where(*_due(now, scope))
     return {
         str(pid): str(level)
         for pid, level in session.execute(

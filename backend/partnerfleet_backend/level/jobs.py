@@ -1,5 +1,6 @@
 """The monthly level run: each partner's level from its monthly nominal usage."""
 
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import period_of
 from partnerfleet_backend.level import repository
 from partnerfleet_backend.level.service import level_for_monthly_usage
@@ -7,11 +8,11 @@ from partnerfleet_backend.notification.service import notify
 from partnerfleet_backend.pipeline.context import Ctx
 
 
-def recompute_levels(ctx: Ctx) -> int:
+def recompute_levels(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     """At the start of each month: the level from the monthly nominal usage (a level set by an
     operator holds until then)."""
     period = period_of(ctx.now)
-    partners = repository.lock_due(ctx.session, period)
+    partners = repository.lock_due(ctx.session, period, scope)
     if not partners:
         return 0
     usage = repository.monthly_usage(ctx.session, [p.id for p in partners], ctx.now)

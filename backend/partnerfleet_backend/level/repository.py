@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import (
     RENEWING,
     AddOn,
@@ -17,7 +18,7 @@ from partnerfleet_backend.models import (
 )
 
 
-def lock_due(session: Session, period: str) -> list[Partner]:
+def lock_due(session: Session, period: str, scope: PartnerScope = EVERY) -> list[Partner]:
     """Active partners whose level is not yet set for `period`, locked."""
     return list(
         session.scalars(
@@ -25,6 +26,7 @@ def lock_due(session: Session, period: str) -> list[Partner]:
             .where(
                 Partner.status == PartnerStatus.ACTIVE,
                 (Partner.level_period.is_(None)) | (Partner.level_period != period),
+                scope.where(Partner.id),
             )
             .with_for_update()
         )

@@ -10,6 +10,7 @@ from typing import Any
 from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import monthly_cents, term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months, months_between
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.service import next_term
@@ -57,7 +58,7 @@ def lapse_note(
     )
 
 
-def renew_licenses(ctx: Ctx) -> dict[str, int]:
+def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
     """At a term's end: renew (charged) with the next term's values, or lapse.
 
     Set-based: the due licenses are locked and read as rows in one statement, the partners'
@@ -65,7 +66,8 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
     in bulk; the per-license work is arithmetic in memory.
     """
     done = {"renewed": 0, "lapsed": 0}
-    state = {row["id"]: row for row in repository.lock_due_for_renewal(ctx.session, ctx.now)}
+    due = repository.lock_due_for_renewal(ctx.session, ctx.now, scope)
+    state = {row["id"]: row for row in due}
     if not state:
         return done
     before = {lic_id: plain({k: row[k] for k in AUDITED}) for lic_id, row in state.items()}
@@ -173,7 +175,7 @@ def renew_licenses(ctx: Ctx) -> dict[str, int]:
     return done
 
 
-def end_trials(ctx: Ctx) -> dict[str, int]:
+def end_trials(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
     """After 14 days a trial becomes paid (charged now) or lapses.
 
     Set-based, like the renewals: the due trials are locked and read as rows in one
@@ -181,7 +183,7 @@ def end_trials(ctx: Ctx) -> dict[str, int]:
     ledger rows, notifications and audit events written in bulk.
     """
     done = {"converted": 0, "lapsed": 0}
-    state = {row["id"]: row for row in repository.lock_trials_due(ctx.session, ctx.now)}
+    state = {row["id"]: row for row in repository.lock_trials_due(ctx.session, ctx.now, scope)}
     if not state:
         return done
     catalog = load_catalog(ctx.session)
@@ -262,12 +264,12 @@ def end_trials(ctx: Ctx) -> dict[str, int]:
     return done
 
 
-def send_reminders(ctx: Ctx) -> int:
+def send_reminders(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     """45 days before a term ends: the customer's contact and the partner; after a lapse, the
     partner again."""
     sent = 0
     for lic, customer in repository.ending_between(
-        ctx.session, ctx.now, ctx.now + timedelta(days=REMINDER_DAYS)
+        ctx.session, ctx.now, ctx.now + timedelta(days=REMINDER_DAYS), scope
     ):
         assert lic.ends_at is not None
         end = lic.ends_at.date()
@@ -292,6 +294,7 @@ def send_reminders(ctx: Ctx) -> int:
         ctx.session,
         ctx.now - timedelta(days=LAPSED_REMINDER_DAYS + 30),
         ctx.now - timedelta(days=LAPSED_REMINDER_DAYS),
+        scope,
     ):
         sent += notify(
             ctx,

@@ -12,6 +12,7 @@ from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.objects import columns_of, persistent, write_changes
 from partnerfleet_backend.kit.prepared import Prepared
 from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
 
 TABLE = cast(Table, License.__table__)
@@ -136,19 +137,18 @@ def managed_page(
     return page_rows(session, statement, License.id, limit, cursor)
 
 
-def _renewal_due(now: datetime) -> tuple[Any, ...]:
-    return (
-        TABLE.c.status.in_(RENEWING),
-        TABLE.c.term_months.is_not(None),
-        TABLE.c.ends_at <= now,
-    )
-
-
-def lock_due_for_renewal(session: Session, now: datetime) -> list[dict[str, Any]]:
+def lock_due_for_renewal(
+    session: Session, now: datetime, scope: PartnerScope = EVERY
+) -> list[dict[str, Any]]:
     """Prepaid licenses whose term ended, as rows, locked, in partner order."""
     rows = session.execute(
         select(TABLE)
-        .where(*_renewal_due(now))
+        .where(
+            TABLE.c.status.in_(RENEWING),
+            TABLE.c.term_months.is_not(None),
+            TABLE.c.ends_at <= now,
+            scope.where(TABLE.c.partner_id),
+        )
         .order_by(TABLE.c.partner_id, TABLE.c.id)
         .with_for_update()
     ).mappings()
@@ -162,11 +162,17 @@ def segment_of(session: Session, customer_id: str) -> str:
     return customer.segment
 
 
-def lock_trials_due(session: Session, now: datetime) -> list[dict[str, Any]]:
+def lock_trials_due(
+    session: Session, now: datetime, scope: PartnerScope = EVERY
+) -> list[dict[str, Any]]:
     """Trials whose 14 days are over, as rows, locked, in partner order."""
     rows = session.execute(
         select(TABLE)
-        .where(TABLE.c.status == LicenseStatus.TRIAL, TABLE.c.ends_at <= now)
+        .where(
+            TABLE.c.status == LicenseStatus.TRIAL,
+            TABLE.c.ends_at <= now,
+            scope.where(TABLE.c.partner_id),
+        )
         .order_by(TABLE.c.partner_id, TABLE.c.id)
         .with_for_update()
     ).mappings()
@@ -203,7 +209,7 @@ def segments_of(session: Session, customer_ids: Sequence[str]) -> dict[str, str]
 
 
 def ending_between(
-    session: Session, start: datetime, end: datetime
+    session: Session, start: datetime, end: datetime, scope: PartnerScope = EVERY
 ) -> list[tuple[License, Customer]]:
     """Managed licenses in force whose term ends after `start` and by `end`, with their
     customer."""
@@ -215,12 +221,15 @@ def ending_between(
             License.managed.is_(True),
             License.ends_at > start,
             License.ends_at <= end,
+            scope.where(License.partner_id),
         )
     ).all()
     return [(lic, customer) for lic, customer in rows]
 
 
-def lapsed_between(session: Session, start: datetime, end: datetime) -> list[License]:
+def lapsed_between(
+    session: Session, start: datetime, end: datetime, scope: PartnerScope = EVERY
+) -> list[License]:
     """Managed licenses that lapsed with a term end after `start` and by `end`."""
     return list(
         session.scalars(
@@ -229,13 +238,21 @@ def lapsed_between(session: Session, start: datetime, end: datetime) -> list[Lic
                 License.managed.is_(True),
                 License.ends_at <= end,
                 License.ends_at > start,
+                scope.where(License.partner_id),
             )
         )
     )
 
 
-def ids_with_status(session: Session, statuses: Sequence[str]) -> list[str]:
-    return [str(i) for i in session.scalars(select(License.id).where(License.status.in_(statuses)))]
+def ids_with_status(
+    session: Session, statuses: Sequence[str], scope: PartnerScope = EVERY
+) -> list[str]:
+    return [
+        str(i)
+        for i in session.scalars(
+            select(License.id).where(License.status.in_(statuses), scope.where(License.partner_id))
+        )
+    ]
 
 
 def under_licensed(session: Session, partner_id: str) -> list[License]:

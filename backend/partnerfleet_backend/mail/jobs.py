@@ -4,6 +4,7 @@ or the customer's contact; each once (its notification's dedupe key)."""
 
 from datetime import timedelta
 
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.mail import repository
 from partnerfleet_backend.mail.service import queue
 from partnerfleet_backend.pipeline.context import Ctx
@@ -27,9 +28,10 @@ SUBJECTS = {
 }
 
 
-def mail_notifications(ctx: Ctx) -> int:
+def mail_notifications(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     """Queue the mail of the last two days' notifications that are read by email."""
-    rows = repository.recent_notifications(ctx.session, list(MAILED), ctx.now - timedelta(days=2))
+    since = ctx.now - timedelta(days=2)
+    rows = repository.recent_notifications(ctx.session, list(MAILED), since, scope)
     keys = [f"mail:{note.dedupe_key}" for note, _, _ in rows if note.dedupe_key]
     present = repository.dedupe_keys_present(ctx.session, keys)
     queued = 0

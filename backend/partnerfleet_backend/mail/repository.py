@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import MailState, Notification, OutboxMail, Partner
 
 
@@ -22,14 +23,18 @@ def dedupe_keys_present(session: Session, keys: Sequence[str]) -> set[str]:
 
 
 def recent_notifications(
-    session: Session, kinds: Sequence[str], since: datetime
+    session: Session, kinds: Sequence[str], since: datetime, scope: PartnerScope = EVERY
 ) -> list[tuple[Notification, str, str | None]]:
     """Notifications of these kinds made since `since`, with the partner's name and billing
     email."""
     rows = session.execute(
         select(Notification, Partner.name, Partner.billing_email)
         .join(Partner, Partner.id == Notification.partner_id)
-        .where(Notification.kind.in_(list(kinds)), Notification.created_at >= since)
+        .where(
+            Notification.kind.in_(list(kinds)),
+            Notification.created_at >= since,
+            scope.where(Notification.partner_id),
+        )
         .order_by(Notification.id)
     ).all()
     return [(note, str(name), email) for note, name, email in rows]

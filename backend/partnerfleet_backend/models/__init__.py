@@ -32,6 +32,7 @@ from partnerfleet_backend.models.outbox import MailState, OutboxMail
 from partnerfleet_backend.models.partner import Partner, PartnerLogo, PartnerStatus, Wallet
 from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import (
+    CalendarFailure,
     CatalogDocument,
     Delivery,
     Notification,
@@ -52,6 +53,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "CalendarFailure",
     "CatalogDocument",
     "CreditLot",
     "Customer",

@@ -67,3 +67,18 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class CalendarFailure(Base):
+    """A calendar step that failed for one partner: recorded, skipped by the step's runs for
+    every partner until it is due again, then retried alone (see `scheduler`)."""
+
+    __tablename__ = "calendar_failures"
+
+    step: Mapped[str] = mapped_column(String(40), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    error: Mapped[str] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(default=1)
+    first_failed_at: Mapped[datetime] = mapped_column()
+    last_failed_at: Mapped[datetime] = mapped_column()
+    retry_at: Mapped[datetime] = mapped_column()

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
+from partnerfleet_backend.operations.calendar import open_failures
 from partnerfleet_backend.operations.clock import set_test_clock
 from partnerfleet_backend.operations.schemas import ClockRead, ClockUpdate, JobsRun
 from partnerfleet_backend.pipeline.api import OperatorApi
@@ -35,4 +36,14 @@ def run_jobs(api: OperatorApi, body: JobsRun | None = None) -> JSONResponse:
         )
     if at is not None and at.tzinfo is None:
         raise ValidationFailed("at must carry a time zone (RFC 3339)", field="at")
-    return api.write(lambda ctx: run_due_jobs(ctx, at=at))
+    api.settle()  # the run's steps take transactions of their own
+    report = run_due_jobs(api.settings, at, actor=api.actor, request_id=api.request_id)
+    return api.respond(report)
+
+
+@router.get("/jobs/failures")
+def calendar_failures(api: OperatorApi) -> JSONResponse:
+    """The calendar steps failing for a partner now: the error, how often, the next try. A
+    failed step is skipped for that partner only; every other partner's is done."""
+    api.settle()
+    return api.respond({"items": open_failures(api.settings)})

@@ -10,6 +10,7 @@ from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import Partner, PartnerLogo, PartnerStatus
 from partnerfleet_backend.notification import service as notifications
 from partnerfleet_backend.partner import repository
+from partnerfleet_backend.partner.logo import BadLogo, clean_logo
 from partnerfleet_backend.partner.schemas import MeUpdate, PartnerCreate, PartnerRead, PartnerUpdate
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.support.service import support_level
@@ -127,18 +128,14 @@ def _new_webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-MAX_LOGO_BYTES = 60 * 1024
-
-
 def set_logo(ctx: Ctx, partner_id: str, data: bytes) -> PartnerLogo:
-    """Store the partner's logo: a PNG or JPEG image of at most 60 KiB."""
+    """Store the partner's logo: a PNG or JPEG image of at most 60 KiB and 4 million pixels,
+    decoded and stored as encoded again (`logo.clean_logo`)."""
     get(ctx, partner_id)
-    kind = next((t for magic, t in LOGO_TYPES.items() if data.startswith(magic)), None)
-    if kind is None:
-        raise ValidationFailed("the logo must be a PNG or JPEG image", field="logo")
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationFailed("the logo must be at most 60 KiB", field="logo")
+    try:
+        data, kind = clean_logo(data)
+    except BadLogo as refused:
+        raise ValidationFailed(str(refused), field="logo") from None
     row = repository.logo(ctx.session, partner_id)
     if row is None:
         row = PartnerLogo(partner_id=partner_id, content_type=kind, data=data, updated_at=ctx.now)

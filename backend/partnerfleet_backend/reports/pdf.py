@@ -7,7 +7,21 @@ import io
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from partnerfleet_backend.kit.errors import ServiceUnavailable
+from partnerfleet_backend.kit.slots import Slots
 from partnerfleet_backend.reports.service import CustomerReport, Statement, euros
+
+
+def _busy() -> ServiceUnavailable:
+    refused = ServiceUnavailable("too many PDFs are being made right now; retry in a moment")
+    refused.headers["Retry-After"] = "5"
+    return refused
+
+
+# PDFs made at once in a worker (the calendar's statements and the pages' downloads alike):
+# each holds its pages and images in memory until it is written out.
+PDFS_AT_ONCE = 2
+making = Slots(PDFS_AT_ONCE, _busy)
 
 
 def _money(cents: object) -> str:
@@ -68,6 +82,11 @@ class _Doc(FPDF):
 
 
 def statement_pdf(s: Statement, vendor: str) -> bytes:
+    with making.taken(wait=30):
+        return _statement_pdf(s, vendor)
+
+
+def _statement_pdf(s: Statement, vendor: str) -> bytes:
     brand = s.partner_name if s.white_label else vendor
     doc = _Doc(brand, s.logo, f"Statement {s.month}", s.partner_name)
     doc.set_font("helvetica", "", 10)
@@ -123,6 +142,11 @@ def statement_pdf(s: Statement, vendor: str) -> bytes:
 
 
 def customer_report_pdf(r: CustomerReport) -> bytes:
+    with making.taken(wait=30):
+        return _customer_report_pdf(r)
+
+
+def _customer_report_pdf(r: CustomerReport) -> bytes:
     brand = r.partner_name if r.white_label else r.vendor_name
     doc = _Doc(brand, r.logo, "License report", r.customer_name)
     doc.heading(f"Licenses of {r.customer_name} on {r.made_at:%Y-%m-%d}")

@@ -14,6 +14,7 @@ from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.overview.service import white_label
 from partnerfleet_backend.partner import service as partners
+from partnerfleet_backend.partner.logo import shown_logo
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.reports import repository
 from partnerfleet_backend.usage import repository as usage
@@ -118,7 +119,7 @@ def statement(ctx: Ctx, partner_id: str, month: str) -> Statement:
         month=month,
         made_at=ctx.now,
         white_label=branded,
-        logo=logo.data if logo is not None else None,
+        logo=shown_logo(logo.data if logo is not None else None),
         opening_cents=repository.balance_before(ctx.session, partner_id, start),
         closing_cents=repository.balance_before(ctx.session, partner_id, end),
     )
@@ -187,7 +188,7 @@ def customer_report(ctx: Ctx, partner_id: str, customer_id: str) -> CustomerRepo
         customer_name=customer.name,
         partner_name=partner.name,
         white_label=branded,
-        logo=logo.data if logo is not None else None,
+        logo=shown_logo(logo.data if logo is not None else None),
         made_at=ctx.now,
         vendor_name=ctx.settings.vendor_name,
         licenses=lines,

@@ -8,6 +8,7 @@ from typing import Any
 from partnerfleet_backend.catalog.pricing import UsageBill as UsageBillFigures
 from partnerfleet_backend.catalog.pricing import usage_bill
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months, period_of, start_of_month
 from partnerfleet_backend.license import repository as licenses
 from partnerfleet_backend.models import FLAGGED, LicenseStatus
@@ -20,7 +21,7 @@ from partnerfleet_backend.wallet.service import Charge
 OVER_LIMIT_DAYS, SUSPEND_DAYS, USAGE_WINDOW_DAYS = 3, 10, 30
 
 
-def bill_usage(ctx: Ctx) -> int:
+def bill_usage(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     """On the 1st (or the first run after it): bill last month's peak usage.
 
     Set-based, like the renewals: the bills are claimed in bulk (a bill another runner made
@@ -32,7 +33,7 @@ def bill_usage(ctx: Ctx) -> int:
     last_month = add_months(this_month, -1)
     period = period_of(last_month)
     catalog = load_catalog(ctx.session)
-    due = repository.unbilled(ctx.session, catalog.usage_products, period, this_month)
+    due = repository.unbilled(ctx.session, catalog.usage_products, period, this_month, scope)
     if not due:
         return 0
     state = {row["id"]: row for row in licenses.lock_rows(ctx.session, due)}
@@ -111,15 +112,16 @@ def bill_usage(ctx: Ctx) -> int:
     return len(claimed)
 
 
-def check_usage_limits(ctx: Ctx) -> dict[str, int]:
+def check_usage_limits(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
     """Over its seats on 3+ days in 30: over_limit; on 10+: suspended; raising seats heals."""
     since = ctx.now - timedelta(days=USAGE_WINDOW_DAYS)
     peaks: dict[str, dict[date, int]] = defaultdict(dict)
-    for license_id, at, used in repository.reports_of_prepaid_in_force(ctx.session, since, ctx.now):
+    reports = repository.reports_of_prepaid_in_force(ctx.session, since, ctx.now, scope)
+    for license_id, at, used in reports:
         day = at.date()
         peaks[license_id][day] = max(peaks[license_id].get(day, 0), used)
     flagged = {"over_limit": 0, "suspended": 0, "cleared": 0}
-    candidates = set(peaks) | set(licenses.ids_with_status(ctx.session, list(FLAGGED)))
+    candidates = set(peaks) | set(licenses.ids_with_status(ctx.session, list(FLAGGED), scope))
     for license_id in candidates:
         lic = licenses.get_locked(ctx.session, license_id)
         if lic is None or lic.seats is None or lic.held_at is not None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.errors import ValidationFailed
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import RENEWING, License, UsageBill, UsageReport
 
 
@@ -24,7 +25,11 @@ def latest_report_at(session: Session, license_id: str) -> datetime | None:
 
 
 def unbilled(
-    session: Session, products: Sequence[str], period: str, started_before: datetime
+    session: Session,
+    products: Sequence[str],
+    period: str,
+    started_before: datetime,
+    scope: PartnerScope = EVERY,
 ) -> list[str]:
     """Ids of the managed usage-billed licenses in force before `started_before` with no bill
     for `period` yet."""
@@ -38,6 +43,7 @@ def unbilled(
                 License.managed.is_(True),
                 License.starts_at < started_before,
                 License.id.not_in(billed_already),
+                scope.where(License.partner_id),
             )
         )
     ]
@@ -96,7 +102,7 @@ def mark_charged(session: Session, license_ids: Sequence[str], period: str) -> N
 
 
 def reports_of_prepaid_in_force(
-    session: Session, since: datetime, until: datetime
+    session: Session, since: datetime, until: datetime, scope: PartnerScope = EVERY
 ) -> list[tuple[str, datetime, int]]:
     """(license id, at, used) of reports after `since` and by `until`, for prepaid licenses in
     force with a seat count."""
@@ -109,6 +115,7 @@ def reports_of_prepaid_in_force(
             License.status.in_(RENEWING),
             License.seats.is_not(None),
             License.term_months.is_not(None),
+            scope.where(License.partner_id),
         )
     ).all()
     return [(str(lid), at, int(used)) for lid, at, used in rows]

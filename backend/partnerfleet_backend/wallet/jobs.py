@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.notification.service import notify
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import repository
@@ -10,10 +11,10 @@ from partnerfleet_backend.wallet.service import expire_due_credit
 CREDIT_WARNING_DAYS = 30
 
 
-def expire_credit(ctx: Ctx) -> int:
+def expire_credit(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     """One expiry ledger entry per lot past its date; the partner is told."""
     expired = 0
-    for partner_id in repository.partners_with_expired_credit(ctx.session, ctx.now):
+    for partner_id in repository.partners_with_expired_credit(ctx.session, ctx.now, scope=scope):
         entries = expire_due_credit(ctx, partner_id)
         for entry in entries:
             notify(
@@ -28,11 +29,11 @@ def expire_credit(ctx: Ctx) -> int:
     return expired
 
 
-def warn_credit_expiry(ctx: Ctx) -> int:
+def warn_credit_expiry(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     """30 days before credit expires: once per lot and date."""
     warned = 0
     until = ctx.now + timedelta(days=CREDIT_WARNING_DAYS)
-    for lot in repository.lots_expiring(ctx.session, ctx.now, until):
+    for lot in repository.lots_expiring(ctx.session, ctx.now, until, scope):
         warned += notify(
             ctx,
             lot.partner_id,

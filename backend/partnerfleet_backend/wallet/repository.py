@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.kit.bulk import chunks
 from partnerfleet_backend.kit.prepared import Prepared, inserting_every_column
 from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import (
     Base,
     CreditLot,
@@ -198,12 +199,15 @@ def expired_lots(session: Session, partner_id: str, now: datetime) -> list[Credi
 
 
 def partners_with_expired_credit(
-    session: Session, now: datetime, among: Sequence[str] | None = None
+    session: Session,
+    now: datetime,
+    among: Sequence[str] | None = None,
+    scope: PartnerScope = EVERY,
 ) -> list[str]:
-    """Partners holding credit past its date (all of them, or those in `among`)."""
+    """Partners holding credit past its date (all of them in `scope`, or those in `among`)."""
     statement = (
         select(CreditLot.partner_id)
-        .where(with_credit_left(), CreditLot.expires_at <= now)
+        .where(with_credit_left(), CreditLot.expires_at <= now, scope.where(CreditLot.partner_id))
         .distinct()
     )
     if among is None:
@@ -216,12 +220,17 @@ def partners_with_expired_credit(
     return found
 
 
-def lots_expiring(session: Session, now: datetime, until: datetime) -> list[CreditLot]:
+def lots_expiring(
+    session: Session, now: datetime, until: datetime, scope: PartnerScope = EVERY
+) -> list[CreditLot]:
     """Lots with credit left that expire after `now` and by `until`."""
     return list(
         session.scalars(
             select(CreditLot).where(
-                with_credit_left(), CreditLot.expires_at > now, CreditLot.expires_at <= until
+                with_credit_left(),
+                CreditLot.expires_at > now,
+                CreditLot.expires_at <= until,
+                scope.where(CreditLot.partner_id),
             )
         )
     )
