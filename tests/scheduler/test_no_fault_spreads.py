@@ -37,7 +37,9 @@ def png(width: int, height: int, mode: str = "RGB") -> bytes:
 
 
 class TestLogoUpload:
-    def test_magic_bytes_followed_by_anything_else_are_refused(self, partner: PartnerHandle) -> None:
+    def test_magic_bytes_followed_by_anything_else_are_refused(
+        self, partner: PartnerHandle
+    ) -> None:
         answer = upload_logo(partner.write, b"\x89PNG\r\n\x1a\nnot an image")
         assert answer.status_code == 422
         assert answer.json()["field"] == "logo"
