@@ -23,6 +23,7 @@ from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")
 
+IDLE_IN_TRANSACTION_MS = 60_000
 _engines: dict[tuple[int, str, bool, bool], Engine] = {}
 _statement_engines: set[Engine] = set()
 
@@ -78,7 +79,17 @@ def make_engine(url: str, *, immediate: bool = True, statements: bool = False) -
     autocommit: dict[str, Any] = (
         {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if statements else {}
     )
-    engine = create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True, **autocommit)
+    # A transaction left idle (a client that stopped reading, a bug) is ended by the server
+    # after a minute instead of holding its rows and its connection for good.
+    idle = {"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"}
+    engine = create_engine(
+        url,
+        pool_size=5,
+        max_overflow=5,
+        hide_parameters=True,
+        connect_args=idle,
+        **autocommit,
+    )
     if statements:
         _statement_engines.add(engine)
     hold_writes_on(engine)  # the order of the writes `Prepared.send` holds back

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     plan_max_body_bytes: int = 4 * 1024 * 1024
     # A request's body must arrive within this time (a stalled upload is answered 408).
     request_read_seconds: float = 10.0
+    # A streamed download (the ledger CSV) must be sent within this time, else it is cut off.
+    export_send_seconds: float = 300.0
     idempotency_window_seconds: int = 24 * 3600
     validate_rate_per_minute: int = 120
     # Requests with an unknown or revoked key per address and minute before 429 (per worker).

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from partnerfleet_backend.settings import Settings, get_settings
 from tests.support.api import (
     Caller,
+    PartnerHandle,
     SetClock,
     ledger,
     make_customer,
@@ -138,3 +139,55 @@ def test_the_statement_and_the_customer_report(operator: Caller, set_clock: SetC
     assert "dns-filter" in words and "proplus" in words and "EUR" not in words
     assert images_in(report) == 1
     rendered(report, "customer-report")
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused(
+    operator: Caller, set_clock: SetClock
+) -> None:
+    set_clock(T0)
+    p = make_partner(operator, top_up_cents=110_000)
+    org = make_customer(p, name='=HYPERLINK("http://evil.example","x")', reference="+cmd|calc")
+    p.write.post(
+        "/v1/licenses",
+        {
+            "customer_id": org["id"],
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 12,
+            "seats": 13,
+        },
+        expect=201,
+    )
+    raw = p.read.get("/v1/exports/ledger.csv", params={"month": "2033-02"}, expect=200).content
+    charge = next(
+        r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))) if r["kind"] == "charge"
+    )
+    assert charge["customer"] == "'" + org["name"]
+    assert charge["customer_reference"].startswith("'+cmd")
+    assert (
+        charge["nominal_eur"].startswith("-")
+        and charge["nominal_eur"] == f"{int(charge['nominal_cents']) / 100:.2f}"
+    )
+
+
+def test_months_outside_the_calendar_are_refused_with_the_field_named(
+    partner: PartnerHandle, client: TestClient, settings: Settings
+) -> None:
+    for month in ("9999-12", "1999-12", "2026-1", "2026-13"):
+        for path, params in (
+            ("/v1/exports/ledger.csv", {"month": month}),
+            (f"/v1/statements/{month}", None),
+        ):
+            answer = partner.read.get(path, params=params)
+            assert answer.status_code == 422, (path, month, answer.text)
+            problem = answer.json()
+            named = [problem.get("field"), *(e["field"] for e in problem.get("errors", []))]
+            assert any(str(f).endswith("month") for f in named), answer.text
+    person = browser(client.app)
+    person.sign_in(make_user(settings, "partner", "billing", partner_id=partner.id))
+    for month in ("2026-1", "9999-12"):
+        assert (
+            person.get(f"/portal/p/{partner.id}/exports/ledger.csv?month={month}").status_code
+            == 422
+        )
+        assert person.get(f"/portal/p/{partner.id}/statements/{month}.pdf").status_code == 422

@@ -21,6 +21,14 @@ class Slots:
     @contextmanager
     def taken(self, key: str = "", *, wait: float = 0.0) -> Iterator[None]:
         """Hold one slot of `key` while the block runs (waiting up to `wait` seconds)."""
+        self.take(key, wait=wait)
+        try:
+            yield
+        finally:
+            self.give(key)
+
+    def take(self, key: str = "", *, wait: float = 0.0) -> None:
+        """Take one slot of `key` (waiting up to `wait` seconds); `give` it back when done."""
         deadline = time.monotonic() + wait
         with self._freed:
             while self._busy.get(key, 0) >= self.size:
@@ -29,14 +37,13 @@ class Slots:
                     raise self.refuse()
                 self._freed.wait(left)
             self._busy[key] = self._busy.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            with self._freed:
-                self._busy[key] -= 1
-                if not self._busy[key]:
-                    del self._busy[key]
-                self._freed.notify_all()
+
+    def give(self, key: str = "") -> None:
+        with self._freed:
+            self._busy[key] -= 1
+            if not self._busy[key]:
+                del self._busy[key]
+            self._freed.notify_all()
 
     def busy(self, key: str = "") -> int:
         with self._freed:

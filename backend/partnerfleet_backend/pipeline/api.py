@@ -1,7 +1,7 @@
 """The request pipeline shared by every route: auth, transactions, idempotency, ETags."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnerfleet_backend.database import run_in_transaction, session_scope
+from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.keys.service import (
     refuse_buying_when_suspended,
     require_operator,
@@ -143,13 +143,6 @@ class Api:
         if self.caller is not None:
             self.caller.count_first = True
         return self.read(work)
-
-    def stream(self, work: Callable[[Ctx], Iterator[T]]) -> Iterator[T]:
-        """Read-only service code whose answer is streamed: one read transaction stays open
-        while the items are sent (no retry once the first has left)."""
-        self.settle()
-        with session_scope(self.settings, write=False) as session:
-            yield from work(self._ctx(session))
 
     def simulate(self, work: Callable[[Ctx], T]) -> T:
         """Run service code that changes things, and roll all of it back (a plan; the call is

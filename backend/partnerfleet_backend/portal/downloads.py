@@ -1,8 +1,6 @@
 """What people take away from the portal: the month's CSV, the statement and a customer's
 report (the same files the API serves), the partner's logo, and the mail in the outbox."""
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
@@ -15,7 +13,7 @@ from partnerfleet_backend.portal.schemas import TablePage
 from partnerfleet_backend.portal.web import SignedIn, day
 from partnerfleet_backend.reports import pdf
 from partnerfleet_backend.reports import service as reports
-from partnerfleet_backend.reports.endpoints import pdf_response
+from partnerfleet_backend.reports.endpoints import ledger_csv_response, pdf_response
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,35 +21,22 @@ router = APIRouter(include_in_schema=False)
 @router.get("/portal/p/{partner_id}/exports/ledger.csv")
 def ledger_csv(partner_id: str, portal: SignedIn, month: str) -> StreamingResponse:
     pid = portal.partner(partner_id)
-    reports.month_range(month)
-
-    def stream() -> Iterator[bytes]:
-        for chunk in portal.stream(lambda ctx: reports.ledger_csv(ctx, pid, month)):
-            yield chunk.encode("utf-8")
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="ledger-{month}.csv"'},
-    )
+    return ledger_csv_response(portal.read, portal.settings, portal.user.id, pid, month)
 
 
 @router.get("/portal/p/{partner_id}/statements/{month}.pdf")
 def statement(partner_id: str, month: str, portal: SignedIn) -> Response:
     pid = portal.partner(partner_id)
-    data = portal.read(
-        lambda ctx: pdf.statement_pdf(reports.statement(ctx, pid, month), ctx.settings.vendor_name)
-    )
+    made = portal.read(lambda ctx: reports.statement(ctx, pid, month))
+    data = pdf.statement_pdf(made, portal.settings.vendor_name)
     return pdf_response(data, f"statement-{month}.pdf")
 
 
 @router.get("/portal/c/{customer_id}/report.pdf")
 def customer_report(customer_id: str, portal: SignedIn) -> Response:
     pid = customer_scope(portal, customer_id)
-    data = portal.read(
-        lambda ctx: pdf.customer_report_pdf(reports.customer_report(ctx, pid, customer_id))
-    )
-    return pdf_response(data, f"report-{customer_id}.pdf")
+    made = portal.read(lambda ctx: reports.customer_report(ctx, pid, customer_id))
+    return pdf_response(pdf.customer_report_pdf(made), f"report-{customer_id}.pdf")
 
 
 @router.get("/portal/logos/{partner_id}")

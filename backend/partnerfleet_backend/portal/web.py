@@ -3,7 +3,7 @@
 (CSRF) of every change, and pages rendered from templates. Pages work without JavaScript."""
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import service as accounts
-from partnerfleet_backend.database import run_in_transaction, session_scope
+from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.pipeline.context import Actor, Ctx
@@ -97,10 +97,6 @@ class Portal:
 
     def read(self, work: Callable[[Ctx], T]) -> T:
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, write=False)
-
-    def stream(self, work: Callable[[Ctx], Iterator[T]]) -> Iterator[T]:
-        with session_scope(self.settings, write=False) as session:
-            yield from work(self._ctx(session))
 
     def write(self, work: Callable[[Ctx], T]) -> T:
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings)

@@ -6,27 +6,35 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
-from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.api import Api, PartnerReadApi
+from partnerfleet_backend.pipeline.api import PartnerReadApi
+from partnerfleet_backend.pipeline.streams import BoundedStream
 from partnerfleet_backend.reports import pdf, service
 from partnerfleet_backend.reports.schemas import Month, MonthInPath
+from partnerfleet_backend.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 PDF = {"200": {"content": {"application/pdf": {}}, "description": "A PDF document"}}
 CSV = {"200": {"content": {"text/csv": {}}, "description": "UTF-8 with BOM, comma-separated"}}
 
 
-def ledger_csv_response(api: Api, partner_id: str, month: str) -> StreamingResponse:
-    """The CSV, streamed from one read transaction (the month is checked before)."""
-    service.month_range(month)
-    api.read(lambda ctx: partners.get(ctx, partner_id))
+def ledger_csv_response(
+    read: service.Reader, settings: Settings, holder: str, partner_id: str, month: str
+) -> StreamingResponse:
+    """The CSV, streamed page by page, each page read in a short transaction of its own
+    through `read` (the month and the partner are checked before the answer starts); at most
+    a few at once per `holder` (a key, a person) and within the send deadline."""
+    chunks = service.ledger_csv(read, partner_id, month)
+    first = next(chunks)  # checks the month and the partner: a 4xx, not a broken stream
 
     def stream() -> Iterator[bytes]:
-        for chunk in api.stream(lambda ctx: service.ledger_csv(ctx, partner_id, month)):
+        yield first.encode("utf-8")
+        for chunk in chunks:
             yield chunk.encode("utf-8")
 
-    return StreamingResponse(
+    return BoundedStream(
         stream(),
+        holder=holder,
+        deadline=settings.export_send_seconds,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="ledger-{month}.csv"'},
     )
@@ -46,7 +54,7 @@ def export_ledger(api: PartnerReadApi, month: Month) -> StreamingResponse:
     license (or add-on, or top-up)."""
     pid = api.partner_id
     assert pid is not None
-    return ledger_csv_response(api, pid, month)
+    return ledger_csv_response(api.read, api.settings, api.actor.key_id, pid, month)
 
 
 @router.get("/statements/{month}", responses=PDF)  # type: ignore[arg-type]
@@ -55,11 +63,10 @@ def get_statement(month: MonthInPath, api: PartnerReadApi) -> Response:
     discounts, charges per customer and license, refunds, adjustments, expiries."""
     pid = api.partner_id
     assert pid is not None
-    data = api.read(
-        lambda ctx: pdf.statement_pdf(service.statement(ctx, pid, month), ctx.settings.vendor_name),
-        one_transaction=True,  # the month's entries come through a server-side cursor
+    statement = api.read(lambda ctx: service.statement(ctx, pid, month))
+    return pdf_response(
+        pdf.statement_pdf(statement, api.settings.vendor_name), f"statement-{month}.pdf"
     )
-    return pdf_response(data, f"statement-{month}.pdf")
 
 
 @router.get("/customers/{customer_id}/report", responses=PDF)  # type: ignore[arg-type]
@@ -68,7 +75,5 @@ def get_customer_report(customer_id: str, api: PartnerReadApi) -> Response:
     label)."""
     pid = api.partner_id
     assert pid is not None
-    data = api.read(
-        lambda ctx: pdf.customer_report_pdf(service.customer_report(ctx, pid, customer_id))
-    )
-    return pdf_response(data, f"report-{customer_id}.pdf")
+    report = api.read(lambda ctx: service.customer_report(ctx, pid, customer_id))
+    return pdf_response(pdf.customer_report_pdf(report), f"report-{customer_id}.pdf")

@@ -1,10 +1,9 @@
 """Queries of the reports: a month's ledger with the customer and license of each entry."""
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.models import AddOn, CreditLot, Customer, LedgerEntry, License
@@ -21,10 +20,17 @@ def balance_before(session: Session, partner_id: str, moment: datetime) -> int:
 
 
 def ledger_lines(
-    session: Session, partner_id: str, start: datetime, end: datetime, batch: int = 500
-) -> Iterator[dict[str, Any]]:
-    """The ledger entries of [start, end), oldest first, each with its license, customer,
-    add-on or top-up (read in batches: a month of a large fleet streams)."""
+    session: Session,
+    partner_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Up to `limit` ledger entries of [start, end) after the entry `after` (its time and
+    id), oldest first, each with its license, customer, add-on or top-up: a page, so that a
+    month of a large fleet is read in short transactions, never in one held while it is sent."""
     statement = (
         select(
             LedgerEntry,
@@ -54,10 +60,18 @@ def ledger_lines(
             LedgerEntry.created_at < end,
         )
         .order_by(LedgerEntry.created_at, LedgerEntry.id)
-        .execution_options(yield_per=batch)
+        .limit(limit)
     )
-    for entry, product, edition, cid, cname, cref, option, discount in session.execute(statement):
-        yield {
+    if after is not None:
+        at, entry_id = after
+        statement = statement.where(
+            or_(
+                LedgerEntry.created_at > at,
+                and_(LedgerEntry.created_at == at, LedgerEntry.id > entry_id),
+            )
+        )
+    return [
+        {
             "entry": entry,
             "product": product,
             "edition": edition,
@@ -67,3 +81,7 @@ def ledger_lines(
             "option": option,
             "discount_bp": discount,
         }
+        for entry, product, edition, cid, cname, cref, option, discount in session.execute(
+            statement
+        )
+    ]

@@ -2,12 +2,15 @@
 report as PDF. Every amount is the ledger's; PDFs carry the partner's name and logo when it
 has white label, the vendor's otherwise, and the name of the org they were made for."""
 
-import csv
 import io
+import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from defusedcsv import csv as defusedcsv
 
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.kit.errors import ValidationFailed
@@ -18,6 +21,8 @@ from partnerfleet_backend.partner.logo import shown_logo
 from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.reports import repository
 from partnerfleet_backend.usage import repository as usage
+
+T = TypeVar("T")
 
 CSV_HEADER = [
     "date",
@@ -37,12 +42,24 @@ CSV_HEADER = [
 ]
 
 
+MONTH = re.compile(r"\d{4}-\d{2}")
+FIRST_YEAR, LAST_YEAR = 2000, 9998  # a month's end must be a date too
+
+
 def month_range(month: str) -> tuple[datetime, datetime]:
-    """'2027-03' -> [2027-03-01, 2027-04-01) in UTC; 422 for anything else."""
+    """'2027-03' -> [2027-03-01, 2027-04-01) in UTC; 422 for anything else ('2027-3', a year
+    before 2000 or after 9998)."""
     try:
+        if not MONTH.fullmatch(month):
+            raise ValueError(month)
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        if not FIRST_YEAR <= start.year <= LAST_YEAR:
+            raise ValueError(month)
     except ValueError:
-        raise ValidationFailed("month is YYYY-MM, e.g. 2027-03", field="month") from None
+        raise ValidationFailed(
+            f"month is YYYY-MM between {FIRST_YEAR}-01 and {LAST_YEAR}-12, e.g. 2027-03",
+            field="month",
+        ) from None
     return start, add_months(start, 1)
 
 
@@ -53,41 +70,80 @@ def euros(cents: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
-def ledger_csv(ctx: Ctx, partner_id: str, month: str) -> Iterator[str]:
-    """The month's ledger as CSV, one chunk per 200 lines: UTF-8 with a byte-order mark (so
-    a spreadsheet reads the umlauts), comma-separated, amounts with a decimal point and in
-    cents."""
-    partners.get(ctx, partner_id)
+class Reader(Protocol):
+    """Runs read-only work in a short transaction of its own (`Api.read`, `Portal.read`)."""
+
+    def __call__(self, work: Callable[[Ctx], T]) -> T: ...
+
+
+CSV_PAGE = 500
+
+
+def _lines(ctx: Ctx, partner_id: str, month: str) -> Iterator[dict[str, Any]]:
+    """Every ledger line of the month, page by page, in the caller's transaction."""
     start, end = month_range(month)
+    after: tuple[datetime, str] | None = None
+    while True:
+        page = repository.ledger_lines(
+            ctx.session, partner_id, start, end, after=after, limit=CSV_PAGE
+        )
+        yield from page
+        if len(page) < CSV_PAGE:
+            return
+        last = page[-1]["entry"]
+        after = (last.created_at, last.id)
+
+
+def ledger_csv(read: Reader, partner_id: str, month: str) -> Iterator[str]:
+    """The month's ledger as CSV, one chunk per page of 500 lines, each page read in a short
+    transaction of its own through `read` (nothing is held while a client reads): UTF-8 with
+    a byte-order mark (so a spreadsheet reads the umlauts), comma-separated, amounts with a
+    decimal point and in cents. A cell a spreadsheet would take for a formula (=, +, -, @
+    first) is written with a leading apostrophe (defusedcsv); amounts stay numbers."""
+    start, end = month_range(month)
+    read(lambda ctx: partners.get(ctx, partner_id))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = defusedcsv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(CSV_HEADER)
-    for n, line in enumerate(repository.ledger_lines(ctx.session, partner_id, start, end), 1):
-        entry = line["entry"]
-        writer.writerow(
-            [
-                entry.created_at.strftime("%Y-%m-%d"),
-                entry.kind,
-                entry.description,
-                line["customer_name"] or "",
-                line["customer_reference"] or "",
-                line["customer_id"] or "",
-                entry.object_type or "",
-                entry.object_id or "",
-                line["product"] or line["option"] or "",
-                euros(entry.amount_cents),
-                euros(entry.net_cents),
-                entry.amount_cents,
-                entry.net_cents,
-                entry.id,
-            ]
+
+    def page_after(after: tuple[datetime, str] | None) -> list[dict[str, Any]]:
+        return read(
+            lambda ctx: repository.ledger_lines(
+                ctx.session, partner_id, start, end, after=after, limit=CSV_PAGE
+            )
         )
-        if n % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+
+    after: tuple[datetime, str] | None = None
+    while True:
+        page = page_after(after)
+        for line in page:
+            entry = line["entry"]
+            writer.writerow(
+                [
+                    entry.created_at.strftime("%Y-%m-%d"),
+                    entry.kind,
+                    entry.description,
+                    line["customer_name"] or "",
+                    line["customer_reference"] or "",
+                    line["customer_id"] or "",
+                    entry.object_type or "",
+                    entry.object_id or "",
+                    line["product"] or line["option"] or "",
+                    euros(entry.amount_cents),
+                    euros(entry.net_cents),
+                    entry.amount_cents,
+                    entry.net_cents,
+                    entry.id,
+                ]
+            )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if len(page) < CSV_PAGE:
+            return
+        last = page[-1]["entry"]
+        after = (last.created_at, last.id)
 
 
 @dataclass
@@ -125,7 +181,7 @@ def statement(ctx: Ctx, partner_id: str, month: str) -> Statement:
     )
     charges: dict[str, list[dict[str, object]]] = defaultdict(list)
     totals: dict[str, int] = defaultdict(int)
-    for line in repository.ledger_lines(ctx.session, partner_id, start, end):
+    for line in _lines(ctx, partner_id, month):
         entry = line["entry"]
         totals[entry.kind] += entry.amount_cents
         row = {
