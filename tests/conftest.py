@@ -50,6 +50,7 @@ def service_env(
         "PARTNERFLEET_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
         # the suites send invalid keys on purpose; tests/security sets the real limit
         "PARTNERFLEET_AUTH_FAILURES_PER_MINUTE": "100000",
+        "PARTNERFLEET_SIGN_INS_PER_MINUTE": "100000",
         # the portal over http on the loopback (tests/portal checks Secure when it is on)
         "PARTNERFLEET_PORTAL_SECURE_COOKIES": "false",
     }

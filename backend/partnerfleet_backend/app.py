@@ -28,6 +28,7 @@ from partnerfleet_backend.portal.docs import router as docs_router
 from partnerfleet_backend.portal.downloads import router as downloads_router
 from partnerfleet_backend.portal.endpoints import router as portal_router
 from partnerfleet_backend.portal.pages import router as pages_router
+from partnerfleet_backend.portal.people import router as people_router
 from partnerfleet_backend.portal.web import HERE as PORTAL_HERE
 from partnerfleet_backend.portal.web import SignInRequired, error_page
 from partnerfleet_backend.quota.endpoints import router as quota_router
@@ -59,7 +60,7 @@ ROUTERS = (
     audit_router,
     operations_router,
 )
-PAGES = (portal_router, pages_router, downloads_router, docs_router)
+PAGES = (portal_router, pages_router, people_router, downloads_router, docs_router)
 
 
 def portal_error_page(request: Request, error: ServiceError) -> Response | None:

@@ -16,7 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.accounts import people
 from partnerfleet_backend.accounts import service as accounts
+from partnerfleet_backend.accounts.repository import user_by_email
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate
 from partnerfleet_backend.customer import service as customers
@@ -28,6 +30,7 @@ from partnerfleet_backend.keys.service import (
     revoke_partner_key,
 )
 from partnerfleet_backend.kit.errors import NotFound, ServiceError
+from partnerfleet_backend.operations.calendar import open_failures
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.repository import count_partners
@@ -96,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     keys_list = partner_actions.add_parser("keys", help="list a partner's keys (never the keys)")
     keys_list.add_argument("partner_id")
     user = commands.add_parser("user", help="people who sign in to the portal")
-    user_create = user.add_subparsers(dest="action", required=True).add_parser(
+    user_actions = user.add_subparsers(dest="action", required=True)
+    user_create = user_actions.add_parser(
         "create",
         help="create a user; the password is read from stdin (or PARTNERFLEET_NEW_PASSWORD)",
     )
@@ -106,11 +110,18 @@ def _parser() -> argparse.ArgumentParser:
     user_create.add_argument("--role", default="admin", help="admin, billing, read_only, guest")
     user_create.add_argument("--partner-id")
     user_create.add_argument("--customer-id")
+    for action, what in PEOPLE_HELP.items():
+        managed = user_actions.add_parser(action, help=what)
+        managed.add_argument("--email", required=True)
+        if action == "role":
+            managed.add_argument("--role", required=True, help="admin, billing, read_only, guest")
     jobs = commands.add_parser("jobs", help="periodic jobs")
-    jobs_run = jobs.add_subparsers(dest="action", required=True).add_parser(
-        "run", help="run the jobs due now (or at --at)"
-    )
+    jobs_actions = jobs.add_subparsers(dest="action", required=True)
+    jobs_run = jobs_actions.add_parser("run", help="run the jobs due now (or at --at)")
     jobs_run.add_argument("--at", type=_parse_time, help="RFC 3339 time to run the jobs for")
+    jobs_actions.add_parser(
+        "failures", help="calendar steps failing for a partner now (skipped for it, retried)"
+    )
     return parser
 
 
@@ -205,6 +216,38 @@ def create_user(settings: Settings, password: str, **fields: Any) -> str:
     return run_in_transaction(work, settings)
 
 
+PEOPLE_HELP = {
+    "disable": "disable a person: no sign-in, every session ended",
+    "enable": "let a disabled person sign in again",
+    "role": "change a person's role",
+    "reset-password": "the password stops working; a link to set a new one is mailed",
+    "end-sessions": "sign a person out everywhere",
+}
+
+
+def manage_person(settings: Settings, action: str, email: str, role: str | None = None) -> str:
+    """The operator's command on a person's account (audited as the command line)."""
+
+    def work(session: Session) -> str:
+        ctx = _ctx(session, settings)
+        user = user_by_email(session, email.strip().lower())
+        if user is None:
+            raise NotFound(f"no user with the email {email}")
+        by = people.Manager("cli", "operator", "admin", None)
+        if action == "role":
+            people.change_role(ctx, by, user.id, str(role))
+        else:
+            {
+                "disable": people.disable,
+                "enable": people.enable,
+                "reset-password": people.reset_password,
+                "end-sessions": people.end_sessions,
+            }[action](ctx, by, user.id)
+        return f"user_id={user.id}\ndone={action}"
+
+    return run_in_transaction(work, settings)
+
+
 def run_jobs(settings: Settings, at: datetime | None) -> str:
     """Run the calendar due at `at` (default: now), each step in transactions of its own; a
     JSON report (a step that failed for a partner is under `failures`)."""
@@ -267,6 +310,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "partner":
         options = {k: v for k, v in vars(args).items() if k in ("cents", "scope", "key_id")}
         print(operate(settings, args.action, args.partner_id, **options))
+    elif args.command == "user" and args.action != "create":
+        print(manage_person(settings, args.action, args.email, getattr(args, "role", None)))
     elif args.command == "user":
         password = os.environ.get("PARTNERFLEET_NEW_PASSWORD") or sys.stdin.readline().strip()
         user_id = create_user(
@@ -280,6 +325,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             customer_id=args.customer_id,
         )
         print(f"user_id={user_id}")
+    elif args.command == "jobs" and args.action == "failures":
+        print(json.dumps(open_failures(settings), default=str, indent=1))
     elif args.command == "jobs":
         from partnerfleet_backend.mail.service import send_due
         from partnerfleet_backend.notification.webhooks import deliver_due

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Requests with an unknown or revoked key per address and minute before 429 (per worker).
     auth_failures_per_minute: int = 30
     usage_reports_per_minute: int = 60
+    # Portal sign-in attempts per client address and minute, every worker together.
+    sign_ins_per_minute: int = 10
     db_retry_attempts: int = 5
     jobs_interval_seconds: float = 60.0
     # Webhooks: https to public addresses only, unless the operator allows http (development)

@@ -13,11 +13,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from sqlalchemy import create_engine, text
 
 from partnerfleet_backend.mail.service import send_due
 from partnerfleet_backend.settings import Settings, get_settings
 from tests.support.api import Caller, SetClock, make_customer, make_partner, run_jobs
-from tests.support.portal import browser, make_user
+from tests.support.database import execute
+from tests.support.portal import browser, mailed_link, make_user
 from tests.support.postgres import free_port
 
 T0 = datetime(2034, 6, 20, tzinfo=UTC)
@@ -47,6 +49,19 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     controller.stop()
 
 
+def mail_count(settings: Settings, partner_id: str) -> int:
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        with engine.connect() as c:
+            return int(
+                c.execute(
+                    text("SELECT count(*) FROM outbox WHERE partner_id = :p"), {"p": partner_id}
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
 def body_of(message: Message) -> str:
     part = message.get_body(("plain",)) if hasattr(message, "get_body") else message
     payload = (part or message).get_payload(decode=True)
@@ -62,7 +77,8 @@ def test_an_invitation_waits_in_the_outbox_then_arrives_once(
     made = admin.submit(
         f"/portal/p/{p.id}/users", {"email": "new.colleague@msp.example", "role": "billing"}
     )
-    link = made.text.split('id="invitation-link" href="')[1].split('"')[0]
+    assert made.status_code == 200 and "/portal/invitations/" not in made.text
+    link = mailed_link(settings, "new.colleague@msp.example")
     assert send_due(get_settings()) == {"sent": 0, "failed_attempts": 0}  # no SMTP server
     outbox = admin.get(f"/portal/p/{p.id}/outbox")
     assert "new.colleague@msp.example" in outbox.text and "pending" in outbox.text
@@ -79,7 +95,72 @@ def test_an_invitation_waits_in_the_outbox_then_arrives_once(
     mails = inbox.to("new.colleague@msp.example")
     assert len(mails) == 1
     assert link in body_of(mails[0]) and "invites you" in mails[0]["Subject"]
+    assert body_of(mails[0]).splitlines()[0] == "Hello,"
     assert "sent" in admin.get(f"/portal/p/{p.id}/outbox").text
+    # once sent, the stored mail no longer holds the link
+    stored = stored_mail(settings, "new.colleague@msp.example")
+    assert stored["secret"] is None and link.rsplit("/", 1)[1] not in str(stored["body"])
+
+
+def stored_mail(settings: Settings, to: str) -> dict[str, Any]:
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        with engine.connect() as c:
+            row = (
+                c.execute(
+                    text("SELECT * FROM outbox WHERE to_address = :to ORDER BY id DESC"), {"to": to}
+                )
+                .mappings()
+                .first()
+            )
+    finally:
+        engine.dispose()
+    assert row is not None
+    return dict(row)
+
+
+def test_a_mail_that_cannot_be_built_fails_alone_and_the_rest_is_sent(
+    smtp: Inbox, settings: Settings, operator: Caller, client: TestClient
+) -> None:
+    """An address stored before addresses were checked (a line break and a second header):
+    that mail is marked failed with its reason, every other mail goes out."""
+    p = make_partner(operator)
+    execute(
+        settings,
+        "INSERT INTO outbox (id, partner_id, kind, to_address, subject, body, state, attempts, "
+        "created_at) VALUES ('mail_broken0001', :p, 'invitation', :to, 'Hi', 'body', "
+        "'pending', 0, :t)",
+        p=p.id,
+        to="victim@example.org\nBcc: everyone@evil.example",
+        t=datetime.now(UTC).replace(tzinfo=None),
+    )
+    admin = browser(client.app)
+    admin.sign_in(make_user(settings, "partner", "admin", partner_id=p.id))
+    for n in range(3):
+        admin.submit(f"/portal/p/{p.id}/users", {"email": f"ok{n}@msp.example", "role": "admin"})
+    result = send_due(get_settings())
+    assert result["sent"] >= 3
+    assert all(len(smtp.to(f"ok{n}@msp.example")) == 1 for n in range(3))
+    broken = stored_mail(settings, "victim@example.org\nBcc: everyone@evil.example")
+    assert broken["state"] == "failed" and "valid email" in broken["last_error"]
+    assert not [m for m in smtp.messages if "evil.example" in str(m["Bcc"] or m["To"])]
+
+
+def test_an_invitation_names_one_valid_address(
+    settings: Settings, operator: Caller, client: TestClient
+) -> None:
+    p = make_partner(operator)
+    admin = browser(client.app)
+    admin.sign_in(make_user(settings, "partner", "admin", partner_id=p.id))
+    for bad in ("a@x.example, b@y.example", "Bob <bob@x.example>", "bob@localhost"):
+        refused = admin.submit(f"/portal/p/{p.id}/users", {"email": bad, "role": "admin"})
+        assert refused.status_code == 422 and "email" in refused.text, bad
+    named = admin.submit(
+        f"/portal/p/{p.id}/users",
+        {"email": "named@x.example", "name": "Eve\nSubject: urgent", "role": "admin"},
+    )
+    assert named.status_code == 422 and "name" in named.text
+    assert mail_count(settings, p.id) == 0
 
 
 def test_a_server_that_is_down_keeps_the_mail(

@@ -2,11 +2,13 @@
 signs in with the form (its token and cookies) and posts forms with the page's token."""
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from partnerfleet_backend.cli import create_user
 from partnerfleet_backend.settings import Settings
@@ -44,6 +46,11 @@ class Browser:
             data={"email": email, "password": password, "csrf_token": form_token(page.text)},
         )
 
+    def post_from(self, page: str, target: str, data: dict[str, str]) -> Any:
+        """Post to `target` a form shown on `page` (with that page's form token)."""
+        token = form_token(self.client.get(page).text)
+        return self.client.post(target, data={**data, "csrf_token": token})
+
     def submit(self, path: str, data: dict[str, str], *, token: bool = True) -> Any:
         """Post the form on `path` as a browser would (with the page's form token)."""
         page = self.client.get(path)
@@ -54,5 +61,36 @@ class Browser:
 
 
 def browser(app: Any) -> Browser:
-    """A fresh browser (its own cookies) on the app."""
-    return Browser(TestClient(app, raise_server_exceptions=False))
+    """A fresh browser (its own cookies and its own client address) on the app."""
+    address = f"198.51.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    return Browser(TestClient(app, raise_server_exceptions=False, client=(address, 50000)))
+
+
+def mailed_link(settings: Settings, to: str, kind: str = "invitation") -> str:
+    """The link of the newest mail of `kind` to `to` that waits in the outbox (no SMTP server
+    in these tests: what would reach the mailbox), as a path of the portal."""
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        with engine.connect() as c:
+            secret = c.execute(
+                text(
+                    "SELECT secret FROM outbox WHERE to_address = :to AND kind = :kind "
+                    "ORDER BY created_at DESC, id DESC"
+                ),
+                {"to": to, "kind": kind},
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert secret, f"no {kind} mail with a link waits for {to}"
+    return "/" + str(secret).split("://", 1)[1].split("/", 1)[1]
+
+
+def user_id_of(settings: Settings, email: str) -> str:
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        with engine.connect() as c:
+            found = c.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar()
+    finally:
+        engine.dispose()
+    assert found, email
+    return str(found)

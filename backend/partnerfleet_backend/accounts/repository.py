@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.models import Invitation, User, WebSession
@@ -58,3 +58,43 @@ def users_of_customer(session: Session, customer_id: str) -> list[User]:
     return list(
         session.scalars(select(User).where(User.customer_id == customer_id).order_by(User.email))
     )
+
+
+def invitations_since(session: Session, partner_id: str, since: datetime) -> int:
+    """How many invitations of the partner's were made since `since`."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.partner_id == partner_id, Invitation.created_at >= since)
+        )
+        or 0
+    )
+
+
+def users_of_partner_locked(session: Session, partner_id: str) -> list[User]:
+    """The partner's own people (not its customers'), locked."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.partner_id == partner_id, User.customer_id.is_(None))
+            .order_by(User.id)
+            .with_for_update()
+        )
+    )
+
+
+def session_counts(session: Session, user_ids: list[str], now: datetime) -> dict[str, int]:
+    """Open sessions per user."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(WebSession.user_id, func.count())
+        .where(WebSession.user_id.in_(user_ids), WebSession.expires_at > now)
+        .group_by(WebSession.user_id)
+    )
+    return {str(uid): int(n) for uid, n in rows}
+
+
+def user_locked(session: Session, user_id: str) -> User | None:
+    return session.get(User, user_id, with_for_update=True)

@@ -1,9 +1,14 @@
 """People who sign in: passwords (argon2), sessions (a random token in a cookie, its hash in
-the database), a lockout after repeated failures, invitations. Times here are wall-clock
-times, not the business clock.
+the database), sign-in throttled per client address, invitations and password resets (links
+that go to the mailbox only). Times here are wall-clock times, not the business clock.
 
 Customer users belong to one customer org and carry its partner's id too (for the
 partner's user list); a partner user's `customer_id` is empty.
+
+No account is ever locked by failed attempts (a stranger could lock anyone out, and a
+different answer would tell who has an account): unknown and known emails get the same
+answer after the same work, and what slows guessing is the limit per client address, shared
+by every worker, and the bound on password checks running at once.
 """
 
 import hashlib
@@ -16,19 +21,41 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import repository
+from partnerfleet_backend.audit.service import record as audit_record
 from partnerfleet_backend.database import run_in_transaction
-from partnerfleet_backend.kit.errors import Conflict, Forbidden, ServiceError, ValidationFailed
+from partnerfleet_backend.kit.errors import (
+    Conflict,
+    Forbidden,
+    RateLimited,
+    ServiceError,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from partnerfleet_backend.kit.ids import new_id
-from partnerfleet_backend.models import ROLES, Invitation, User, UserKind, WebSession
+from partnerfleet_backend.kit.ratelimit import take_shared
+from partnerfleet_backend.kit.schemas import unseen, valid_email
+from partnerfleet_backend.kit.slots import Slots
+from partnerfleet_backend.models import ROLES, Invitation, TokenPurpose, User, UserKind, WebSession
 from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.settings import Settings
 
 MIN_PASSWORD = 12
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_IDLE = timedelta(hours=8)
 SESSION_MAX = timedelta(days=7)
 INVITATION_VALID = timedelta(days=7)
+RESET_VALID = timedelta(hours=24)
+INVITATIONS_PER_DAY = 50  # per partner
+
+
+def _busy() -> ServiceUnavailable:
+    refused = ServiceUnavailable("too many sign-ins at once; try again in a few seconds")
+    refused.headers["Retry-After"] = "5"
+    return refused
+
+
+# Password checks at once in a worker: each takes a core for about 50 ms, and a flood of
+# sign-ins must not take the cores every other request needs.
+verifying = Slots(1, _busy)
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so the answer takes as long either way.
@@ -39,12 +66,6 @@ class SignInFailed(ServiceError):
     status = 401
     code = "sign_in_failed"
     title = "Sign-in failed"
-
-
-class AccountLocked(ServiceError):
-    status = 429
-    code = "account_locked"
-    title = "Too many attempts"
 
 
 def digest(token: str) -> str:
@@ -58,6 +79,27 @@ def check_password(password: str) -> None:
         )
     if len(password) > 1000:
         raise ValidationFailed("the password is too long", field="password")
+
+
+def check_email(email: str) -> str:
+    """One valid mailbox, normalised (lower case throughout, as every account is kept)."""
+    try:
+        return valid_email(email.strip()).lower()
+    except ValueError as error:
+        raise ValidationFailed(str(error), field="email") from None
+
+
+def check_name(name: str) -> str:
+    """A name people read: at most 200 characters, no control characters or direction
+    overrides."""
+    name = name.strip()
+    if len(name) > 200 or any(unseen(c) for c in name):
+        raise ValidationFailed(
+            "the name must be at most 200 characters, without control characters (line "
+            "breaks, escapes) or direction overrides",
+            field="name",
+        )
+    return name
 
 
 def check_role(kind: str, role: str, partner_id: str | None, customer_id: str | None) -> None:
@@ -83,16 +125,17 @@ def create_user(
     customer_id: str | None = None,
 ) -> User:
     """A user who can sign in (409 when the email has one already)."""
-    email = email.strip().lower()
+    email = check_email(email)
+    name = check_name(name)
     check_password(password)
     check_role(kind, role, partner_id, customer_id)
     if repository.user_by_email(session, email) is not None:
-        raise Conflict("a user with this email exists", field="email")
+        raise Conflict("an account with this email exists already: sign in with it", field="email")
     user = User(
         id=new_id("usr"),
         email=email,
-        name=name.strip() or email,
-        password_hash=_hasher.hash(password),
+        name=name or email,
+        password_hash=hash_password(password),
         kind=kind,
         role=role,
         partner_id=partner_id,
@@ -105,41 +148,71 @@ def create_user(
     return user
 
 
-def sign_in(session: Session, email: str, password: str) -> User | ServiceError:
-    """The user with these credentials, or the refusal to answer (returned, not raised: the
-    failure count must be committed). After 5 failures in a row the account is locked for
-    15 minutes; the answer never says whether the email exists."""
-    now = utcnow()
-    user = repository.user_by_email_locked(session, email.strip().lower())
-    if user is None or user.disabled_at is not None:
-        _verify(_DUMMY, password)
-        return SignInFailed("the email or the password is wrong")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        return AccountLocked(f"too many failed attempts: try again in {minutes} minutes")
-    if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        return SignInFailed("the email or the password is wrong")
-    user.failed_logins, user.locked_until = 0, None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return user
+def hash_password(password: str) -> str:
+    with verifying.taken(wait=10):
+        return _hasher.hash(password)
 
 
-def sign_in_with(settings: Settings, email: str, password: str) -> "Signed | ServiceError":
-    """Sign in and start a session, in one transaction (a failure's count is kept)."""
+def sign_in_with(
+    settings: Settings, email: str, password: str, address: str, request_id: str | None = None
+) -> "Signed | ServiceError":
+    """Sign in and start a session: the same answer, after the same work, whether the email
+    is unknown, disabled or has another password (the refusal is returned, not raised, so
+    that what is counted is kept). At most `settings.sign_ins_per_minute` attempts a minute
+    from one client address."""
+
+    def throttle(session: Session) -> tuple[bool, int]:
+        return take_shared(session, f"signin:{address}", settings.sign_ins_per_minute)
+
+    allowed, retry_after = run_in_transaction(throttle, settings)
+    if not allowed:
+        refused = RateLimited(
+            f"too many sign-in attempts from your address; wait {retry_after} seconds"
+        )
+        refused.headers["Retry-After"] = str(retry_after)
+        return refused
+    email = email.strip().lower()
+    known = run_in_transaction(lambda s: repository.user_by_email(s, email), settings, write=False)
+    usable = known is not None and known.disabled_at is None
+    with verifying.taken(wait=10):
+        matches = _verify(known.password_hash if known is not None and usable else _DUMMY, password)
 
     def work(session: Session) -> Signed | ServiceError:
-        outcome = sign_in(session, email, password)
-        return outcome if isinstance(outcome, ServiceError) else start_session(session, outcome)
+        user = repository.user_by_email_locked(session, email) if usable else None
+        if user is None or not matches or user.disabled_at is not None:
+            if user is not None:
+                user.failed_logins += 1
+                _audit(session, user, "user.sign_in_failed", request_id, {"address": address})
+            return SignInFailed("the email or the password is wrong")
+        user.failed_logins = 0
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        _audit(session, user, "user.signed_in", request_id, {"address": address})
+        return start_session(session, user)
 
     return run_in_transaction(work, settings)
 
 
+def _audit(
+    session: Session, user: User, action: str, request_id: str | None, after: dict[str, str]
+) -> None:
+    """An event of a person's own account in its partner's trail (operators': the service's)."""
+    audit_record(
+        session,
+        now=utcnow(),
+        actor_key_id=user.id,
+        request_id=request_id,
+        partner_id=user.partner_id,
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        before=None,
+        after={"email": user.email, **after},
+    )
+
+
 def accept_with(settings: Settings, token: str, name: str, password: str) -> "Signed":
-    """Accept an invitation and start the new user's session."""
+    """Accept an invitation (or a password reset) and start the person's session."""
     return run_in_transaction(
         lambda s: start_session(s, accept(s, token, name, password)), settings
     )
@@ -220,52 +293,103 @@ def invite(
     partner_id: str | None,
     customer_id: str | None,
 ) -> tuple[Invitation, str]:
-    """An invitation (the plain token goes into the link, once) by a user who may invite:
-    an operator anyone, a partner admin its partner's users and its customers' users."""
+    """An invitation (the plain token goes into the mailed link, once) by a user who may
+    invite: an operator anyone, a partner admin its partner's users and its customers' users.
+    Whether the address has an account already is not said here (that would tell any admin
+    who has one): it is decided when the link is used. At most `INVITATIONS_PER_DAY` per
+    partner."""
     check_role(kind, role, partner_id, customer_id)
     if by.kind == UserKind.PARTNER and (by.role != "admin" or partner_id != by.partner_id):
         raise Forbidden("only a partner's admins invite its users")
     if by.kind == UserKind.CUSTOMER:
         raise Forbidden("customer users are invited by their partner")
-    email = email.strip().lower()
-    if repository.user_by_email(session, email) is not None:
-        raise Conflict("a user with this email exists", field="email")
+    email = check_email(email)
+    now = utcnow()
+    if partner_id is not None:
+        made = repository.invitations_since(session, partner_id, now - timedelta(days=1))
+        if made >= INVITATIONS_PER_DAY:
+            raise RateLimited(
+                f"at most {INVITATIONS_PER_DAY} invitations a day; try again tomorrow"
+            )
+    return _link(session, TokenPurpose.JOIN, email, kind, role, partner_id, customer_id, by.id)
+
+
+def _link(
+    session: Session,
+    purpose: TokenPurpose,
+    email: str,
+    kind: str,
+    role: str,
+    partner_id: str | None,
+    customer_id: str | None,
+    by: str,
+    user_id: str | None = None,
+) -> tuple[Invitation, str]:
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    valid = INVITATION_VALID if purpose == TokenPurpose.JOIN else RESET_VALID
     row = Invitation(
         id=digest(token),
+        purpose=purpose,
+        user_id=user_id,
         email=email,
         kind=kind,
         role=role,
         partner_id=partner_id,
         customer_id=customer_id,
-        invited_by=by.id,
+        invited_by=by,
         created_at=now,
-        expires_at=now + INVITATION_VALID,
+        expires_at=now + valid,
     )
     session.add(row)
     return row, token
 
 
+def reset_link(session: Session, user: User, by: str) -> str:
+    """A link that lets `user` set a new password (24 hours, once); its token."""
+    _, token = _link(
+        session,
+        TokenPurpose.RESET,
+        user.email,
+        user.kind,
+        user.role,
+        user.partner_id,
+        user.customer_id,
+        by,
+        user_id=user.id,
+    )
+    return token
+
+
 def pending_invitation(session: Session, token: str) -> Invitation:
     row = repository.invitation(session, digest(token))
     if row is None or row.accepted_at is not None or row.expires_at <= utcnow():
-        raise ValidationFailed("this invitation is not valid (used or expired)", field="token")
+        raise ValidationFailed("this link is not valid (used or expired)", field="token")
     return row
 
 
 def accept(session: Session, token: str, name: str, password: str) -> User:
-    """The invited person sets a password: the user exists from now on (once per link)."""
+    """The person sets a password: an invited user exists from now on, a reset user has a
+    new password and every other session of theirs ends (once per link). An invitation for
+    an address that has an account by now is refused here, and the link stays unused."""
     row = pending_invitation(session, token)
-    user = create_user(
-        session,
-        email=row.email,
-        name=name,
-        password=password,
-        kind=row.kind,
-        role=row.role,
-        partner_id=row.partner_id,
-        customer_id=row.customer_id,
-    )
+    if row.purpose == TokenPurpose.RESET:
+        user = repository.get_user(session, row.user_id or "")
+        if user is None or user.disabled_at is not None:
+            raise ValidationFailed("this link is not valid (used or expired)", field="token")
+        check_password(password)
+        user.password_hash = hash_password(password)
+        repository.end_sessions_of(session, user.id)
+    else:
+        user = create_user(
+            session,
+            email=row.email,
+            name=name,
+            password=password,
+            kind=row.kind,
+            role=row.role,
+            partner_id=row.partner_id,
+            customer_id=row.customer_id,
+        )
     row.accepted_at = utcnow()
     return user

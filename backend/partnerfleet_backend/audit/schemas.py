@@ -16,7 +16,10 @@ class AuditEventRead(OutputModel):
         "answer; run_... for the calendar)"
     )
     client_request_id: str | None = Field(description="The X-Request-Id the client sent")
-    actor: str = Field(description="'key' (actor_key_id says which) or 'calendar'")
+    actor: str = Field(
+        description="'key' (actor_key_id says which), 'user' (a person in the portal; "
+        "actor_key_id is the user's id), 'calendar' or 'cli'"
+    )
     action: str
     object_type: str
     object_id: str

@@ -56,3 +56,17 @@ def customer_labels(session: Session, customer_ids: set[str]) -> dict[str, str]:
             )
         )
     }
+
+
+def names_of(session: Session, partner_id: str, customer_ids: set[str]) -> dict[str, str]:
+    """The names of these orgs of the partner's, ended ones too."""
+    if not customer_ids:
+        return {}
+    return {
+        str(cid): str(name)
+        for cid, name in session.execute(
+            select(Customer.id, Customer.name).where(
+                Customer.partner_id == partner_id, Customer.id.in_(customer_ids)
+            )
+        )
+    }

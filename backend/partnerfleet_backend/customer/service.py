@@ -52,6 +52,12 @@ def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     return customer
 
 
+def names_of(ctx: Ctx, partner_id: str, customer_ids: set[str]) -> dict[str, str]:
+    """Names of the partner's orgs among `customer_ids`, ended ones too (a user list keeps
+    showing whose people they were)."""
+    return repository.names_of(ctx.session, partner_id, customer_ids)
+
+
 def partner_of(ctx: Ctx, customer_id: str) -> str | None:
     """The partner of an active customer org (None: no such org)."""
     customer = repository.get(ctx.session, customer_id)

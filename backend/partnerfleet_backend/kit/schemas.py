@@ -2,8 +2,9 @@
 
 from typing import Annotated, Any, Generic, TypeVar
 
+from email_validator import EmailNotValidError, validate_email
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -16,7 +17,7 @@ MAX_PAGE_SIZE = 100
 _DIRECTION = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
-def _unseen(char: str) -> bool:
+def unseen(char: str) -> bool:
     """C0 and C1 control characters (tab, CR, LF, ESC, BEL ...) and direction overrides."""
     code = ord(char)
     return code < 0x20 or 0x7F <= code <= 0x9F or char in _DIRECTION
@@ -33,7 +34,7 @@ class InputModel(BaseModel):
     def _no_control_characters(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
-        if isinstance(value, str) and any(_unseen(c) for c in value):
+        if isinstance(value, str) and any(unseen(c) for c in value):
             raise ValueError(
                 "must not contain control characters (escapes, bells, line breaks) or "
                 "direction overrides: a person reads this value"
@@ -77,7 +78,20 @@ def page_rows(
     return rows, None
 
 
-Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+def valid_email(value: str) -> str:
+    """One mailbox, as email-validator reads it (no display name, no list, no line break, a
+    domain with a dot), in its normal form; ValueError saying why not."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"not one valid email address: {error}") from None
+
+
+Email = Annotated[
+    str,
+    Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    AfterValidator(valid_email),
+]
 
 # Money, seats, terms and counts: JSON integers only (true, "5" and 1.0 are refused, not read
 # as 1 or 5).

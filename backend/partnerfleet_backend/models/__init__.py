@@ -3,6 +3,7 @@
 from partnerfleet_backend.models.account import (
     ROLES,
     Invitation,
+    TokenPurpose,
     User,
     UserKind,
     UserRole,
@@ -28,7 +29,7 @@ from partnerfleet_backend.models.license import (
     UsageBill,
     UsageReport,
 )
-from partnerfleet_backend.models.outbox import MailState, OutboxMail
+from partnerfleet_backend.models.outbox import SECRET_MARK, MailState, OutboxMail
 from partnerfleet_backend.models.partner import Partner, PartnerLogo, PartnerStatus, Wallet
 from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import (
@@ -47,6 +48,7 @@ __all__ = [
     "FLAGGED",
     "RENEWING",
     "ROLES",
+    "SECRET_MARK",
     "VALIDATING",
     "AddOn",
     "AddOnStatus",
@@ -75,6 +77,7 @@ __all__ = [
     "QuotaCounter",
     "RateCounter",
     "TestClock",
+    "TokenPurpose",
     "UsageBill",
     "UsageReport",
     "User",

@@ -63,12 +63,21 @@ class WebSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column()
 
 
+class TokenPurpose(StrEnum):
+    JOIN = "join"  # an invitation: the person sets a password and the user exists from then
+    RESET = "reset"  # a password reset an admin or the operator started for `user_id`
+
+
 class Invitation(Base):
-    """A link that lets one person set a password and join as a given user (once)."""
+    """A link that lets one person set a password (once): to join as a given user, or to
+    reset the password of `user_id`."""
 
     __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_partner_id_created_at", "partner_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    purpose: Mapped[str] = mapped_column(String(10), default=TokenPurpose.JOIN)
+    user_id: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str] = mapped_column(String(320))
     kind: Mapped[str] = mapped_column(String(10))
     role: Mapped[str] = mapped_column(String(10))

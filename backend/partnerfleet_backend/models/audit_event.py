@@ -27,7 +27,8 @@ class AuditEvent(Base):
 
     @property
     def actor(self) -> str:
-        """Who acted: an API key, the calendar (a run_... id), or the operator's command line."""
+        """Who acted: an API key, a person signed in to the portal (`actor_key_id` is the
+        user's id), the calendar (a run_... id), or the operator's command line."""
         if self.actor_key_id is not None:
-            return "key"
+            return "user" if self.actor_key_id.startswith("usr_") else "key"
         return "calendar" if (self.request_id or "").startswith("run_") else "cli"

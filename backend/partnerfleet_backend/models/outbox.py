@@ -16,6 +16,9 @@ class MailState(StrEnum):
     FAILED = "failed"  # gave up after the last attempt
 
 
+SECRET_MARK = "[[secret]]"  # noqa: S105 (a placeholder, not a secret)
+
+
 class OutboxMail(Base):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
@@ -25,7 +28,10 @@ class OutboxMail(Base):
     kind: Mapped[str] = mapped_column(String(40))
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column()
+    body: Mapped[str] = mapped_column()  # SECRET_MARK where `secret` goes
+    # What only the recipient may read (an invitation's link): put into the message when it
+    # is sent, and dropped once it is sent or given up on, so no stored body keeps it.
+    secret: Mapped[str | None] = mapped_column(String(2000), info={"secret": True})
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -2,6 +2,7 @@
 
 import secrets
 
+from partnerfleet_backend.accounts import people
 from partnerfleet_backend.keys import service as keys
 from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
@@ -158,7 +159,9 @@ def logo(ctx: Ctx, partner_id: str) -> PartnerLogo | None:
 
 
 def close(ctx: Ctx, partner_id: str) -> Partner:
-    """Close the account: keys revoked; its data kept for the ledger and the audit."""
+    """Close the account: keys revoked, its people disabled and signed out; its data kept for
+    the ledger and the audit."""
     partner = _apply(ctx, get(ctx, partner_id), {"status": PartnerStatus.CLOSED}, "partner.closed")
     keys.revoke_all(ctx.session, partner_id, ctx.now)
+    people.close_partner_people(ctx, partner_id)
     return partner

@@ -85,11 +85,15 @@ def sign_in(
 ) -> Response:
     _check_login_csrf(request, csrf_token)
     settings = get_settings()
-    signed = accounts.sign_in_with(settings, email, password)
+    address = request.client.host if request.client else "unknown"
+    request_id = getattr(request.state, "request_id", None)
+    signed = accounts.sign_in_with(settings, email, password, address, request_id)
     if isinstance(signed, ServiceError):
-        return _login_form(
+        page = _login_form(
             request, "sign_in.html", signed.status, error=signed.detail, email=email, next=next
         )
+        page.headers.update(signed.headers)
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, settings, signed.token, int(accounts.SESSION_MAX.total_seconds()))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/portal")
@@ -113,18 +117,18 @@ def invitation_page(request: Request, token: str) -> Response:
 
 @router.post("/portal/invitations/{token}")
 def accept_invitation(
-    request: Request, token: str, name: Field, password: Field, csrf_token: Field = ""
+    request: Request, token: str, password: Field, name: Field = "", csrf_token: Field = ""
 ) -> Response:
     _check_login_csrf(request, csrf_token)
     settings = get_settings()
     try:
         signed = accounts.accept_with(settings, token, name, password)
     except ServiceError as refused:
-        if refused.extra.get("field") != "password":
+        if refused.extra.get("field") not in ("password", "email", "name"):
             raise
         invitation = accounts.invitation_of(settings, token)
         return _login_form(
-            request, "invitation.html", 422, invitation=invitation, error=refused.detail
+            request, "invitation.html", refused.status, invitation=invitation, error=refused.detail
         )
     response = RedirectResponse("/portal", status_code=303)
     set_session_cookie(response, settings, signed.token, int(accounts.SESSION_MAX.total_seconds()))

@@ -20,7 +20,6 @@ from partnerfleet_backend.overview.service import overview
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.schemas import MeUpdate
 from partnerfleet_backend.pipeline.context import Ctx
-from partnerfleet_backend.portal import service
 from partnerfleet_backend.portal.schemas import FormField, TablePage
 from partnerfleet_backend.portal.web import Portal, SignedIn, day, eur
 
@@ -244,7 +243,7 @@ def audit_trail(partner_id: str, portal: SignedIn, cursor: str | None = None) ->
             [
                 [
                     str(e.created_at)[:19],
-                    e.actor if e.actor != "key" else e.actor_key_id,
+                    e.actor if e.actor not in ("key", "user") else f"{e.actor} {e.actor_key_id}",
                     e.action,
                     f"{e.object_type} {e.object_id}",
                 ]
@@ -254,76 +253,6 @@ def audit_trail(partner_id: str, portal: SignedIn, cursor: str | None = None) ->
         )
 
     return _table(portal, pid, portal.read(work))
-
-
-def _users_page(portal: Portal, pid: str, status: int = 200, **extra: Any) -> HTMLResponse:
-    users = portal.read(lambda ctx: service.users_of(ctx, pid))
-    orgs = portal.read(lambda ctx: customers.list_customers(ctx, pid, 500, None, None)[0])
-    editable = portal.user.kind == "partner" and portal.user.role == "admin"
-    roles = [
-        ("read_only", "partner: read-only"),
-        ("billing", "partner: billing"),
-        ("admin", "partner: admin"),
-    ]
-    roles += [(f"guest:{c.id}", f"{c.name}: guest") for c in orgs]
-    roles += [(f"admin:{c.id}", f"{c.name}: admin") for c in orgs]
-    return portal.render(
-        "users.html",
-        status_code=status,
-        pid=pid,
-        heading="Users",
-        users=users,
-        editable=editable,
-        submit="Invite",
-        intro="Invite a person by email: they set their own password from the link.",
-        fields=[
-            FormField("email", "Email", type="email"),
-            FormField("name", "Name"),
-            FormField("role", "Role", "read_only", choices=roles),
-        ],
-        **extra,
-    )
-
-
-@router.get("/portal/p/{partner_id}/users")
-def users(partner_id: str, portal: SignedIn) -> HTMLResponse:
-    return _users_page(portal, portal.partner(partner_id))
-
-
-@router.post("/portal/p/{partner_id}/users")
-def invite(
-    partner_id: str,
-    portal: SignedIn,
-    email: Field,
-    role: Field,
-    name: Field = "",
-    csrf_token: Field = "",
-) -> HTMLResponse:
-    """A partner admin invites a partner user or a customer org's user."""
-    portal.check_csrf(csrf_token)
-    pid = portal.partner(partner_id)
-    if portal.user.kind != "partner" or portal.user.role != "admin":
-        raise Forbidden("only the partner's admins invite users")
-    user_role, kind, customer_id = role, "partner", ""
-    if ":" in role:  # a customer org's role: "guest:cus_..." or "admin:cus_..."
-        user_role, _, customer_id = role.partition(":")
-        kind = "customer"
-    try:
-        link = portal.write(
-            lambda ctx: service.invite(
-                ctx,
-                portal.user.id,
-                pid,
-                email=email,
-                name=name,
-                role=user_role,
-                kind=kind,
-                customer_id=customer_id or None,
-            )
-        )
-    except ServiceError as refused:
-        return _users_page(portal, pid, refused.status, error=refused.detail)
-    return _users_page(portal, pid, link=link, notice=f"Invitation for {email} made.")
 
 
 def _profile_page(portal: Portal, pid: str, status: int = 200, **extra: Any) -> HTMLResponse:

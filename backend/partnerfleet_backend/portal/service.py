@@ -7,9 +7,12 @@ from partnerfleet_backend.accounts import repository as accounts
 from partnerfleet_backend.accounts.service import invite as invite_user
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.mail import service as mail
+from partnerfleet_backend.models import SECRET_MARK
+from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.overview.service import branding
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.context import Ctx
+from partnerfleet_backend.portal.schemas import InvitationForm
 from partnerfleet_backend.settings import Settings
 
 
@@ -42,55 +45,74 @@ def customer_page(ctx: Ctx, partner_id: str, customer_id: str) -> dict[str, Any]
     }
 
 
-def users_of(ctx: Ctx, partner_id: str) -> list[dict[str, str]]:
-    """The partner's users and its customers' users."""
-    names: dict[str, str] = {}
-    rows = []
-    for user in accounts.users_of_partner(ctx.session, partner_id):
-        of = "partner"
-        if user.customer_id is not None:
-            if user.customer_id not in names:
-                names[user.customer_id] = customers.get(ctx, partner_id, user.customer_id).name
-            of = names[user.customer_id]
-        rows.append({"name": user.name, "email": user.email, "role": user.role, "of": of})
-    return rows
+def users_of(ctx: Ctx, partner_id: str) -> list[dict[str, Any]]:
+    """The partner's users and its customers' users (an ended org's too: its name is kept),
+    with whether they may sign in and how many sessions they have open."""
+    people = accounts.users_of_partner(ctx.session, partner_id)
+    orgs = {u.customer_id for u in people if u.customer_id is not None}
+    names = customers.names_of(ctx, partner_id, orgs)
+    sessions = accounts.session_counts(ctx.session, [u.id for u in people], utcnow())
+    return [
+        {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "kind": user.kind,
+            "of": "partner"
+            if user.customer_id is None
+            else names.get(user.customer_id, user.customer_id),
+            "disabled": user.disabled_at is not None,
+            "sessions": sessions.get(user.id, 0),
+        }
+        for user in people
+    ]
 
 
 def invite(
     ctx: Ctx,
     by_user_id: str,
     partner_id: str,
+    form: InvitationForm,
     *,
-    email: str,
-    name: str,
     role: str,
     kind: str,
     customer_id: str | None,
-) -> str:
-    """An invitation link (also queued as an email) for a partner user or a user of one of
-    the partner's customer orgs."""
+) -> None:
+    """An invitation for a partner user or a user of one of the partner's customer orgs: the
+    link goes to the invited mailbox only (never to the page), and the answer is the same
+    whether or not the address has an account (that is decided when the link is used)."""
     by = accounts.get_user(ctx.session, by_user_id)
     assert by is not None
     if customer_id is not None:
         customers.get(ctx, partner_id, customer_id)  # one of this partner's orgs
-    _, token = invite_user(
+    invitation, token = invite_user(
         ctx.session,
         by=by,
-        email=email,
+        email=form.email,
         role=role,
         kind=kind,
         partner_id=partner_id,
         customer_id=customer_id,
     )
-    link = f"{ctx.settings.public_url.rstrip('/')}/portal/invitations/{token}"
     partner = partners.get(ctx, partner_id)
+    named = form.name.strip() or invitation.email
     mail.queue(
         ctx,
         partner_id=partner_id,
         kind="invitation",
-        to=email,
+        to=invitation.email,
         subject=f"{partner.name} invites you to partnerfleet",
-        body=f"Hello {name or email},\n\n{partner.name} invites you to its partner portal "
-        f"as {role.replace('_', '-')}. Set your password here (valid 7 days):\n\n{link}\n",
+        body=f"Hello,\n\n{partner.name} invites you to its partner portal as "
+        f"{role.replace('_', '-')}. Set your password here (valid 7 days):\n\n{SECRET_MARK}"
+        f"\n\nThe invitation names you as: {named}\n",
+        secret=f"{ctx.settings.public_url.rstrip('/')}/portal/invitations/{token}",
     )
-    return link
+    ctx.audit(
+        "user.invited",
+        "invitation",
+        invitation.id[:40],
+        partner_id=partner_id,
+        before=None,
+        after={"email": invitation.email, "role": role, "kind": kind, "customer_id": customer_id},
+    )

@@ -18,6 +18,7 @@ from partnerfleet_backend.accounts import service as accounts
 from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.operations.clock import current_time
+from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.context import Actor, Ctx
 from partnerfleet_backend.settings import Settings, get_settings
 
@@ -111,9 +112,9 @@ class Portal:
         operators (each look audited); anyone else gets the same 404 as a missing partner."""
         user = self.user
         if user.kind == "partner" and user.partner_id == partner_id:
+            self.read(lambda ctx: partners.get(ctx, partner_id))  # a closed one is not found
             return partner_id
         if user.kind == "operator":
-            from partnerfleet_backend.partner import service as partners
 
             def look(ctx: Ctx) -> None:
                 partners.get(ctx, partner_id)

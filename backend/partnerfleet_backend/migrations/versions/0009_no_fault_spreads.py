@@ -1,4 +1,6 @@
-"""no fault spreads: calendar steps that failed for one partner, recorded and retried alone
+"""no fault spreads: calendar steps that failed for one partner, recorded and retried alone;
+an outbox mail's secret part (an invitation's link) kept apart from its body until it is sent;
+password resets as links of their own kind
 
 Revision ID: 0009
 Revises: 0008
@@ -29,6 +31,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("step", "partner_id", name=op.f("pk_calendar_failures")),
     )
 
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("secret", sa.String(length=2000), nullable=True))
+    with op.batch_alter_table("invitations") as batch:
+        batch.add_column(
+            sa.Column("purpose", sa.String(length=10), nullable=False, server_default="join")
+        )
+        batch.add_column(sa.Column("user_id", sa.String(length=40), nullable=True))
+    op.create_index(
+        "ix_invitations_partner_id_created_at", "invitations", ["partner_id", "created_at"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_invitations_partner_id_created_at", table_name="invitations")
+    with op.batch_alter_table("invitations") as batch:
+        batch.drop_column("user_id")
+        batch.drop_column("purpose")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("secret")
     op.drop_table("calendar_failures")
