@@ -217,6 +217,17 @@ def run_in_transaction(
     raise AssertionError("unreachable")
 
 
+def hold_for_transaction(session: Session, name: str) -> bool:
+    """Hold the lock called `name` until the transaction ends, if no other transaction holds
+    it (False then). On PostgreSQL an advisory lock; SQLite's write transactions already run
+    one at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(
+        session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:name))"), {"name": name})
+    )
+
+
 MIGRATION_LOCK_ID = 7_346_011
 
 

@@ -144,10 +144,12 @@ class Api:
             self.caller.count_first = True
         return self.read(work)
 
-    def simulate(self, work: Callable[[Ctx], T]) -> T:
-        """Run service code that changes things, and roll all of it back (a plan; the call is
-        counted first, on its own)."""
+    def simulate(self, work: Callable[[Ctx], T], *, calls: int = 1) -> T:
+        """Run service code that changes things, and roll all of it back (a plan; its `calls`
+        are counted first, on their own)."""
         self.settle()
+        if self.caller is not None:
+            self.caller.count_more(calls - 1)
         return run_in_transaction(
             lambda s: work(self._ctx(s, audited=False)), self.settings, keep=False
         )

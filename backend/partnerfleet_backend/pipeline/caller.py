@@ -211,6 +211,20 @@ class Caller:
         self.owes_count = False
         return result
 
+    def count_more(self, calls: int) -> None:
+        """Count `calls` more calls of this request (after its own one), in a transaction of
+        their own; 429 when they do not fit."""
+        if calls <= 0 or self.actor is None or self.actor.partner_id is None:
+            return
+        partner_id = self.actor.partner_id
+
+        def more(session: Session) -> None:
+            now = current_time(session, self.settings)
+            state = quota.consume_more(session, partner_id, now, calls)
+            self.request.state.ratelimit = state.headers()
+
+        run_in_transaction(more, self.settings)
+
     @property
     def unsettled(self) -> bool:
         """A call still to count, or a transaction still held."""

@@ -17,7 +17,12 @@ def create_plan(body: PlanCreate, api: PartnerReadApi) -> PlanRead:
     monthly run-rate before and after, what a cancel forfeits, and whether it would be
     refused; per plan the totals, the wallet before and after, the level the new run-rate
     gives, under-licensed licenses and the API calls the `up` will spend. Nothing changes.
-    A read key may ask; a plan counts as one API call whatever its size."""
+    A read key may ask. A plan counts one API call per 100 changes it holds (a plan of 250
+    counts 3); one plan of a partner runs at a time (429 `plan_running` for another), and a
+    worker runs one plan at a time (503 with Retry-After when busy)."""
     pid = api.partner_id
     assert pid is not None
-    return api.simulate(lambda ctx: service.make_plan(ctx, pid, body))
+    with service.one_at_a_time():
+        return api.simulate(
+            lambda ctx: service.make_plan(ctx, pid, body), calls=service.calls_of(body)
+        )

@@ -7,6 +7,7 @@ nothing, and the next changes are priced as the real run would price them after 
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -21,13 +22,16 @@ from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository as customers_repository
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
+from partnerfleet_backend.database import hold_for_transaction
 from partnerfleet_backend.kit.errors import (
     Conflict,
     InsufficientCredit,
     ServiceError,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from partnerfleet_backend.kit.integrity import conflict_of
+from partnerfleet_backend.kit.slots import Slots
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.service import level_for_monthly_usage
 from partnerfleet_backend.license import repository as licenses_repository
@@ -56,6 +60,34 @@ from partnerfleet_backend.wallet import service as wallet
 
 LICENSE_REPLACED_BY = ("customer_id", "product", "trial")  # never changed by an adoption
 EXPIRY_WARNING_DAYS = 30
+CHANGES_PER_CALL = 100
+
+
+class PlanRunning(ServiceError):
+    status = 429
+    code = "plan_running"
+    title = "A plan is running"
+
+
+def _busy() -> ServiceUnavailable:
+    refused = ServiceUnavailable("plans of other partners keep this server busy; retry soon")
+    refused.headers["Retry-After"] = "10"
+    return refused
+
+
+# A plan runs every change it holds through the operations in one thread: one at a time per
+# worker, so that the worker's other threads keep answering everyone else's requests.
+_plans = Slots(1, _busy)
+
+
+def one_at_a_time() -> AbstractContextManager[None]:
+    """This worker's one plan slot, waited for up to 30 seconds."""
+    return _plans.taken(wait=30)
+
+
+def calls_of(body: PlanCreate) -> int:
+    """The API calls a plan counts: one per 100 changes started (at least one)."""
+    return max(1, -(-len(body.changes) // CHANGES_PER_CALL))
 
 
 class _Charges:
@@ -79,6 +111,8 @@ class _Charges:
 def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     """Price `body.changes` for `partner_id` at `ctx.now`. The caller rolls the transaction
     back."""
+    if not hold_for_transaction(ctx.session, f"plan:{partner_id}"):
+        raise PlanRunning("another plan of yours is running; ask again when it is done")
     partner = partners.get(ctx, partner_id)
     before = wallet.state(ctx, partner_id)
     run_rate_before = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]

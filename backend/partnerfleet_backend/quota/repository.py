@@ -15,6 +15,7 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -137,4 +138,19 @@ def _counting_statement(
             where=(QuotaCounter.used < limit) if refuse else None,
         )
         .returning(QuotaCounter.used, limit)
+    )
+
+
+def add_calls(session: Session, partner_id: str, period: str, calls: int, limit: int) -> int | None:
+    """Count `calls` more of the month's calls at once, if they fit under `limit`: the new
+    count, or None (nothing counted)."""
+    return session.scalar(
+        update(QuotaCounter)
+        .where(
+            QuotaCounter.partner_id == partner_id,
+            QuotaCounter.period == period,
+            QuotaCounter.used + calls <= limit,
+        )
+        .values(used=QuotaCounter.used + calls)
+        .returning(QuotaCounter.used)
     )

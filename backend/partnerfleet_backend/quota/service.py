@@ -127,6 +127,30 @@ def consume(
     return state
 
 
+def consume_more(session: Session, partner_id: str, now: datetime, calls: int) -> QuotaState:
+    """Count `calls` more calls at once (a request that costs more than one: a large plan),
+    or raise 429 when they do not fit in what is left of the month's (nothing counted)."""
+    period = period_of(now)
+    limit = monthly_limit(session, partner_id, now)
+    used = repository.add_calls(session, partner_id, period, calls, limit)
+    state = QuotaState(
+        limit,
+        used if used is not None else repository.used(session, partner_id, period) or 0,
+        start_of_next_month(now),
+        now,
+    )
+    if used is None:
+        error = QuotaExhausted(
+            f"this request counts {calls + 1} API calls and {state.remaining + 1} were left "
+            "before it; split it, or buy an API-call pack",
+            limit=limit,
+        )
+        error.headers.update(state.headers())
+        raise error
+    _warn(session, partner_id, state, period)
+    return state
+
+
 def _warn(session: Session, partner_id: str, state: QuotaState, period: str) -> None:
     for percent in WARN_AT_PERCENT:
         threshold = -(-state.limit * percent // 100)  # ceil
