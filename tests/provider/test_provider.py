@@ -234,6 +234,46 @@ class TestLifecycle:
         org_id, org = created(CustomerOrgProvider(), {**ORG, "name": "Neu", "adopt": True})
         assert org_id == existing["id"] and org["name"] == "Neu"
 
+    def test_a_license_moved_to_another_org_is_bought_anew_never_the_cancelled_one_adopted(
+        self, partner: PartnerHandle
+    ) -> None:
+        """What the engine does when an adopted license's customer is renamed in the fleet
+        file: the old license is deleted first (it keeps its reference), then the new one is
+        created with adopt: the new one is bought and charged, as the plan said."""
+        old_org, _ = created(CustomerOrgProvider(), ORG)
+        new_org, _ = created(CustomerOrgProvider(), {**ORG, "reference": "crm-78"}, name="o2")
+        props = {
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": 12,
+            "seats": 10,
+            "reference": "crm-77-dns",
+            "adopt": True,
+        }
+        first, _ = created(LicenseProvider(), {**props, "customer_id": old_org}, name="l")
+        LicenseProvider().delete(first, {})
+        charges = [e["kind"] for e in ledger(partner.read)].count("charge")
+        moved, lic = created(LicenseProvider(), {**props, "customer_id": new_org}, name="l")
+        assert moved != first and lic["status"] == "active" and lic["customer_id"] == new_org
+        assert [e["kind"] for e in ledger(partner.read)].count("charge") == charges + 1
+        listed = partner.read.get("/v1/licenses", params={"reference": "crm-77-dns"}).json()
+        assert [item["id"] for item in listed["items"]] == [moved]
+
+    def test_a_license_of_another_org_is_never_adopted_as_it_is(
+        self, partner: PartnerHandle
+    ) -> None:
+        old_org, _ = created(CustomerOrgProvider(), ORG)
+        new_org, _ = created(CustomerOrgProvider(), {**ORG, "reference": "crm-79"}, name="o2")
+        props = {"product": "dns-filter", "edition": "pro", "term_months": 12, "seats": 10}
+        created(LicenseProvider(), {**props, "customer_id": old_org, "reference": "x-1"})
+        with pytest.raises(ProviderError) as refused:
+            created(
+                LicenseProvider(),
+                {**props, "customer_id": new_org, "reference": "x-1", "adopt": True},
+                name="l2",
+            )
+        assert "cannot be adopted" in str(refused.value) and old_org in str(refused.value)
+
     def test_a_rerun_after_an_interrupted_create_never_charges_twice(
         self, partner: PartnerHandle
     ) -> None:

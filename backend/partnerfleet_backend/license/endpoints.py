@@ -45,7 +45,12 @@ def list_licenses(
     cursor: Cursor = None,
     customer_id: str | None = Query(default=None, max_length=40),
     status: LicenseStatus | None = None,
-    reference: str | None = Query(default=None, max_length=100),
+    reference: str | None = Query(
+        default=None,
+        max_length=100,
+        description="The license that holds this reference now (a cancelled license has "
+        "released its own).",
+    ),
     product: CatalogName | None = None,
     ends_before: Annotated[
         AwareDatetime | None, Query(description="Only terms ending by then (RFC 3339)")

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit import bulk
@@ -87,15 +87,20 @@ def by_key(session: Session, license_key: str) -> License | None:
     return session.scalar(select(License).where(License.license_key == license_key))
 
 
-def by_reference(session: Session, partner_id: str, reference: str) -> License | None:
-    return session.scalar(
-        select(License).where(
-            License.partner_id == partner_id,
-            License.reference == reference,
-            License.managed.is_(True),
-            License.status != LicenseStatus.CANCELLED,
-        )
+def holds_reference(partner_id: str, reference: str) -> ColumnElement[bool]:
+    """The partner's license that holds `reference`: managed and not cancelled (a cancelled
+    license releases its reference). The one meaning of "the license with this reference",
+    for the plan's lookup and the list's filter alike."""
+    return and_(
+        License.partner_id == partner_id,
+        License.reference == reference,
+        License.managed.is_(True),
+        License.status != LicenseStatus.CANCELLED,
     )
+
+
+def by_reference(session: Session, partner_id: str, reference: str) -> License | None:
+    return session.scalar(select(License).where(holds_reference(partner_id, reference)))
 
 
 def trial_of(session: Session, customer_id: str, product: str) -> str | None:
@@ -133,7 +138,7 @@ def managed_page(
     if status is not None:
         statement = statement.where(License.status == status)
     if reference is not None:
-        statement = statement.where(License.reference == reference)
+        statement = statement.where(holds_reference(partner_id, reference))
     return page_rows(session, statement, License.id, limit, cursor)
 
 

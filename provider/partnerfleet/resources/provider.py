@@ -223,8 +223,11 @@ class BackendProvider(ResourceProvider):
         raise errors.PartnerfleetError(f"too many cancelled {self.kind} objects with these inputs")
 
     def find_by_reference(self, reference: str) -> dict[str, Any] | None:
+        """The object that holds `reference` now (the backend's one meaning: a cancelled
+        license has released its reference, and is never found, nor adopted)."""
         page = self.client().get(self.collection, reference=reference, limit=1)
-        return page["items"][0] if page["items"] else None
+        found = [obj for obj in page["items"] if not self.is_gone(obj)]
+        return found[0] if found else None
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.inputs(props)
@@ -251,8 +254,23 @@ class BackendProvider(ResourceProvider):
 
     def adopt(self, existing: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """Take over an existing object and bring its updatable fields to the inputs; what it
-        holds already (a decrease waiting for the renewal included) is not sent again."""
+        holds already (a decrease waiting for the renewal included) is not sent again. An
+        object that differs in what would replace it (another customer org, product) is not
+        the one asked for: refused, never taken over as it is."""
         held = self.desired_before(self.state(existing))
+        other = {
+            k: (held.get(k), v)
+            for k, v in body.items()
+            if k in self.spec.replace_on and held.get(k) is not None and held.get(k) != v
+        }
+        if other:
+            what = ", ".join(f"{k} {was!r} (asked: {asked!r})" for k, (was, asked) in other.items())
+            raise errors.Conflict(
+                f"{self.kind.lower()} {existing['id']} holds reference "
+                f"'{existing.get('reference')}' with {what}: it cannot be adopted as this "
+                "one; give this one another reference, or cancel that one first",
+                existing_id=existing["id"],
+            )
         changes = {
             k: v for k, v in body.items() if k not in self.spec.replace_on and held.get(k) != v
         }
