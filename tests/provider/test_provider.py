@@ -306,6 +306,67 @@ class TestLifecycle:
         assert outs(SupportLevelProvider().read(sid, support))["support_level"] == "premium"
 
 
+class TestThePlanCountsTheCallsTheUpSpends:
+    """Per change, the plan's `api_calls` are the calls the provider's method makes."""
+
+    def spent(self, method: Any, *args: Any) -> tuple[Any, int]:
+        before = calls()
+        result = method(*args)
+        return result, calls() - before
+
+    def planned(self, p: PartnerHandle, change: dict[str, Any]) -> int:
+        result = p.read.post("/v1/plans", {"changes": [change]}, expect=200).json()
+        assert result["changes"][0]["refused"] is None, result["changes"][0]
+        assert result["quota"]["calls_needed"] == result["changes"][0]["api_calls"]
+        return int(result["changes"][0]["api_calls"])
+
+    def test_a_support_level_looks_for_an_option_bought_outside_first(
+        self, partner: PartnerHandle
+    ) -> None:
+        change = {"key": "s", "action": "create", "type": "support"}
+        planned = self.planned(partner, {**change, "inputs": {"support_level": "premium"}})
+        provider = SupportLevelProvider()
+        checked = provider.check({}, {"support_level": "premium", IDENTITY_KEY: "p/s/Support/s"})
+        _, spent = self.spent(provider.create, checked.inputs)
+        assert planned == spent == 2
+
+    def test_a_support_level_refused_by_the_up_is_refused_by_the_plan(
+        self, partner: PartnerHandle
+    ) -> None:
+        partner.write.post("/v1/addons", {"option": "premium-support"}, expect=201)
+        change = {"key": "s", "action": "create", "type": "support"}
+        result = partner.read.post(
+            "/v1/plans", {"changes": [{**change, "inputs": {"support_level": "basic"}}]}
+        ).json()
+        assert result["changes"][0]["refused"]["code"] == "conflict"
+        with pytest.raises(ProviderError, match="bought outside this program"):
+            created(SupportLevelProvider(), {"support_level": "basic"})
+        adopting = {**change, "inputs": {"support_level": "premium", "adopt": True}}
+        planned = self.planned(partner, adopting)
+        provider = SupportLevelProvider()
+        checked = provider.check(
+            {}, {"support_level": "premium", "adopt": True, IDENTITY_KEY: "p/s/Support/s"}
+        )
+        _, spent = self.spent(provider.create, checked.inputs)
+        assert planned == spent == 3  # the look-up, the claim, the level
+
+    def test_an_adoption_that_changes_nothing_is_one_look_up(self, partner: PartnerHandle) -> None:
+        partner.write.post("/v1/customers", ORG, expect=201)
+        change = {"key": "c", "action": "create", "type": "customer"}
+        planned = self.planned(partner, {**change, "inputs": {**ORG, "adopt": True}})
+        provider = CustomerOrgProvider()
+        checked = provider.check({}, {**ORG, "adopt": True, IDENTITY_KEY: "p/s/Customer/c"})
+        _, spent = self.spent(provider.create, checked.inputs)
+        assert planned == spent == 1
+        renamed = {**ORG, "name": "Neu", "adopt": True}
+        planned = self.planned(partner, {**change, "inputs": renamed})
+        BULK.reset()
+        _, spent = self.spent(
+            provider.create, provider.check({}, {**renamed, IDENTITY_KEY: "p/s/Customer/c"}).inputs
+        )
+        assert planned == spent == 2
+
+
 class TestErrors:
     def test_insufficient_credit_is_one_line_with_needed_and_available(
         self, live_operator: Caller

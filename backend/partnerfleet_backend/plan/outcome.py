@@ -37,9 +37,16 @@ class Outcome:
     forfeit: int = 0
     notes: list[str] = field(default_factory=list)
     before: _Before | None = None
+    # The API calls the provider makes for this change in `pulumi up`: one request, and one
+    # more for a create that first looks for what it may adopt (a SupportLevel's create always
+    # looks for a premium-support option bought outside the program).
+    calls: int = 1
 
     def __post_init__(self) -> None:
         self.id = self.change.id
+        looks_first = self.change.inputs.get("adopt") or self.change.type == "support"
+        if self.change.action == "create" and looks_first:
+            self.calls = 2
 
     # results ---------------------------------------------------------------------------------
     def refuse(self, error: ServiceError, *, shortfall: int | None = None) -> None:
@@ -73,14 +80,19 @@ class Outcome:
             monthly_from_renewal_cents=None if refused else self.from_renewal,
             forfeit_cents=0 if refused else self.forfeit,
             notes=[] if refused else self.notes,
+            api_calls=self.calls,
         )
 
     def note(self, text: str) -> None:
         self.notes.append(text)
 
-    def adopted(self, object_id: str) -> None:
+    def adopted(self, object_id: str, *, changed: bool = True) -> None:
+        """An existing object taken over (`changed`: its fields brought to the inputs, one
+        call more than the look-up; else the look-up was all)."""
         self.id = object_id
         self.note(f"adopts the existing {self.change.type} {object_id}")
+        if not changed:
+            self.calls -= 1
 
     # licenses --------------------------------------------------------------------------------
     def license_created(self, lic: License, unit_cents: int) -> None:

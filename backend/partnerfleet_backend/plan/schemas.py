@@ -74,6 +74,7 @@ class PlannedChange(BaseModel):
     )
     forfeit_cents: int = Field(description="Prepaid value given up by a cancel (no refund).")
     notes: list[str]
+    api_calls: int = Field(description="API calls the provider spends on it in `pulumi up`.")
 
 
 class PlanTotals(BaseModel):

@@ -157,9 +157,7 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     in_plan = {p.id for p in planned if p.type == "license" and p.id}
     soon = ctx.now + timedelta(days=EXPIRY_WARNING_DAYS)
     state = quota.current(ctx.session, partner_id, ctx.now)
-    calls = len(body.changes) + sum(
-        1 for c in body.changes if c.action == "create" and c.inputs.get("adopt")
-    )
+    calls = sum(p.api_calls for p in planned)
     first = next((p for p in planned if p.refused is not None), None)
     return PlanRead(
         currency=str(load_catalog(ctx.session).document.get("currency", "EUR")),
@@ -283,7 +281,7 @@ def _license(
                 for k, v in inputs.items()
                 if k not in LICENSE_REPLACED_BY and getattr(existing, k, v) != v
             }
-            outcome.adopted(existing.id)
+            outcome.adopted(existing.id, changed=bool(differs))
             _update_license(ctx, partner, existing.id, differs, outcome)
             return
         outcome.customer_id = inputs.get("customer_id")
@@ -335,7 +333,7 @@ def _customer(
                 customers.update(
                     ctx, partner.id, existing.id, CustomerUpdate.model_validate(differs)
                 )
-            outcome.adopted(existing.id)
+            outcome.adopted(existing.id, changed=bool(differs))
             created[change.key] = existing.id
             return
         customer = customers.create(ctx, partner.id, CustomerCreate.model_validate(inputs))
@@ -387,6 +385,15 @@ def _support(
     level = "basic" if change.action == "delete" else str(change.inputs.get("support_level"))
     if level not in ("basic", "premium"):
         raise ValidationFailed("support_level must be basic or premium", field="support_level")
+    outside = addons.unclaimed(ctx, partner.id, support.OPTION)
+    if change.action == "create" and outside is not None:  # as the provider's create decides
+        if not change.inputs.get("adopt"):
+            raise Conflict(
+                f"premium-support (add-on {outside.id}, until {outside.period_end.date()}) was "
+                "bought outside this program; set adopt=True (support_adopt: true in a fleet "
+                "file) to manage it: premium keeps it, basic cancels it at the end of its month"
+            )
+        outcome.calls += 1  # it is claimed first
     held = addons.current(ctx, partner.id, support.OPTION)
     monthly = addon_monthly(held, ctx)
     result = support.set_support(ctx, partner, level)

@@ -156,7 +156,7 @@ def _create(
     change: dict[str, Any] = {
         "key": urn,
         "label": _label(inputs.values, urn),
-        "action": "create" if object_type != "support" else "update",
+        "action": "create",
         "type": object_type,
         "inputs": values,
     }
