@@ -69,6 +69,8 @@ def fleet_document(client: Client, problems: list[str]) -> dict[str, Any]:
         for field, default in CUSTOMER_DEFAULTS.items():
             if customer.get(field) not in (None, default):
                 entry[field] = customer[field]
+        if customer.get("access_products"):
+            entry["access_products"] = list(customer["access_products"])
         if customer.get("logo_url"):
             entry["logo_url"] = customer["logo_url"]
         entry["adopt"] = True

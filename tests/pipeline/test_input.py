@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from partnerfleet_backend.settings import Settings, get_settings
 from tests.support.api import Caller, PartnerHandle, make_customer, make_partner, school_license
+from tests.support.portal import browser, make_user, user_id_of
 
 
 class TestNumbers:
@@ -126,9 +127,51 @@ class TestSuspendedPartners:
         r = p.write.put("/v1/support", {"support_level": "premium"})
         assert r.status_code == 403
         p.read.get("/v1/licenses", expect=200)
-        p.write.patch("/v1/me", {"billing_email": "billing@msp.example"}, expect=200)
+        account: list[tuple[str, str, dict[str, Any] | None]] = [  # its account: frozen too
+            ("PATCH", "/v1/me", {"billing_email": "billing@msp.example"}),
+            ("PATCH", "/v1/me", {"webhook_url": "https://hooks.msp.example/pf"}),
+            ("POST", "/v1/me/webhook-secret", None),
+            ("POST", "/v1/me/api-keys", {"scope": "write"}),
+        ]
+        for method, path, change in account:
+            r = p.write.call(method, path, change)
+            assert (r.status_code, r.json()["code"]) == (403, "partner_suspended"), path
+        # the plan says what the up would be told: refused, but a cancel goes on
+        changes = [
+            {
+                "key": "s",
+                "action": "update",
+                "type": "support",
+                "inputs": {"support_level": "basic"},
+            },
+            {"key": "l", "action": "delete", "type": "license", "id": lic["id"]},
+        ]
+        planned = p.read.post("/v1/plans", {"changes": changes}, expect=200).json()["changes"]
+        assert planned[0]["refused"]["code"] == "partner_suspended"
+        assert planned[1]["refused"] is None
         operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 10_000}, expect=201)
         p.write.delete(f"/v1/licenses/{lic['id']}", expect=200)
+        read_key = p.read.get("/v1/me/api-keys", expect=200).json()[-1]["id"]
+        p.write.delete(f"/v1/me/api-keys/{read_key}", expect=200)  # a leaked key: revoked
+
+    def test_a_suspended_partner_s_admin_revokes_but_changes_nothing_in_the_portal(
+        self, operator: Caller, client: TestClient, settings: Settings
+    ) -> None:
+        p = make_partner(operator)
+        admin = browser(client.app)
+        admin.sign_in(make_user(settings, "partner", "admin", partner_id=p.id))
+        colleague = user_id_of(settings, make_user(settings, "partner", "billing", partner_id=p.id))
+        operator.patch(f"/v1/partners/{p.id}", {"status": "suspended"}, expect=200)
+        users = f"/portal/p/{p.id}/users"
+        assert admin.submit(users, {"email": "new@msp.example", "role": "admin"}).status_code == 403
+        assert (
+            admin.submit(
+                f"/portal/p/{p.id}/profile", {"billing_email": "x@msp.example"}
+            ).status_code
+            == 403
+        )
+        assert admin.post_from(users, f"{users}/{colleague}/reset-password", {}).status_code == 403
+        assert admin.post_from(users, f"{users}/{colleague}/disable", {}).status_code == 200
 
 
 def test_the_sqlite_file_is_private(settings: Settings) -> None:

@@ -268,6 +268,16 @@ def test_limited_access_limits_the_partner(
     mail_body.pop("term_months")
     mail_body.pop("seats")
     partner.write.post("/v1/licenses", mail_body, expect=201)
+    # the partner's key cannot lift the limit the customer set; the same value is no change
+    lifted = partner.write.patch(f"/v1/customers/{org['id']}", {"access": "full"})
+    assert lifted.status_code == 403 and lifted.json()["code"] == "access_granted_by_customer"
+    assert "only its admins" in lifted.json()["detail"]
+    widened = partner.write.patch(
+        f"/v1/customers/{org['id']}", {"access_products": ["mail", "dns-filter"]}
+    )
+    assert widened.status_code == 403
+    partner.write.patch(f"/v1/customers/{org['id']}", {"access": "limited"}, expect=200)
+    partner.write.post("/v1/licenses", body, expect=403)  # still limited
 
 
 def test_every_portal_route_of_a_partner_or_org_refuses_strangers(

@@ -38,6 +38,11 @@ def existing_account(operator: Caller) -> PartnerHandle:
                 "contact_email": f"it{i}@kunde.example",
                 "reference": f"crm-{i:04d}",
                 **({"support_by": "vendor"} if i % 7 == 0 else {}),
+                **(
+                    {"access": "limited", "access_products": ["dns-filter", "mail"]}
+                    if i % 13 == 1
+                    else {}
+                ),
             },
             expect=201,
         ).json()
@@ -93,6 +98,10 @@ def test_an_exported_account_of_300_customers_is_adopted_with_no_change_and_no_c
     assert exported.returncode == 0, exported.stderr
     licenses = CUSTOMERS + CUSTOMERS // 25
     assert f"{CUSTOMERS} customers, {licenses} licenses" in exported.stdout
+    written = __import__("yaml").safe_load(fleet_file.read_text())["customers"]
+    limited = [c for c in written if c.get("access") == "limited"]
+    assert len(limited) == len(range(1, CUSTOMERS, 13))
+    assert all(c["access_products"] == ["dns-filter", "mail"] for c in limited)
 
     before = snapshot(partner)
     up = stack.up()

@@ -1,6 +1,7 @@
 """The provider's methods against the real backend process over HTTP (no engine, no mocks)."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from partnerfleet.resources.customer_org import CustomerOrgProvider
 from partnerfleet.resources.identity import IDENTITY_KEY
 from partnerfleet.resources.license import LicenseProvider
 from partnerfleet.resources.support_level import SupportLevelProvider
+from partnerfleet_backend.settings import Settings
 from tests.support.api import Caller, PartnerHandle, ledger, make_partner
 
 pytestmark = pytest.mark.slow
@@ -189,6 +191,39 @@ class TestLifecycle:
         LicenseProvider().delete(lic_id, down)  # already gone: fine
         CustomerOrgProvider().delete(org_id, org)
         assert CustomerOrgProvider().read(org_id, org).id == ""
+
+    def test_access_the_customer_narrowed_is_no_diff_and_never_sent(
+        self, partner: PartnerHandle, settings: Settings
+    ) -> None:
+        from partnerfleet_backend.customer import service as customers
+        from partnerfleet_backend.customer.schemas import CustomerUpdate
+        from partnerfleet_backend.database import session_scope
+        from partnerfleet_backend.pipeline.context import Ctx
+
+        program = {**ORG, "access": "full"}
+        org_id, org = created(CustomerOrgProvider(), program)
+        with session_scope(settings) as session:  # the customer's admin limits access
+            ctx = Ctx(
+                session=session,
+                now=datetime.now(UTC),
+                actor=None,
+                request_id=None,
+                settings=settings,
+            )
+            customers.update(
+                ctx,
+                partner.id,
+                org_id,
+                CustomerUpdate(access="limited", access_products=["mail"]),
+                by_customer=True,
+            )
+        BULK.reset()
+        provider = CustomerOrgProvider()
+        read = provider.read(org_id, org)
+        assert outs(read)["access"] == "limited"
+        checked = provider.check({}, {**program, IDENTITY_KEY: "proj/stack/CustomerOrg/r"})
+        assert not provider.diff(org_id, outs(read), checked.inputs).changes
+        assert not provider.diff(org_id, org, checked.inputs).changes
 
     def test_refresh_sees_a_change_made_at_the_backend(self, partner: PartnerHandle) -> None:
         org_id, _ = created(CustomerOrgProvider(), ORG)

@@ -1,5 +1,7 @@
 """Customer organisations of a partner."""
 
+from typing import Any
+
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
@@ -107,10 +109,37 @@ def list_customers(
     return repository.active_page(ctx.session, partner_id, limit, cursor, reference)
 
 
-def update(ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate) -> Customer:
+# The partner's access to an org is the customer's to grant: a partner's key sets it when it
+# creates the org, and never changes it afterwards (the customer's admins do, in the portal).
+GRANTED_BY_CUSTOMER = ("access", "access_products")
+
+
+class AccessGrantedByCustomer(Forbidden):
+    code = "access_granted_by_customer"
+
+
+def partner_settable(changes: dict[str, Any]) -> dict[str, Any]:
+    """What a partner may change of an org it manages (not the access the customer grants)."""
+    return {k: v for k, v in changes.items() if k not in GRANTED_BY_CUSTOMER}
+
+
+def update(
+    ctx: Ctx, partner_id: str, customer_id: str, body: CustomerUpdate, *, by_customer: bool = False
+) -> Customer:
+    """Change an org; its access only `by_customer` (the org's admin in the portal)."""
     customer = get(ctx, partner_id, customer_id)
     ctx.check_version(customer.version)
     changes = body.model_dump(exclude_unset=True)
+    granting = [
+        k for k in GRANTED_BY_CUSTOMER if k in changes and changes[k] != getattr(customer, k)
+    ]
+    if granting and not by_customer:
+        raise AccessGrantedByCustomer(
+            f"{customer.name} grants your access ({customer.access}"
+            + (f": {', '.join(customer.access_products or [])}" if customer.access_products else "")
+            + "): only its admins (in the portal) or the vendor change it; ask them",
+            field=granting[0],
+        )
     if "access" in changes or "access_products" in changes:
         check_access_products(
             ctx,

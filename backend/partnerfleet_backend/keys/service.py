@@ -79,14 +79,17 @@ class PartnerSuspended(Forbidden):
     code = "partner_suspended"
 
 
-def refuse_buying_when_suspended(actor: Actor, method: str, path: str) -> None:
-    """A suspended partner reads, and pays in (the operator's top-ups), and may cancel; it
-    creates and changes nothing (no customers, licenses, add-ons or support bought)."""
-    changing = method in ("POST", "PUT", "PATCH") and not path.startswith("/v1/me")
-    if actor.partner_status == PartnerStatus.SUSPENDED and changing:
+def refuse_changes_when_suspended(partner_status: str | None, *, taking_back: bool) -> None:
+    """What a suspended partner may still do, the one rule for the API, the portal and the
+    plan: read everything (and ask for plans), be paid into (the operator's top-ups), and take
+    things back: cancel licenses and add-ons, end customer relationships, revoke its keys,
+    disable its people or sign them out. Everything else is refused with 403
+    `partner_suspended`: buying, changing entitlements, making keys, inviting people, and
+    changing its profile, webhook, signing secret or logo."""
+    if partner_status == PartnerStatus.SUSPENDED and not taking_back:
         raise PartnerSuspended(
-            "the account is suspended: reading and cancelling go on, buying and changing "
-            "entitlements do not; ask your vendor"
+            "the account is suspended: reading, cancelling and revoking go on; buying and "
+            "changing anything else do not; ask your vendor"
         )
 
 

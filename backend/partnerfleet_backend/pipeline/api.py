@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from partnerfleet_backend.database import run_in_transaction
 from partnerfleet_backend.keys.service import (
-    refuse_buying_when_suspended,
+    refuse_changes_when_suspended,
     require_operator,
     require_partner,
 )
@@ -331,7 +331,9 @@ def _admit(
         elif kind in ("partner_read", "partner_write"):
             api._partner_id = require_partner(actor, write=kind == "partner_write")
             if kind == "partner_write":
-                refuse_buying_when_suspended(actor, request.method, request.url.path)
+                refuse_changes_when_suspended(
+                    actor.partner_status, taking_back=request.method == "DELETE"
+                )
     except BaseException:
         caller.settle()
         raise

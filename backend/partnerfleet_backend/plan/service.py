@@ -23,6 +23,7 @@ from partnerfleet_backend.customer import repository as customers_repository
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
 from partnerfleet_backend.database import hold_for_transaction
+from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import (
     Conflict,
     InsufficientCredit,
@@ -247,6 +248,9 @@ def _apply(
         "addon": _addon,
         "support": _support,
     }
+    # what the up's request would be refused for: a support level's delete is a PUT of basic
+    taking_back = change.action == "delete" and change.type != "support"
+    refuse_changes_when_suspended(partner.status, taking_back=taking_back)
     handlers[change.type](ctx, partner, change, created, outcome)
 
 
@@ -328,7 +332,11 @@ def _customer(
         reference = _adoptable(change.inputs)
         existing = customers.find_by_reference(ctx, partner.id, reference) if reference else None
         if existing is not None:
-            differs = {k: v for k, v in inputs.items() if getattr(existing, k, v) != v}
+            differs = {  # as the provider's adoption: never the access the customer grants
+                k: v
+                for k, v in customers.partner_settable(inputs).items()
+                if getattr(existing, k, v) != v
+            }
             if differs:
                 customers.update(
                     ctx, partner.id, existing.id, CustomerUpdate.model_validate(differs)

@@ -247,7 +247,9 @@ def change_customer_settings(
         body = CustomerUpdate.model_validate(
             {"contact_email": contact_email, "access": access, "access_products": products}
         )
-        customer = portal.write(lambda ctx: customers.update(ctx, partner_id, customer_id, body))
+        customer = portal.write(
+            lambda ctx: customers.update(ctx, partner_id, customer_id, body, by_customer=True)
+        )
     except (ServiceError, ValueError) as refused:
         detail = refused.detail if isinstance(refused, ServiceError) else str(refused)
         return _settings_form(

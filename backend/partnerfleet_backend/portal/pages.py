@@ -298,6 +298,7 @@ def change_profile(
     pid = portal.partner(partner_id)
     if portal.user.kind != "partner" or portal.user.role not in ("admin", "billing"):
         raise Forbidden("your role may read the profile, not change it")
+    portal.refuse_if_suspended()
     changes: dict[str, Any] = {"billing_email": billing_email or None}
     if portal.user.role == "admin":
         contact = {

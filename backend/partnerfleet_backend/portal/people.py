@@ -74,6 +74,7 @@ def invite(
     pid = portal.partner(partner_id)
     if portal.user.kind != "partner" or portal.user.role != "admin":
         raise Forbidden("only the partner's admins invite users")
+    portal.refuse_if_suspended()
     user_role, kind, customer_id = role, "partner", ""
     if ":" in role:  # a customer org's role: "guest:cus_..." or "admin:cus_..."
         user_role, _, customer_id = role.partition(":")
@@ -131,6 +132,7 @@ def manage_user(
         raise NotFound("no such action")
     if portal.user.kind != "operator" and portal.user.role != "admin":
         raise Forbidden("only the partner's admins manage its people")
+    portal.refuse_if_suspended(taking_back=action in ("disable", "end-sessions"))
     by = people.Manager(portal.user.id, portal.user.kind, portal.user.role, portal.user.partner_id)
     if by.kind == "operator":
         by = people.Manager(by.user_id, by.kind, by.role, pid)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import service as accounts
 from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
@@ -77,6 +78,7 @@ class Portal:
     settings: Settings
     user: PortalUser
     csrf_token: str
+    partner_status: str | None = None  # of the partner whose pages these are
 
     def actor(self) -> Actor:
         scope = "write" if self.user.may_change else "read"
@@ -112,7 +114,8 @@ class Portal:
         operators (each look audited); anyone else gets the same 404 as a missing partner."""
         user = self.user
         if user.kind == "partner" and user.partner_id == partner_id:
-            self.read(lambda ctx: partners.get(ctx, partner_id))  # a closed one is not found
+            # a closed one is not found
+            self.partner_status = self.read(lambda ctx: partners.get(ctx, partner_id).status)
             return partner_id
         if user.kind == "operator":
 
@@ -130,6 +133,12 @@ class Portal:
             self.write(look)
             return partner_id
         raise NotFound(f"partner {partner_id} not found")
+
+    def refuse_if_suspended(self, *, taking_back: bool = False) -> None:
+        """A partner's own people change nothing of a suspended partner but what it may take
+        back (the one rule: `keys.service.refuse_changes_when_suspended`)."""
+        if self.user.kind == "partner":
+            refuse_changes_when_suspended(self.partner_status, taking_back=taking_back)
 
     def require(self, *roles: str) -> None:
         if self.user.role not in roles:

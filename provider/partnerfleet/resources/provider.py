@@ -93,7 +93,8 @@ class BackendProvider(ResourceProvider):
         before = self.desired_before(state)
         changed = []
         for name in self.spec.inputs:
-            if name in self.spec.create_only or not inputs.asked(name):
+            fixed = name in self.spec.create_only or name in self.spec.set_on_create
+            if fixed or not inputs.asked(name):
                 continue
             new = inputs.desired(name)
             old = before.get(name)
@@ -271,8 +272,12 @@ class BackendProvider(ResourceProvider):
                 "one; give this one another reference, or cancel that one first",
                 existing_id=existing["id"],
             )
-        changes = {
-            k: v for k, v in body.items() if k not in self.spec.replace_on and held.get(k) != v
+        changes = {  # what is set on create (a customer's access) is never sent here
+            k: v
+            for k, v in body.items()
+            if k not in self.spec.replace_on
+            and k not in self.spec.set_on_create
+            and held.get(k) != v
         }
         if not changes:
             return existing
