@@ -2,6 +2,7 @@
 only what their role may, with the form's token."""
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -95,6 +96,8 @@ def test_failed_sign_ins_lock_no_one_out_and_tell_nothing(
     while the account's owner signs in from anywhere else."""
     monkeypatch.setattr(settings, "sign_ins_per_minute", 10)
     email = partner_user(settings, partner, "read_only")
+    if time.time() % 60 > 40:  # the limit counts per clock minute: all of this in one
+        time.sleep(60 - time.time() % 60)
     guesser = browser(client.app)
     answers = [guesser.sign_in(email, "wrong password!!") for _ in range(5)]
     answers += [guesser.sign_in(f"nobody-{n}@example.org") for n in range(4)]
