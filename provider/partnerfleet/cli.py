@@ -1,4 +1,5 @@
-"""``partnerfleet``: the provider's console commands (``plan``, ``comment``, ``export``)."""
+"""``partnerfleet``: the provider's console commands (``plan``, ``up``, ``comment``,
+``export``)."""
 
 import argparse
 import sys
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     exporting.set_defaults(run=_export)
     args = parser.parse_args(argv)
-    if args.command == "plan":
+    if args.command in ("plan", "up"):
         return plan.main_plan(args)
     try:
         return int(args.run(args))

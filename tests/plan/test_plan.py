@@ -282,3 +282,71 @@ class TestThePlanItself:
         huge += [{**change, "key": f"more-{i}-" + "k" * 480} for i in range(3_000)]
         answer = p.read.post("/v1/plans", {"changes": huge})
         assert (answer.status_code, answer.json()["code"]) == (413, "payload_too_large")
+
+
+def test_after_a_refused_change_the_plan_prices_nothing_the_up_never_runs(
+    operator: Caller, set_clock: SetClock
+) -> None:
+    """The engine deletes only after every create and update succeeded, and a license whose
+    customer's create is refused is never created: such changes are not run (no forfeit, no
+    charge); the others are priced as the up would apply them before it stops."""
+    set_clock(T0)
+    p = make_partner(operator, top_up_cents=110_000)
+    kept = school_license(p, seats=10)
+    gone = school_license(p, seats=10)
+    changes: list[dict[str, Any]] = [
+        {
+            "key": "raise",
+            "action": "update",
+            "type": "license",
+            "id": kept["id"],
+            "inputs": {"seats": 20},
+        },
+        {"key": "gone", "action": "delete", "type": "license", "id": gone["id"], "at_end": True},
+        {
+            "key": "big",
+            "action": "create",
+            "type": "license",
+            "inputs": {
+                "customer_id": kept["customer_id"],
+                "product": "dns-filter",
+                "edition": "proplus",
+                "term_months": 60,
+                "seats": 5_000,
+            },
+        },
+        {
+            "key": "org",
+            "action": "create",
+            "type": "customer",
+            "inputs": {
+                "name": "X",
+                "segment": "school",
+                "country": "DE",
+                "contact_email": "a@b.example",
+            },
+        },
+        {
+            "key": "its-license",
+            "action": "create",
+            "type": "license",
+            "customer": "org",
+            "inputs": {"product": "dns-filter", "edition": "pro", "term_months": 12, "seats": 5},
+        },
+    ]
+    result = plan(p, changes)
+    by_key = {c["key"]: c for c in result["changes"]}
+    assert by_key["big"]["refused"]["code"] == "insufficient_credit"
+    assert by_key["raise"]["charge_now_cents"] > 0 and not by_key["raise"]["skipped"]
+    assert by_key["gone"]["skipped"] and by_key["gone"]["forfeit_cents"] == 0
+    assert "never runs" in by_key["gone"]["notes"][0]
+    assert result["totals"]["forfeit_cents"] == 0
+    # a customer refused (the suspended partner's rule is one way; here: bad input)
+    bad_org = [
+        {**changes[3], "inputs": {**changes[3]["inputs"], "country": "Germany"}},
+        changes[4],
+    ]
+    result = plan(p, bad_org)
+    assert result["changes"][0]["refused"] is not None
+    assert result["changes"][1]["skipped"] and result["changes"][1]["refused"] is None
+    assert result["quota"]["calls_needed"] == 1  # the refused create; the license: never sent

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.provider.test_fleet_e2e import fleet_stack, set_seats
-from tests.support.api import Caller, PartnerHandle, ledger, make_partner
+from tests.provider.test_plan_command import NEW_CUSTOMER
+from tests.support.api import Caller, PartnerHandle, all_items, ledger, make_partner
 from tests.support.fake_github import fake_github
 from tests.support.paths import ROOT
 from tests.support.plan import charged
@@ -93,3 +94,18 @@ def test_review_on_a_pull_request_and_apply_on_merge(live_operator: Caller, tmp_
         planned["totals"]["charge_now_cents"],
         planned["totals"]["charge_now_net_cents"],
     )
+
+    # a merge whose plan is refused (a new org's license the credit cannot pay, beside a seat
+    # raise and a new org that could be made): the up refuses as a whole, nothing applied
+    untouched = ledger(partner.read)
+    orgs = {c["reference"] for c in all_items(partner.read, "/v1/customers")}
+    set_seats(fleet_file, "crm-1002-dns", 700)
+    text = fleet_file.read_text()
+    fleet_file.write_text(text.replace("customers:\n", "customers:\n" + NEW_CUSTOMER, 1))
+    refused = run_script(stack, "apply.sh", partner.write.key)
+    assert refused.returncode == 1, refused.stdout[-2000:] + refused.stderr[-2000:]
+    assert "nothing applied" in refused.stderr
+    assert "crm-1099-dns: REFUSED, not enough credit" in refused.stdout
+    assert "A bare `pulumi up` stops at the refused change" in refused.stdout
+    assert ledger(partner.read) == untouched
+    assert {c["reference"] for c in all_items(partner.read, "/v1/customers")} == orgs

@@ -58,6 +58,13 @@ class Outcome:
             shortfall_cents=shortfall,
         )
 
+    def skip(self, why: str) -> PlannedChange:
+        """A change the up never runs: nothing of it applied, nothing priced."""
+        self.note(why)
+        return self.planned(0, 0).model_copy(
+            update={"skipped": True, "monthly_after_cents": self.monthly_before, "api_calls": 0}
+        )
+
     def planned(self, charge_nominal: int, charge_net: int) -> PlannedChange:
         refused = self.refused is not None
         effective, effective_at = self.effective, self.effective_at

@@ -38,6 +38,11 @@ class PlanChange(InputModel):
         description="For a new license: the `key` of the customer created earlier in this plan.",
     )
     label: str | None = Field(default=None, max_length=200, description="How reports name it.")
+    at_end: bool = Field(
+        default=False,
+        description="A delete the engine runs only after every create and update has "
+        "succeeded (a removed resource, the old half of a create-before-delete replacement).",
+    )
 
 
 class PlanCreate(InputModel):
@@ -75,6 +80,12 @@ class PlannedChange(BaseModel):
     forfeit_cents: int = Field(description="Prepaid value given up by a cancel (no refund).")
     notes: list[str]
     api_calls: int = Field(description="API calls the provider spends on it in `pulumi up`.")
+    skipped: bool = Field(
+        default=False,
+        description="Never run by the up, because of a change refused before it: a delete "
+        "the engine runs only after every create and update succeeded, or a license of a "
+        "customer whose create is refused. Priced at nothing.",
+    )
 
 
 class PlanTotals(BaseModel):

@@ -6,24 +6,16 @@ Each change runs in a savepoint: a refused one (credit, a conflict, bad input) c
 nothing, and the next changes are priced as the real run would price them after it.
 """
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.addon import service as addons
-from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnUpdate
-from partnerfleet_backend.catalog.pricing import monthly_cents, unused_term_cents
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository as customers_repository
-from partnerfleet_backend.customer import service as customers
-from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
 from partnerfleet_backend.database import hold_for_transaction
-from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import (
     Conflict,
     InsufficientCredit,
@@ -36,15 +28,13 @@ from partnerfleet_backend.kit.slots import Slots
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.service import level_for_monthly_usage
 from partnerfleet_backend.license import repository as licenses_repository
-from partnerfleet_backend.license import service as licenses
-from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
-from partnerfleet_backend.models import RENEWING, EntryKind, LedgerEntry, Partner
+from partnerfleet_backend.models import EntryKind, LedgerEntry
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.context import Ctx
-from partnerfleet_backend.plan.outcome import Outcome, addon_monthly
+from partnerfleet_backend.plan import steps
+from partnerfleet_backend.plan.outcome import Outcome
 from partnerfleet_backend.plan.schemas import (
     FirstRefusal,
-    PlanChange,
     PlanCreate,
     PlanLevel,
     PlannedChange,
@@ -55,13 +45,16 @@ from partnerfleet_backend.plan.schemas import (
     UnderLicensed,
 )
 from partnerfleet_backend.quota import service as quota
-from partnerfleet_backend.support import service as support
 from partnerfleet_backend.wallet import repository as wallet_repository
 from partnerfleet_backend.wallet import service as wallet
 
-LICENSE_REPLACED_BY = ("customer_id", "product", "trial")  # never changed by an adoption
 EXPIRY_WARNING_DAYS = 30
 CHANGES_PER_CALL = 100
+NEVER_AT_END = (
+    "never runs: the engine deletes only after every create and update succeeded, and one "
+    "of them is refused"
+)
+NEVER_WITHOUT_CUSTOMER = "never runs: the create of its customer is refused"
 
 
 class PlanRunning(ServiceError):
@@ -121,13 +114,25 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     loaded = _load_named(ctx, partner_id, body)  # held: the operations find them in the session
     created: dict[str, str] = {}
     planned: list[PlannedChange] = []
+    stopped: set[str] = set()  # the keys of refused changes
     try:
-        for change in body.changes:
+        # in the engine's order: creates and updates, then the deletes it runs at the end
+        for change in [c for c in body.changes if not c.at_end] + [
+            c for c in body.changes if c.at_end
+        ]:
             mark = len(charges.entries)
             outcome = Outcome(change)
+            if change.at_end and stopped:
+                outcome.customer_id = steps.customer_of(ctx, partner_id, change)
+                planned.append(outcome.skip(NEVER_AT_END))
+                continue
+            if change.customer is not None and change.customer in stopped:
+                stopped.add(change.key)
+                planned.append(outcome.skip(NEVER_WITHOUT_CUSTOMER))
+                continue
             try:
                 with ctx.session.begin_nested():
-                    _apply(ctx, partner, change, created, outcome)
+                    steps.apply(ctx, partner, change, created, outcome)
                     ctx.session.flush()
             except InsufficientCredit as refused:
                 extra = refused.extra
@@ -141,6 +146,8 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
                     conflict_of(violated) or Conflict("the database refused this change")
                 )
             nominal, net = charges.since(mark) if outcome.refused is None else (0, 0)
+            if outcome.refused is not None:
+                stopped.add(change.key)
             planned.append(outcome.planned(nominal, net))
     finally:
         charges.close()
@@ -237,175 +244,3 @@ def _validation_failed(invalid: ValidationError) -> ValidationFailed:
     problem = invalid.errors()[0]
     field = ".".join(str(p) for p in problem["loc"]) or "inputs"
     return ValidationFailed(f"{field}: {problem['msg']}", field=field)
-
-
-def _apply(
-    ctx: Ctx, partner: Partner, change: PlanChange, created: dict[str, str], outcome: Outcome
-) -> None:
-    handlers: dict[str, Callable[[Ctx, Partner, PlanChange, dict[str, str], Outcome], None]] = {
-        "license": _license,
-        "customer": _customer,
-        "addon": _addon,
-        "support": _support,
-    }
-    # what the up's request would be refused for: a support level's delete is a PUT of basic
-    taking_back = change.action == "delete" and change.type != "support"
-    refuse_changes_when_suspended(partner.status, taking_back=taking_back)
-    handlers[change.type](ctx, partner, change, created, outcome)
-
-
-def _needs_id(change: PlanChange) -> str:
-    if change.id is None:
-        raise ValidationFailed(f"{change.action} of a {change.type} needs its id", field="id")
-    return change.id
-
-
-def _adoptable(inputs: dict[str, Any]) -> str | None:
-    reference = inputs.get("reference")
-    return str(reference) if inputs.get("adopt") and reference else None
-
-
-def _license(
-    ctx: Ctx, partner: Partner, change: PlanChange, created: dict[str, str], outcome: Outcome
-) -> None:
-    inputs = {k: v for k, v in change.inputs.items() if k != "adopt"}
-    if change.action == "create":
-        if change.customer is not None:
-            if change.customer not in created:
-                raise ValidationFailed(
-                    f"customer '{change.customer}' is not created earlier in this plan",
-                    field="customer",
-                )
-            inputs["customer_id"] = created[change.customer]
-        reference = _adoptable(change.inputs)
-        existing = licenses.find_by_reference(ctx, partner.id, reference) if reference else None
-        if existing is not None:
-            differs = {
-                k: v
-                for k, v in inputs.items()
-                if k not in LICENSE_REPLACED_BY and getattr(existing, k, v) != v
-            }
-            outcome.adopted(existing.id, changed=bool(differs))
-            _update_license(ctx, partner, existing.id, differs, outcome)
-            return
-        outcome.customer_id = inputs.get("customer_id")
-        lic = licenses.create(ctx, partner.id, LicenseCreate.model_validate(inputs))
-        outcome.license_created(lic, licenses.unit_cents(ctx, lic))
-    elif change.action == "update":
-        _update_license(ctx, partner, _needs_id(change), inputs, outcome)
-    else:
-        lic = licenses.get(ctx, partner.id, _needs_id(change))
-        outcome.license_before(lic)
-        forfeit = 0
-        if lic.status in RENEWING and lic.term_months and lic.seats and lic.ends_at:
-            days_left, days_in_term = licenses.term_days(ctx, lic)
-            forfeit = unused_term_cents(
-                seats=lic.seats,
-                unit_cents=licenses.unit_cents(ctx, lic),
-                term_months=lic.term_months,
-                days_left=days_left,
-                days_in_term=days_in_term,
-            )
-        licenses.cancel(ctx, partner.id, lic.id)
-        outcome.license_cancelled(lic, forfeit)
-
-
-def _update_license(
-    ctx: Ctx, partner: Partner, license_id: str, inputs: dict[str, Any], outcome: Outcome
-) -> None:
-    lic = licenses.get(ctx, partner.id, license_id)
-    outcome.license_before(lic)
-    if inputs:
-        lic = licenses.update(ctx, partner.id, license_id, LicenseUpdate.model_validate(inputs))
-    next_monthly = None
-    if lic.seats_next_term or lic.edition_next_term or lic.term_months_next_term:
-        unit = licenses.unit_cents(ctx, lic, lic.edition_next_term, lic.term_months_next_term)
-        next_monthly = monthly_cents(lic.seats_next_term or lic.seats or 0, unit)
-    outcome.license_updated(lic, next_monthly)
-
-
-def _customer(
-    ctx: Ctx, partner: Partner, change: PlanChange, created: dict[str, str], outcome: Outcome
-) -> None:
-    inputs = {k: v for k, v in change.inputs.items() if k != "adopt"}
-    if change.action == "create":
-        reference = _adoptable(change.inputs)
-        existing = customers.find_by_reference(ctx, partner.id, reference) if reference else None
-        if existing is not None:
-            differs = {  # as the provider's adoption: never the access the customer grants
-                k: v
-                for k, v in customers.partner_settable(inputs).items()
-                if getattr(existing, k, v) != v
-            }
-            if differs:
-                customers.update(
-                    ctx, partner.id, existing.id, CustomerUpdate.model_validate(differs)
-                )
-            outcome.adopted(existing.id, changed=bool(differs))
-            created[change.key] = existing.id
-            return
-        customer = customers.create(ctx, partner.id, CustomerCreate.model_validate(inputs))
-        created[change.key] = customer.id
-        outcome.customer(customer.id)
-    elif change.action == "update":
-        customer = customers.update(
-            ctx, partner.id, _needs_id(change), CustomerUpdate.model_validate(inputs)
-        )
-        outcome.customer(customer.id)
-    else:
-        customer_id = _needs_id(change)
-        kept = customers.end(ctx, partner.id, customer_id)
-        outcome.customer(kept.id)
-        outcome.note("its licenses stay with the customer, unmanaged and never renewed")
-
-
-def _addon(
-    ctx: Ctx, partner: Partner, change: PlanChange, _created: dict[str, str], outcome: Outcome
-) -> None:
-    if change.action == "create":
-        inputs = {k: v for k, v in change.inputs.items() if k != "adopt"}
-        body = AddOnCreate.model_validate(inputs)
-        bought = (
-            addons.unclaimed(ctx, partner.id, body.option) if change.inputs.get("adopt") else None
-        )
-        if bought is not None:  # bought outside the program: taken over, not bought again
-            outcome.adopted(bought.id)
-            monthly = addon_monthly(bought, ctx)
-            outcome.monthly_before = outcome.monthly_after = monthly
-            return
-        outcome.addon(addons.buy(ctx, partner, body), ctx)
-    elif change.action == "update":
-        before = addons.get(ctx, partner.id, _needs_id(change))
-        monthly = addon_monthly(before, ctx)
-        changed = addons.change(
-            ctx, partner.id, before.id, AddOnUpdate.model_validate(change.inputs)
-        )
-        outcome.addon_changed(changed, monthly, ctx)
-    else:
-        before = addons.get(ctx, partner.id, _needs_id(change))
-        monthly = addon_monthly(before, ctx)
-        outcome.addon_changed(addons.cancel(ctx, partner.id, before.id), monthly, ctx)
-
-
-def _support(
-    ctx: Ctx, partner: Partner, change: PlanChange, _created: dict[str, str], outcome: Outcome
-) -> None:
-    level = "basic" if change.action == "delete" else str(change.inputs.get("support_level"))
-    if level not in ("basic", "premium"):
-        raise ValidationFailed("support_level must be basic or premium", field="support_level")
-    outside = addons.unclaimed(ctx, partner.id, support.OPTION)
-    if change.action == "create" and outside is not None:  # as the provider's create decides
-        if not change.inputs.get("adopt"):
-            raise Conflict(
-                f"premium-support (add-on {outside.id}, until {outside.period_end.date()}) was "
-                "bought outside this program; set adopt=True (support_adopt: true in a fleet "
-                "file) to manage it: premium keeps it, basic cancels it at the end of its month"
-            )
-        outcome.calls += 1  # it is claimed first
-    held = addons.current(ctx, partner.id, support.OPTION)
-    monthly = addon_monthly(held, ctx)
-    result = support.set_support(ctx, partner, level)
-    bought = addons.current(ctx, partner.id, support.OPTION)
-    outcome.support(result.support_level, result.source, monthly, addon_monthly(bought, ctx))
-    if held is not None and bought is None:
-        outcome.effective_at_end(held.period_end)

@@ -1,8 +1,11 @@
-"""`partnerfleet plan`: price a stack's preview with the backend's own rules.
+"""`partnerfleet plan`: price a stack's preview with the backend's own rules; `partnerfleet
+up`: the same plan first, and `pulumi up` only when it is fine, so that a fleet never ends
+half-applied because one of its changes is refused.
 
-Exit codes: 0 the plan is fine; 1 the `up` would be refused (credit, quota, a conflict) or a
-threshold is crossed; 2 wrong usage, a key the backend refuses, or a backend that cannot be
-reached (one line, never a traceback).
+Exit codes: 0 the plan is fine (for `up`: and the up succeeded); 1 the `up` would be refused
+(credit, quota, a conflict) or a threshold is crossed: nothing is applied; 2 wrong usage, a key
+the backend refuses, or a backend that cannot be reached (one line, never a traceback); `up`
+passes on the exit code of a `pulumi up` that failed.
 """
 
 import argparse
@@ -26,7 +29,7 @@ class Usage(Exception):
 
 
 def add_parser(commands: Any) -> None:
-    """The `plan` subcommand's arguments."""
+    """The `plan` and `up` subcommands' arguments."""
     plan = commands.add_parser(
         "plan",
         help="what a stack's preview costs, whether it can be paid, what it forfeits",
@@ -35,6 +38,21 @@ def add_parser(commands: Any) -> None:
         "the stack's partnerfleet:apiKey (a read key is enough).",
     )
     plan.add_argument("--preview-json", metavar="FILE", help="a saved preview ('-': stdin)")
+    _arguments(plan)
+    plan.set_defaults(run=run)
+    up = commands.add_parser(
+        "up",
+        help="plan first, then `pulumi up --yes` only if the plan is fine (all or nothing)",
+        description="Runs `partnerfleet plan` on a fresh preview; when the up would be refused "
+        "or a threshold is crossed, stops before any change (exit 1); else runs `pulumi up "
+        "--yes` with the same stack and arguments (after --), so that a refused change never "
+        "leaves the fleet half-applied.",
+    )
+    _arguments(up)
+    up.set_defaults(run=run_up, preview_json=None)
+
+
+def _arguments(plan: Any) -> None:
     plan.add_argument("--stack", help="the stack to preview")
     plan.add_argument("--cwd", type=Path, help="the Pulumi program's directory")
     plan.add_argument("--format", choices=sorted(FORMATS), default="table")
@@ -53,8 +71,7 @@ def add_parser(commands: Any) -> None:
         action="store_true",
         help="exit 1 when a license's use exceeds its seats",
     )
-    plan.add_argument("preview_args", nargs="*", help="after --: more `pulumi preview` args")
-    plan.set_defaults(run=run)
+    plan.add_argument("preview_args", nargs="*", help="after --: more `pulumi` args")
 
 
 def _stack_config(args: argparse.Namespace, key: str) -> str | None:
@@ -125,16 +142,33 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_up(args: argparse.Namespace) -> int:
+    """The plan, then the up only when the plan is fine."""
+    verdict = run(args)
+    if verdict != 0:
+        print("partnerfleet up: nothing applied (the plan above says why)", file=sys.stderr)
+        return verdict
+    command = ["pulumi", "up", "--yes", "--non-interactive", *args.preview_args]
+    if args.stack:
+        command += ["--stack", args.stack]
+    sys.stdout.flush()
+    done = subprocess.run(command, cwd=args.cwd, check=False)  # noqa: S603 (our own list)
+    return done.returncode
+
+
 def main_plan(args: argparse.Namespace) -> int:
     """Run the subcommand with the exit codes of the module docstring."""
     try:
-        return run(args)
+        return int(args.run(args))
     except Usage as problem:
-        print(f"partnerfleet plan: {problem}", file=sys.stderr)
+        print(f"partnerfleet {args.command}: {problem}", file=sys.stderr)
         return 2
     except (errors.AuthenticationFailed, errors.Forbidden) as refused:
-        print(f"partnerfleet plan: the backend refused the key: {refused}", file=sys.stderr)
+        print(
+            f"partnerfleet {args.command}: the backend refused the key: {refused}",
+            file=sys.stderr,
+        )
         return 2
     except errors.PartnerfleetError as failed:
-        print(f"partnerfleet plan: {failed}", file=sys.stderr)
+        print(f"partnerfleet {args.command}: {failed}", file=sys.stderr)
         return 2

@@ -131,14 +131,16 @@ def extract(document: dict[str, Any]) -> Extracted:
         delete_first = op == "replace" and keeps_reference(
             provider.state(old.get("outputs") or {}), provider.inputs(new.get("inputs") or {})
         )
-        if delete_first or op in ("delete", "delete-replaced"):
+        if delete_first:  # in place, before its replacement
             found.changes.append(delete)
+        if op in ("delete", "delete-replaced"):
+            found.changes.append({**delete, "at_end": True})
         if op in ("create", "replace", "create-replacement"):
             found.changes.append(_create(object_type, provider, urn, new))
         if op == "update":
             found.changes.append(_update(object_type, provider, urn, old, new))
-        if op == "replace" and not delete_first:
-            found.changes.append(delete)
+        if op == "replace" and not delete_first:  # the old one goes when everything else went
+            found.changes.append({**delete, "at_end": True})
     return found
 
 

@@ -46,6 +46,21 @@ def warnings(plan: dict[str, Any], customers: dict[str, str]) -> list[str]:
             )
         else:
             found.append(f"{change['label']}: REFUSED ({refused['code']}): {refused['detail']}")
+    if any(change["refused"] for change in plan["changes"]):
+        applied = [
+            change["label"]
+            for change in plan["changes"]
+            if change["refused"] is None and not change.get("skipped")
+        ]
+        found.append(
+            "`partnerfleet up` refuses the whole up: nothing is applied. A bare `pulumi up` "
+            "stops at the refused change; "
+            + (
+                f"these may apply before it stops: {', '.join(applied)}"
+                if applied
+                else "nothing else would apply"
+            )
+        )
     for change in plan["changes"]:
         if change["forfeit_cents"]:
             found.append(
@@ -83,6 +98,8 @@ def _rows(plan: dict[str, Any], customers: dict[str, str]) -> list[list[str]]:
         note = "; ".join(change["notes"])
         if change["refused"] is not None:
             note = f"REFUSED: {change['refused']['code']}"
+        elif change.get("skipped"):
+            note = "NOT RUN: " + note
         rows.append(
             [
                 customer or "-",
