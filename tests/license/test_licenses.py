@@ -318,6 +318,21 @@ class TestUsage:
         partner.write.delete(f"/v1/licenses/{lic['id']}", expect=200)
         product_reports(partner.write, lic["license_key"], 3, expect=409)
 
+    def test_a_report_cannot_be_backdated_past_what_may_still_arrive(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        now = datetime(2031, 5, 20, 12, 0, tzinfo=UTC)
+        set_clock(now - timedelta(days=10))
+        partner = make_partner(operator, top_up_cents=110_000)
+        lic = school_license(partner, seats=5)
+        set_clock(now)
+        for at in ("2020-01-01T00:00:00Z", (now - timedelta(hours=49)).isoformat()):
+            refused = product_reports(partner.write, lic["license_key"], 3, at=at, expect=422)
+            assert refused.json()["field"] == "at"
+        product_reports(
+            partner.write, lic["license_key"], 3, at=(now - timedelta(hours=47)).isoformat()
+        )
+
 
 class TestPendingChanges:
     def test_asking_for_the_current_seats_again_withdraws_a_pending_decrease(

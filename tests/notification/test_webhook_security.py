@@ -25,6 +25,12 @@ REFUSED_URLS = [
     "https://192.168.1.10/hook",
     "https://[::1]/hook",
     "https://[::ffff:127.0.0.1]/hook",
+    "https://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of the metadata address 169.254.169.254
+    "https://[64:ff9b::7f00:1]/hook",
+    "https://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+    "https://[::10.0.0.1]/hook",  # IPv4-compatible
+    "https://[fec0::1]/hook",  # site-local (deprecated)
+    "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook",  # Teredo, client 10.0.0.1
     "https://[fe80::1]/hook",
     "https://0.0.0.0/hook",
     "https://2130706433/hook",

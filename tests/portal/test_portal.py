@@ -339,3 +339,39 @@ def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
                 assert answer.status_code in expected, (method, url, answer.status_code)
                 walked += 1
     assert walked >= 30
+
+
+def test_pages_pdfs_and_logos_say_how_they_may_be_shown(
+    client: TestClient, partner: PartnerHandle, settings: Settings
+) -> None:
+    person = signed_in(client, partner_user(settings, partner, "admin"))
+    page = person.get(f"/portal/p/{partner.id}")
+    assert page.status_code == 200
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    statement = partner.read.get("/v1/statements/2030-01", expect=200)
+    assert statement.headers["x-content-type-options"] == "nosniff"
+    assert statement.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in statement.headers["content-security-policy"]
+    from tests.reports.test_reports import logo_png
+    from tests.support.api import upload_logo
+
+    assert upload_logo(partner.write, logo_png()).status_code == 204
+    logo = person.get(f"/portal/logos/{partner.id}")
+    assert logo.status_code == 200 and logo.headers["x-content-type-options"] == "nosniff"
+    assert logo.headers["cache-control"] == "private, max-age=300"  # its own
+
+
+def test_the_users_page_outlives_an_ended_org(
+    client: TestClient, partner: PartnerHandle, settings: Settings
+) -> None:
+    org = make_customer(partner, name="Praxis am Markt")
+    make_user(settings, "customer", "guest", customer_id=org["id"])
+    partner.write.delete(f"/v1/customers/{org['id']}", expect=200)
+    admin = signed_in(client, partner_user(settings, partner, "admin"))
+    users = admin.get(f"/portal/p/{partner.id}/users")
+    assert users.status_code == 200 and "Praxis am Markt" in users.text

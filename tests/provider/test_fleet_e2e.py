@@ -136,6 +136,23 @@ def test_a_bad_fleet_file_fails_at_preview_naming_file_customer_and_field(
     )
     assert "Traceback" not in output
     assert used_calls(partner) == before + 1
+    # the review says the same, not the engine's closing "preview failed"
+    planned = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "partnerfleet"),
+            "plan",
+            "--cwd",
+            str(stack.program),
+            "--stack",
+            stack.name,
+        ],
+        env={**stack.workspace.env(), "PARTNERFLEET_API_KEY": partner.read.key},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert planned.returncode == 2
+    assert "edition 'pro-plus' is not one of pro, proplus" in planned.stderr, planned.stderr
 
 
 def test_thousands_of_resources_and_the_call_economy(live_operator: Caller, tmp_path: Path) -> None:

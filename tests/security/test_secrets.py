@@ -41,6 +41,13 @@ def test_the_webhook_secret_is_shown_once_and_rotates(partner: PartnerHandle) ->
     )
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json()["webhook_secret"] == second  # the same rotation, not another
+    third = partner.write.post("/v1/me/webhook-secret", expect=200).json()["webhook_secret"]
+    late = partner.write.post(
+        "/v1/me/webhook-secret", headers={"Idempotency-Key": "rotate-1"}, expect=200
+    )
+    assert late.headers["Idempotent-Replayed"] == "true"
+    assert late.json()["webhook_secret"] is None  # never the secret a later rotation made
+    assert third not in late.text
     assert sign(second, 1, b"{}") != sign(first, 1, b"{}")
     events = all_items(partner.read, "/v1/audit-events", object_id=partner.id)
     actions = [e["action"] for e in events]

@@ -313,12 +313,14 @@ def _change_prepaid(
 
 
 def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
-    """Stop the license; a prepaid term is not refunded."""
+    """Stop the license; a prepaid term is not refunded. Idempotent: the row is locked
+    first, so a cancel racing another finds it cancelled and answers as a repeat does."""
+    repository.get_locked(ctx.session, license_id)
     lic, customer = get_with_customer(ctx, partner_id, license_id)
     customers.check_access(customer, lic.product)
-    ctx.check_version(lic.version)
     if lic.status == LicenseStatus.CANCELLED:
         return lic
+    ctx.check_version(lic.version)
     before = ctx.snapshot(lic)
     lic.status = LicenseStatus.CANCELLED
     lic.auto_renew = False

@@ -6,9 +6,10 @@ Refused: other schemes than https (http only when the operator allows it for dev
 user names and passwords in the URL, names of the internal kind (``localhost``,
 ``*.internal``, ``*.local``, single labels), and every address that is not globally routable
 (loopback, private, link-local and metadata, unspecified, multicast, reserved; IPv4 in any
-spelling, as ``2130706433`` or ``0x7f.1``, and IPv4 mapped into IPv6). An operator may allow
-named networks (``PARTNERFLEET_WEBHOOK_ALLOWED_NETWORKS``), e.g. a receiver on the same host
-in development.
+spelling, as ``2130706433`` or ``0x7f.1``, and IPv4 in any IPv6 spelling: mapped,
+IPv4-compatible, NAT64, 6to4, Teredo; and the deprecated site-local ``fec0::/10``). An
+operator may allow named networks (``PARTNERFLEET_WEBHOOK_ALLOWED_NETWORKS``), e.g. a receiver
+on the same host in development.
 """
 
 import contextlib
@@ -54,11 +55,16 @@ class Destinations:
         return cls(allow_http=settings.webhook_allow_http, allowed_networks=networks)
 
     def address_allowed(self, address: Address) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if any(address in network for network in self.allowed_networks):
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.is_site_local and not self._listed(address):  # fec0::/10, deprecated
+                return False
+            address = _embedded_ipv4(address) or address
+        if self._listed(address):
             return True
         return address.is_global and not address.is_multicast
+
+    def _listed(self, address: Address) -> bool:
+        return any(address in network for network in self.allowed_networks)
 
     def check_url(self, url: str, *, resolve: bool = True) -> tuple[str, str, int]:
         """(scheme, host, port) of an acceptable URL, or DestinationRefused with the reason.
@@ -102,6 +108,24 @@ class Destinations:
         if refused or not addresses:
             raise DestinationRefused(f"{host} resolves to a non-public address ({refused[0]})")
         return str(addresses[0])
+
+
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 spelling reaches: mapped (::ffff:a.b.c.d), IPv4-compatible
+    (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:aabb:ccdd::) and Teredo's client."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    packed = address.packed
+    if packed[:12] == bytes(12) or any(address in network for network in NAT64):
+        return ipaddress.IPv4Address(packed[-4:])
+    return None
 
 
 def _literal_address(host: str) -> Address | None:

@@ -87,7 +87,5 @@ def rotate_webhook_secret(api: PartnerWriteApi) -> JSONResponse:
     assert pid is not None
     return api.write(
         lambda ctx: service.rotate_webhook_secret(ctx, pid),
-        restore=lambda ctx, stored: service.view(
-            ctx, service.get(ctx, pid), new_secret=service.get(ctx, pid).webhook_secret
-        ).model_dump(mode="json"),
+        restore=lambda ctx, stored: service.replayed_rotation(ctx, pid, stored),
     )

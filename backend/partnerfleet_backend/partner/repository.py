@@ -27,6 +27,11 @@ def open_partners_page(
     )
 
 
+def lock(session: Session, partner_id: str) -> None:
+    """Hold the partner's row until the transaction ends (changes one at a time)."""
+    session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+
+
 def open_partner_ids(session: Session) -> list[str]:
     """The ids of every partner account that is not closed."""
     return [

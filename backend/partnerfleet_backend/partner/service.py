@@ -1,6 +1,7 @@
 """Partner accounts and their profile."""
 
 import secrets
+from typing import Any
 
 from partnerfleet_backend.accounts import people
 from partnerfleet_backend.keys import service as keys
@@ -123,6 +124,15 @@ def rotate_webhook_secret(ctx: Ctx, partner_id: str) -> PartnerRead:
     secret = _new_webhook_secret()
     partner = _apply(ctx, partner, {"webhook_secret": secret}, "partner.webhook_secret_rotated")
     return view(ctx, partner, new_secret=secret)
+
+
+def replayed_rotation(ctx: Ctx, partner_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a retried rotation: its secret again while it is the partner's secret
+    (nothing changed the account since: the same version), never one a later change made."""
+    partner = get(ctx, partner_id)
+    same = partner.version == stored.get("version")
+    view_ = view(ctx, partner, new_secret=partner.webhook_secret if same else None)
+    return view_.model_dump(mode="json")
 
 
 def _new_webhook_secret() -> str:

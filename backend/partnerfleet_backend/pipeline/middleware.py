@@ -43,6 +43,8 @@ class RequestIdAndBodyLimit:
         if 0 < len(given) <= 64 and given.isprintable():
             state["client_request_id"] = given
 
+        guarded = _guarding_headers(scope.get("path", ""))
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [(b"x-request-id", request_id.encode())]
@@ -50,6 +52,7 @@ class RequestIdAndBodyLimit:
                 for name, value in state.get("ratelimit", {}).items():
                     if name.lower().encode() not in present:
                         extra.append((name.encode(), value.encode()))
+                extra += [(name, value) for name, value in guarded if name not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -97,6 +100,33 @@ class RequestIdAndBodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+# Every answer: no sniffing of its type, never in a frame of another site, no referrer (a
+# portal link may carry an invitation's token), and not kept by caches unless it says so
+# itself (a logo does). The portal's pages also say where their parts may come from.
+GUARDS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
+PAGE_POLICY = (
+    b"default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    b"frame-ancestors 'none'"
+)
+
+
+def _guarding_headers(path: str) -> list[tuple[bytes, bytes]]:
+    if path.startswith("/portal/static"):
+        return [GUARDS[0], GUARDS[1]]
+    policy = (
+        PAGE_POLICY
+        if path.startswith("/portal") and not path.startswith("/portal/docs")
+        else b"frame-ancestors 'none'"
+    )
+    return [*GUARDS, (b"content-security-policy", policy)]
 
 
 def _closing(response: JSONResponse) -> JSONResponse:

@@ -9,6 +9,7 @@ from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import Partner
+from partnerfleet_backend.partner import repository as partners_repository
 from partnerfleet_backend.pipeline.context import Ctx
 
 OPTION = "premium-support"
@@ -32,7 +33,10 @@ def support_level(ctx: Ctx, partner: Partner) -> Support:
 
 
 def set_support(ctx: Ctx, partner: Partner, level: str) -> Support:
-    """premium buys the premium-support option unless the level has it; basic cancels it."""
+    """premium buys the premium-support option unless the level has it; basic cancels it.
+    The partner's row is locked first: the same PUT twice at once buys once and answers
+    alike."""
+    partners_repository.lock(ctx.session, partner.id)
     included = LEVELS[partner.level].support == "premium"
     held = addons.current(ctx, partner.id, OPTION)
     if level == "premium" and not included and held is None:

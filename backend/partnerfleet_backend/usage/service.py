@@ -26,6 +26,10 @@ class LicenseNotInForce(Conflict):
     code = "license_not_active"
 
 
+# How late a report may arrive (a product that was offline for a while sends what it measured).
+LATEST_REPORT = timedelta(hours=48)
+
+
 def refuse_partner_report(ctx: Ctx, partner_id: str, license_id: str) -> None:
     """Usage is the product's evidence of use, and the partner is the billed party: a partner
     reads usage but never writes it (its own license first, so another's stays a 404)."""
@@ -78,8 +82,14 @@ def _record(ctx: Ctx, lic: License, body: UsageCreate) -> UsageReport:
         raise ValidationFailed("at must carry a time zone (RFC 3339)", field="at")
     if at > ctx.now + timedelta(minutes=5):
         raise ValidationFailed("at lies in the future", field="at")
-    if at.year < 2000:
-        raise ValidationFailed("at lies too far in the past", field="at")
+    if at < ctx.now - LATEST_REPORT:
+        raise ValidationFailed(
+            f"at lies more than {LATEST_REPORT.days * 24} hours in the past: a usage report is "
+            "sent when it is measured (a late one could change a month that is billed already)",
+            field="at",
+        )
+    if lic.starts_at is not None and at < lic.starts_at:
+        raise ValidationFailed("at lies before the license started", field="at")
     report = UsageReport(license_id=lic.id, used=body.used, at=at, created_at=ctx.now)
     ctx.session.add(report)
     latest = repository.latest_report_at(ctx.session, lic.id)

@@ -57,14 +57,28 @@ def run_preview(cwd: Path | None, stack: str | None, extra: list[str]) -> dict[s
         raise PreviewError("pulumi is not on PATH (source the environment file first)") from None
     document = _parse(done.stdout)
     if done.returncode != 0:
-        problems = [
-            d.get("message", "").strip()
-            for d in document.get("diagnostics", [])
-            if d.get("severity") == "error"
-        ]
-        last = (problems or [done.stderr.strip().splitlines()[-1:] or ["(no output)"]][0])[-1]
-        raise PreviewError(f"pulumi preview failed: {str(last).splitlines()[-1][:500]}")
+        raise PreviewError(f"pulumi preview failed: {_why(document, done.stderr)}")
     return document
+
+
+GENERIC = ("preview failed", "update failed", "one or more errors occurred")
+
+
+def _why(document: dict[str, Any], stderr: str) -> str:
+    """The preview's own message (a fleet file's line, a protected resource), not the
+    engine's closing "preview failed"."""
+    for diagnostic in document.get("diagnostics", []):
+        if diagnostic.get("severity") != "error":
+            continue
+        lines = [
+            line.strip().removeprefix("error:").strip()
+            for line in str(diagnostic.get("message", "")).splitlines()
+        ]
+        lines = [line for line in lines if line and line.lower().rstrip(".") not in GENERIC]
+        if lines:
+            return " ".join(lines)[:500]
+    last = [line for line in stderr.strip().splitlines() if line.strip()]
+    return last[-1][:500] if last else "(no output)"
 
 
 def read_preview(path: str) -> dict[str, Any]:
