@@ -120,7 +120,7 @@ def _seat_ceiling(args: ResourceValidationArgs, report: ReportViolation) -> None
     if args.resource_type == LICENSE and isinstance(seats, int | float) and seats > ceiling:
         report(
             f"license {_name(args.props, args.name)} asks for {int(seats)} seats, more than "
-            f"{ceiling}: a typo? (config: max_seats)",
+            f"{int(ceiling):,}: a typo? (config: max_seats)",
             None,
         )
 

@@ -28,6 +28,22 @@ def after_the_demo() -> str:
     return block.group(1)
 
 
+def sample_plan() -> list[str]:
+    """The plan the README shows after the block, line by line."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"then the totals \(on a\nfresh demo.*?\n```\n(.*?)```", text, re.S)
+    assert block is not None, "the README lost its sample plan"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def shows(output: str, line: str) -> bool:
+    """`line` is in `output` (its text before a `...` as a line's start)."""
+    if "..." not in line:
+        return any(" ".join(line.split()) == " ".join(out.split()) for out in output.splitlines())
+    start = " ".join(line.split("...")[0].split())
+    return any(" ".join(out.split()).startswith(start) for out in output.splitlines())
+
+
 def portal_works(printed: str) -> None:
     """The portal address and the partner admin's login that the demo printed sign in."""
     portal = re.search(r"the partner portal: (http://\S+/portal)", printed)
@@ -71,6 +87,9 @@ def test_the_readme_after_the_demo_works_word_for_word() -> None:
         output = steps.stdout + steps.stderr
         assert steps.returncode == 0, output[-4000:]
         assert "partnerfleet plan: 1 change(s)" in output
+        missing = [line for line in sample_plan() if not shows(output, line)]
+        assert missing == [], output[-4000:]
+        assert "prepaid-license-forfeit-needs-consent" not in output
         assert "charged now 168.00 EUR nominal (84.00 EUR net through your lots)" in output
         db = sqlite3.connect(ROOT / ".partnerfleet" / "demo" / "partnerfleet.db")
         last = db.execute(

@@ -68,6 +68,7 @@ def test_editions_per_segment_and_references_come_from_the_config(
 ) -> None:
     stack, fleet_file = fleet
     text = fleet_file.read_text().replace("        reference: crm-2001-mail\n", "")
+    text = text.replace("seats: 400\n", "seats: 40000\n", 1)  # crm-1001-dns: a typo
     fleet_file.write_text("protect_prepaid: true\n" + text)
     config = tmp_path / "policy-config.json"
     config.write_text(json.dumps({"editions-per-segment": {"allowed": {"school": ["pro"]}}}))
@@ -78,6 +79,7 @@ def test_editions_per_segment_and_references_come_from_the_config(
     )
     assert "license crm-1002-dns" not in result.stdout  # pro: allowed
     assert "has no reference" in result.stdout and "fleet-crm-2001-mail" in result.stdout
+    assert "asks for 40000 seats, more than 5,000: a typo?" in result.stdout
 
     config.write_text(json.dumps({"every-object-has-a-reference": {"licenses": False}}))
     assert preview(stack, "--policy-pack-config", str(config)).returncode == 0
