@@ -13,12 +13,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import create_engine, text
 
 from partnerfleet_backend.mail.service import send_due
 from partnerfleet_backend.settings import Settings, get_settings
 from tests.support.api import Caller, SetClock, make_customer, make_partner, run_jobs
-from tests.support.database import execute
+from tests.support.database import execute, query
 from tests.support.portal import browser, mailed_link, make_user
 from tests.support.postgres import free_port
 
@@ -50,16 +49,7 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
 
 
 def mail_count(settings: Settings, partner_id: str) -> int:
-    engine = create_engine(settings.resolved_database_url())
-    try:
-        with engine.connect() as c:
-            return int(
-                c.execute(
-                    text("SELECT count(*) FROM outbox WHERE partner_id = :p"), {"p": partner_id}
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    return len(query(settings, "SELECT id FROM outbox WHERE partner_id = :p", p=partner_id))
 
 
 def body_of(message: Message) -> str:
@@ -103,20 +93,9 @@ def test_an_invitation_waits_in_the_outbox_then_arrives_once(
 
 
 def stored_mail(settings: Settings, to: str) -> dict[str, Any]:
-    engine = create_engine(settings.resolved_database_url())
-    try:
-        with engine.connect() as c:
-            row = (
-                c.execute(
-                    text("SELECT * FROM outbox WHERE to_address = :to ORDER BY id DESC"), {"to": to}
-                )
-                .mappings()
-                .first()
-            )
-    finally:
-        engine.dispose()
-    assert row is not None
-    return dict(row)
+    rows = query(settings, "SELECT * FROM outbox WHERE to_address = :to ORDER BY id DESC", to=to)
+    assert rows
+    return rows[0]
 
 
 def test_a_mail_that_cannot_be_built_fails_alone_and_the_rest_is_sent(

@@ -11,12 +11,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert
 
 from partnerfleet_backend.models import LedgerEntry
 from partnerfleet_backend.settings import Settings
 from tests.conftest import DB_KIND
 from tests.support.api import Caller, PartnerHandle, make_customer, make_partner
+from tests.support.database import query
 from tests.support.server import running_service
 
 MONTH_START = datetime(2039, 4, 1, tzinfo=UTC)
@@ -82,19 +83,12 @@ def _status(sock: socket.socket) -> int:
 def _idle_in_transaction(settings: Settings) -> int:
     """Sessions that began a transaction and have sent nothing for a second: what a download
     that held its transaction while its client stalled left behind (41 of them, before)."""
-    engine = create_engine(settings.resolved_database_url())
-    try:
-        with engine.connect() as c:
-            return int(
-                c.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in "
-                        "transaction' AND state_change < now() - interval '1 second'"
-                    )
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    rows = query(
+        settings,
+        "SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction' "
+        "AND state_change < now() - interval '1 second'",
+    )
+    return len(rows)
 
 
 def test_stalled_downloads_hold_no_transaction_and_slow_no_one(

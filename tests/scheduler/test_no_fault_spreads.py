@@ -25,7 +25,7 @@ from tests.support.api import (
     school_license,
     upload_logo,
 )
-from tests.support.database import execute
+from tests.support.database import execute, query
 
 T0 = datetime(2041, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -79,20 +79,12 @@ def _statement_partner(operator: Caller, name: str) -> PartnerHandle:
 
 
 def _queued_statements(settings: Settings, partner_id: str) -> list[str]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(settings.resolved_database_url())
-    try:
-        with engine.connect() as c:
-            return [
-                str(key)
-                for (key,) in c.execute(
-                    text("SELECT dedupe_key FROM outbox WHERE partner_id = :p AND kind = :k"),
-                    {"p": partner_id, "k": "statement"},
-                )
-            ]
-    finally:
-        engine.dispose()
+    rows = query(
+        settings,
+        "SELECT dedupe_key FROM outbox WHERE partner_id = :p AND kind = 'statement'",
+        p=partner_id,
+    )
+    return [str(row["dedupe_key"]) for row in rows]
 
 
 def test_a_logo_stored_before_uploads_were_checked_leaves_the_pdf_without_it(

@@ -50,3 +50,13 @@ def execute(settings: Settings, sql: str, **params: Any) -> None:
             c.execute(text(sql), params)
     finally:
         engine.dispose()
+
+
+def query(settings: Settings, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """The rows of one statement on the test database (to look at what no route shows)."""
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        with engine.connect() as c:
+            return [dict(row) for row in c.execute(text(sql), params).mappings()]
+    finally:
+        engine.dispose()

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from partnerfleet_backend.cli import create_user
 from partnerfleet_backend.settings import Settings
+from tests.support.database import query
 
 PASSWORD = "correct horse battery staple"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -69,28 +69,18 @@ def browser(app: Any) -> Browser:
 def mailed_link(settings: Settings, to: str, kind: str = "invitation") -> str:
     """The link of the newest mail of `kind` to `to` that waits in the outbox (no SMTP server
     in these tests: what would reach the mailbox), as a path of the portal."""
-    engine = create_engine(settings.resolved_database_url())
-    try:
-        with engine.connect() as c:
-            secret = c.execute(
-                text(
-                    "SELECT secret FROM outbox WHERE to_address = :to AND kind = :kind "
-                    "ORDER BY created_at DESC, id DESC"
-                ),
-                {"to": to, "kind": kind},
-            ).scalar()
-    finally:
-        engine.dispose()
-    assert secret, f"no {kind} mail with a link waits for {to}"
-    return "/" + str(secret).split("://", 1)[1].split("/", 1)[1]
+    rows = query(
+        settings,
+        "SELECT secret FROM outbox WHERE to_address = :to AND kind = :kind "
+        "ORDER BY created_at DESC, id DESC",
+        to=to,
+        kind=kind,
+    )
+    assert rows and rows[0]["secret"], f"no {kind} mail with a link waits for {to}"
+    return "/" + str(rows[0]["secret"]).split("://", 1)[1].split("/", 1)[1]
 
 
 def user_id_of(settings: Settings, email: str) -> str:
-    engine = create_engine(settings.resolved_database_url())
-    try:
-        with engine.connect() as c:
-            found = c.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar()
-    finally:
-        engine.dispose()
-    assert found, email
-    return str(found)
+    rows = query(settings, "SELECT id FROM users WHERE email = :e", e=email)
+    assert rows, email
+    return str(rows[0]["id"])

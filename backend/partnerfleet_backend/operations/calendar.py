@@ -122,37 +122,39 @@ def run_steps(run: CalendarRun, steps: Iterable[Step]) -> dict[str, Any]:
 
 def _run_step(run: CalendarRun, step: Step) -> Outcome:
     outcome = Outcome()
-    if isinstance(step, Platform):
-        try:
+    try:
+        if isinstance(step, Platform):
             outcome.add(run.write(step.work))
-        except Exception as error:  # housekeeping: the next run tries again
-            outcome.failed.append(_report(step.name, None, error, 1))
-        return outcome
-    try:
-        failing = run.read(lambda ctx: repository.failing_partners(ctx.session, step.name))
-    except ServiceUnavailable as down:
-        outcome.failed.append(_report(step.name, None, down, 1))
-        return outcome
-    retry = sorted(pid for pid, at in failing.items() if at <= run.now)
-    everyone_else = PartnerScope(skip=frozenset(failing))
-    try:
-        if isinstance(step, EachPartner):
-            for partner_id in run.read(lambda ctx: step.due(ctx, everyone_else)):
-                _alone(run, step, partner_id, outcome, failed_before=False, due=True)
         else:
-            outcome.add(run.write(lambda ctx: step.work(ctx, everyone_else)))
+            _for_partners(run, step, outcome)
     except ServiceUnavailable as down:  # the database, not a partner: the next run retries
         outcome.failed.append(_report(step.name, None, down, 1))
-        return outcome
-    except Exception:
-        log.exception("calendar step %s failed; running it partner by partner", step.name)
-        assert isinstance(step, Batch)
-        for partner_id in run.read(lambda ctx: open_partner_ids(ctx.session)):
-            if partner_id not in failing:
-                _alone(run, step, partner_id, outcome, failed_before=False)
-    for partner_id in retry:
-        _alone(run, step, partner_id, outcome, failed_before=True)
+    except Exception as error:  # the step itself (housekeeping, who is due): next run again
+        log.exception("calendar step %s failed", step.name)
+        outcome.failed.append(_report(step.name, None, error, 1))
     return outcome
+
+
+def _for_partners(run: CalendarRun, step: Batch | EachPartner, outcome: Outcome) -> None:
+    """The step for every partner but those it failed for (retried alone when their pause is
+    over); a batch that fails is run again partner by partner."""
+    failing = run.read(lambda ctx: repository.failing_partners(ctx.session, step.name))
+    everyone_else = PartnerScope(skip=frozenset(failing))
+    if isinstance(step, EachPartner):
+        for partner_id in run.read(lambda ctx: step.due(ctx, everyone_else)):
+            _alone(run, step, partner_id, outcome, failed_before=False, due=True)
+    else:
+        try:
+            outcome.add(run.write(lambda ctx: step.work(ctx, everyone_else)))
+        except ServiceUnavailable:
+            raise
+        except Exception:
+            log.exception("calendar step %s failed; running it partner by partner", step.name)
+            for partner_id in run.read(lambda ctx: open_partner_ids(ctx.session)):
+                if partner_id not in failing:
+                    _alone(run, step, partner_id, outcome, failed_before=False)
+    for partner_id in sorted(pid for pid, at in failing.items() if at <= run.now):
+        _alone(run, step, partner_id, outcome, failed_before=True)
 
 
 def _alone(
