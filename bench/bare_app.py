@@ -1,20 +1,19 @@
-"""The baselines of bench/api.py: bare FastAPI + SQLAlchemy endpoints doing one UPDATE ...
-RETURNING of a license, and one SELECT of it, with none of the service's work (auth, quota,
-idempotency, charge, ledger, audit). Served by gunicorn with uvicorn workers, like the
-service."""
+"""The baselines of bench/api.py: a truly bare FastAPI + SQLAlchemy app (no code of the
+service: its own plain `create_engine`, no listeners, no pipeline) doing one UPDATE ...
+RETURNING of a license, and one SELECT of it in autocommit (as the service's GET runs
+statement by statement). Served by gunicorn with uvicorn workers, like the service."""
 
 import os
 
 from fastapi import FastAPI
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
-from partnerfleet_backend.database import make_engine
-
-engine = make_engine(os.environ["PARTNERFLEET_DATABASE_URL"])
-# On SQLite the service reads in deferred transactions (BEGIN IMMEDIATE only for writes): so
-# does the baseline's read.
-reader = make_engine(os.environ["PARTNERFLEET_DATABASE_URL"], immediate=False)
+URL = os.environ["PARTNERFLEET_DATABASE_URL"]
+if URL.startswith("postgresql://"):
+    URL = "postgresql+psycopg://" + URL.removeprefix("postgresql://")
+engine = create_engine(URL)
+reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 app = FastAPI()
 
 
@@ -37,7 +36,7 @@ def update_license(license_id: str, body: Seats) -> dict[str, object]:
 
 @app.get("/bare/licenses/{license_id}")
 def read_license(license_id: str) -> dict[str, object]:
-    with reader.begin() as connection:
+    with reader.connect() as connection:
         row = connection.execute(
             text("SELECT * FROM licenses WHERE id = :id"), {"id": license_id}
         ).one()
