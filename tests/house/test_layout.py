@@ -151,3 +151,12 @@ def test_the_provider_never_imports_the_backend() -> None:
     for path in _modules(PROVIDER):
         for module, _names in _imports(path):
             assert not module.startswith("partnerfleet_backend"), path
+
+
+def test_the_readme_is_a_front_door() -> None:
+    """What a newcomer needs, in at most 250 lines; the rest in docs/, every page linked."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)\)", readme))
+    pages = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")}
+    assert linked == pages
