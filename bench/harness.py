@@ -32,7 +32,7 @@ def on_postgres() -> Iterator[dict[str, str]]:
 def served(env: dict[str, str], workers: int) -> Iterator[tuple[str, str]]:
     """The database of `env` migrated and served: (base URL, an operator key)."""
     from partnerfleet_backend.cli import create_operator_key
-    from partnerfleet_backend.database import dispose_engines, migrate
+    from partnerfleet_backend.db.engines import dispose_engines, migrate
     from partnerfleet_backend.settings import get_settings
     from tests.support.server import running_service
 

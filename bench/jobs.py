@@ -49,10 +49,10 @@ def run(
     from partnerfleet_backend.addon.jobs import renew_addons
     from partnerfleet_backend.catalog.pricing import addon_price_cents
     from partnerfleet_backend.catalog.service import load_catalog
-    from partnerfleet_backend.database import migrate, run_in_transaction
+    from partnerfleet_backend.db.context import Ctx
+    from partnerfleet_backend.db.engines import migrate, run_in_transaction
     from partnerfleet_backend.level.jobs import recompute_levels
     from partnerfleet_backend.license.jobs import end_trials, renew_licenses
-    from partnerfleet_backend.pipeline.context import Ctx
     from partnerfleet_backend.settings import get_settings
     from partnerfleet_backend.usage.jobs import bill_usage
 

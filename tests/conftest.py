@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from partnerfleet_backend.app import create_app
 from partnerfleet_backend.cli import create_operator_key
-from partnerfleet_backend.database import dispose_engines, migrate
+from partnerfleet_backend.db.engines import dispose_engines, migrate
 from partnerfleet_backend.settings import Settings, get_settings
 from tests.support.api import Caller, PartnerHandle, make_partner
 from tests.support.postgres import running_postgres

@@ -22,7 +22,8 @@ from partnerfleet_backend.accounts.repository import user_by_email
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate
 from partnerfleet_backend.customer import service as customers
-from partnerfleet_backend.database import migrate, run_in_transaction
+from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.db.engines import migrate, run_in_transaction
 from partnerfleet_backend.keys.service import (
     create_partner_key,
     issue_key,
@@ -35,7 +36,6 @@ from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.repository import count_partners
 from partnerfleet_backend.partner.schemas import PartnerCreate
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.scheduler import run_due_jobs
 from partnerfleet_backend.settings import Settings, get_settings
 from partnerfleet_backend.wallet import service as wallet

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from partnerfleet_backend.addon.jobs import renew_addons
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.context import Actor
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.ratelimit import purge_shared
 from partnerfleet_backend.level.jobs import recompute_levels
 from partnerfleet_backend.license.jobs import end_trials, renew_licenses, send_reminders
@@ -26,7 +27,6 @@ from partnerfleet_backend.operations.calendar import (
     run_steps,
 )
 from partnerfleet_backend.operations.clock import current_time
-from partnerfleet_backend.pipeline.context import Actor
 from partnerfleet_backend.reports.jobs import mail_statement, statements_due
 from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.usage.jobs import bill_usage, check_usage_limits

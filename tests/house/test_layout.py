@@ -20,12 +20,12 @@ MAX_LINES = 400
 QUERY_FRAME = {
     "kit/schemas.py",
     "kit/unique.py",
-    "kit/bulk.py",
-    "kit/prepared.py",
-    "kit/objects.py",
+    "db/bulk.py",
+    "db/compiled.py",
+    "db/objects.py",
     "kit/ratelimit.py",
     "pipeline/idempotency.py",
-    "database.py",
+    "db/engines.py",
 }
 QUERY_BUILDERS = {"select", "update", "insert", "delete", "text"}
 
@@ -66,7 +66,6 @@ def test_the_top_level_holds_only_the_frame() -> None:
         "__main__.py",
         "app.py",
         "cli.py",
-        "database.py",
         "scheduler.py",
         "server.py",
         "settings.py",

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnerfleet_backend.database import session_scope
+from partnerfleet_backend.db.engines import session_scope
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.models import License
 from partnerfleet_backend.settings import Settings

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from partnerfleet_backend.audit import repository as audit
-from partnerfleet_backend.database import open_session, session_scope
+from partnerfleet_backend.db.engines import open_session, session_scope
 from partnerfleet_backend.kit.timeutil import period_of
 from partnerfleet_backend.license import repository as licenses
 from partnerfleet_backend.models import AuditEvent

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from partnerfleet_backend.audit import repository as audit
-from partnerfleet_backend.database import in_one_transaction, open_session, session_scope
+from partnerfleet_backend.db.engines import in_one_transaction, open_session, session_scope
 from partnerfleet_backend.models import AuditEvent
 from partnerfleet_backend.pipeline.caller import Caller
 from partnerfleet_backend.settings import Settings

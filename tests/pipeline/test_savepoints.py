@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.audit import repository as audit
-from partnerfleet_backend.database import open_session, session_scope
+from partnerfleet_backend.db.engines import open_session, session_scope
 from partnerfleet_backend.models import AuditEvent
 from partnerfleet_backend.settings import Settings
 from tests.support.database import audit_event_row

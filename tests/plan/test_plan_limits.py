@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from partnerfleet_backend.database import hold_for_transaction, session_scope
+from partnerfleet_backend.db.engines import hold_for_transaction, session_scope
 from partnerfleet_backend.settings import Settings
 from tests.conftest import DB_KIND
 from tests.support.api import Caller, PartnerHandle, make_partner

@@ -197,8 +197,8 @@ class TestLifecycle:
     ) -> None:
         from partnerfleet_backend.customer import service as customers
         from partnerfleet_backend.customer.schemas import CustomerUpdate
-        from partnerfleet_backend.database import session_scope
-        from partnerfleet_backend.pipeline.context import Ctx
+        from partnerfleet_backend.db.context import Ctx
+        from partnerfleet_backend.db.engines import session_scope
 
         program = {**ORG, "access": "full"}
         org_id, org = created(CustomerOrgProvider(), program)

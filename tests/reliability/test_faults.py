@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from partnerfleet_backend.cli import create_operator_key
-from partnerfleet_backend.database import migrate
+from partnerfleet_backend.db.engines import migrate
 from partnerfleet_backend.kit import failpoints
 from partnerfleet_backend.settings import Settings
 from tests.conftest import DB_KIND

@@ -8,8 +8,8 @@ from typing import cast
 import pytest
 from sqlalchemy import Table, select
 
-from partnerfleet_backend.database import session_scope
-from partnerfleet_backend.kit import bulk
+from partnerfleet_backend.db import bulk
+from partnerfleet_backend.db.engines import session_scope
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import Notification
 from partnerfleet_backend.settings import Settings

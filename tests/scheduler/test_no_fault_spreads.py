@@ -62,7 +62,7 @@ class TestLogoUpload:
         self, partner: PartnerHandle, operator: Caller, client: TestClient
     ) -> None:
         assert upload_logo(partner.write, png(3000, 300)).status_code == 204
-        from partnerfleet_backend.database import session_scope
+        from partnerfleet_backend.db.engines import session_scope
         from partnerfleet_backend.partner.repository import logo
 
         with session_scope(write=False) as session:

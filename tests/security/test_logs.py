@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from partnerfleet_backend.database import make_engine
+from partnerfleet_backend.db.engines import make_engine
 from partnerfleet_backend.kit.redact import install_log_redaction, redact
 from partnerfleet_backend.settings import Settings
 from tests.support.api import (

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from partnerfleet_backend.audit import repository as audit
-from partnerfleet_backend.database import session_scope
+from partnerfleet_backend.db.engines import session_scope
 from partnerfleet_backend.settings import Settings
 from tests.support.database import audit_event_row
 

@@ -10,13 +10,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlalchemy import func, select
 
 from partnerfleet_backend.catalog.pricing import top_up_discount_bp
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.errors import InsufficientCredit, ServiceError
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.models import CreditLot, LedgerEntry, Wallet
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.schemas import PartnerCreate
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.settings import Settings
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from partnerfleet_backend.accounts import repository
 from partnerfleet_backend.accounts.service import check_role, reset_link
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, Forbidden, NotFound
 from partnerfleet_backend.mail import service as mail
 from partnerfleet_backend.models import SECRET_MARK, User, UserKind, UserRole
 from partnerfleet_backend.operations.clock import utcnow
-from partnerfleet_backend.pipeline.context import Ctx
 
 UNUSABLE = "!reset"  # no argon2 hash: no password matches it
 

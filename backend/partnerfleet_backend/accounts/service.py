@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import repository
 from partnerfleet_backend.audit.service import record as audit_record
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.errors import (
     Conflict,
     Forbidden,

@@ -5,6 +5,7 @@ from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.addon import service
 from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnStatus, AddOnUpdate
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import (
@@ -13,7 +14,6 @@ from partnerfleet_backend.pipeline.api import (
     PartnerReadApi,
     PartnerWriteApi,
 )
-from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
 A = "addons"

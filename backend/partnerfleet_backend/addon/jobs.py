@@ -12,12 +12,12 @@ from partnerfleet_backend.addon import repository
 from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import addon_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import AddOnStatus
 from partnerfleet_backend.notification.service import Note
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge
 

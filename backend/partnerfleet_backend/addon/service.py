@@ -4,6 +4,7 @@ from partnerfleet_backend.addon import repository
 from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnUpdate
 from partnerfleet_backend.catalog.pricing import addon_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, NotFound
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import add_months
@@ -11,7 +12,6 @@ from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import AddOn, AddOnStatus, Partner
 from partnerfleet_backend.models.addon import SINGLE_OPTIONS
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
 

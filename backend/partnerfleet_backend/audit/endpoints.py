@@ -4,9 +4,9 @@ from fastapi import APIRouter
 
 from partnerfleet_backend.audit import service
 from partnerfleet_backend.audit.schemas import AuditEventRead
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.pipeline.api import PartnerReadApi
-from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 

@@ -5,7 +5,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.prepared import inserting_every_column
+from partnerfleet_backend.db.compiled import inserting_every_column
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import AuditEvent
 

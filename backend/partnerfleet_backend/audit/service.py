@@ -8,7 +8,7 @@ from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.audit import repository
-from partnerfleet_backend.kit.bulk import insert_rows
+from partnerfleet_backend.db.bulk import insert_rows
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import AuditEvent, Base
 

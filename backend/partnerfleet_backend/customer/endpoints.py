@@ -5,9 +5,9 @@ from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.customer import service
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 

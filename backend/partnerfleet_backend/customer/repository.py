@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit import bulk
+from partnerfleet_backend.db import bulk
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import ENDED, Customer, CustomerStatus, License
 

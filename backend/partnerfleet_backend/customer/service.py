@@ -5,11 +5,11 @@ from typing import Any
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.models import Customer, CustomerStatus, License
-from partnerfleet_backend.pipeline.context import Ctx
 
 
 class SegmentLocked(Conflict):

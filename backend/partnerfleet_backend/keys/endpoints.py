@@ -4,6 +4,7 @@ a write key (a read key lists them only). The key itself is shown once, when it 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.keys import service
 from partnerfleet_backend.keys.schemas import (
     ApiKeyCreate,
@@ -13,7 +14,6 @@ from partnerfleet_backend.keys.schemas import (
 )
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
 P, ME = "partners", "me"

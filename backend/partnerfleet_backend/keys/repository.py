@@ -6,7 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.prepared import Prepared
+from partnerfleet_backend.db.compiled import Prepared
 from partnerfleet_backend.models import ApiKey, Partner
 
 

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.keys import repository
 from partnerfleet_backend.keys.schemas import ApiKeyCreated, ApiKeyRead
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, Unauthenticated
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import ApiKey, PartnerStatus
-from partnerfleet_backend.pipeline.context import Actor, Ctx
 
 OPERATOR_PREFIX = "pfo_"
 PARTNER_PREFIX = "pfk_"

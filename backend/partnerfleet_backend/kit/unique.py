@@ -5,8 +5,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict
-from partnerfleet_backend.pipeline.context import Ctx
 
 
 class ReferenceExists(Conflict):

@@ -1,11 +1,11 @@
 """The monthly level run: each partner's level from its monthly nominal usage."""
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import period_of
 from partnerfleet_backend.level import repository
 from partnerfleet_backend.level.service import level_for_monthly_usage
 from partnerfleet_backend.notification.service import notify
-from partnerfleet_backend.pipeline.context import Ctx
 
 
 def recompute_levels(ctx: Ctx, scope: PartnerScope = EVERY) -> int:

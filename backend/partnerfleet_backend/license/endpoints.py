@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import CatalogName, Cursor, Limit, Page
 from partnerfleet_backend.license import hold, keys, service
 from partnerfleet_backend.license.schemas import (
@@ -17,7 +18,6 @@ from partnerfleet_backend.license.schemas import (
     LicenseUpdate,
 )
 from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
 L = "licenses"

@@ -2,10 +2,10 @@
 key) and lifts it. The term, renewals and charges go on; the usage check leaves a held license
 alone; the partner sees the hold and its reason, and cannot lift it."""
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, NotFound
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.models import CHANGEABLE, License, LicenseStatus
-from partnerfleet_backend.pipeline.context import Ctx
 
 
 class NotHeld(Conflict):

@@ -10,13 +10,13 @@ from typing import Any
 from partnerfleet_backend.audit.service import plain
 from partnerfleet_backend.catalog.pricing import monthly_cents, term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months, months_between
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.service import next_term
 from partnerfleet_backend.models import LicenseStatus
 from partnerfleet_backend.notification.service import Note, notify
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge
 

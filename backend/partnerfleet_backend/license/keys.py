@@ -4,7 +4,7 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.errors import RateLimited
 from partnerfleet_backend.kit.ratelimit import take_shared
 from partnerfleet_backend.license import repository

@@ -7,10 +7,10 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit import bulk
-from partnerfleet_backend.kit.bulk import chunks
-from partnerfleet_backend.kit.objects import columns_of, persistent, write_changes
-from partnerfleet_backend.kit.prepared import Prepared
+from partnerfleet_backend.db import bulk
+from partnerfleet_backend.db.bulk import chunks
+from partnerfleet_backend.db.compiled import Prepared
+from partnerfleet_backend.db.objects import columns_of, persistent, write_changes
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus

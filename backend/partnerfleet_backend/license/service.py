@@ -11,6 +11,7 @@ from partnerfleet_backend.catalog.pricing import (
 )
 from partnerfleet_backend.catalog.service import Catalog, load_catalog
 from partnerfleet_backend.customer import service as customers
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import add_months, whole_days
@@ -19,7 +20,6 @@ from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.keys import new_license_key
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
 from partnerfleet_backend.models import CHANGEABLE, ENDED, Customer, License, LicenseStatus
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
 

@@ -4,10 +4,10 @@ or the customer's contact; each once (its notification's dedupe key)."""
 
 from datetime import timedelta
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.mail import repository
 from partnerfleet_backend.mail.service import queue
-from partnerfleet_backend.pipeline.context import Ctx
 
 # notification kind -> who reads it: the partner (billing email) or the customer's contact
 MAILED = {

@@ -12,13 +12,13 @@ from email.utils import make_msgid
 
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.schemas import valid_email
 from partnerfleet_backend.mail import repository
 from partnerfleet_backend.models import SECRET_MARK, MailState, OutboxMail
 from partnerfleet_backend.operations.clock import utcnow
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.settings import Settings
 
 MAX_ATTEMPTS = 8

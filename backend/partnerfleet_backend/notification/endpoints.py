@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.notification import service
 from partnerfleet_backend.notification.schemas import NotificationRead
 from partnerfleet_backend.pipeline.api import PartnerReadApi
-from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.bulk import chunks
+from partnerfleet_backend.db.bulk import chunks
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import Delivery, Notification, Partner
 

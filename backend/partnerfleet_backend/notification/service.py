@@ -4,13 +4,13 @@ from typing import Any, cast
 
 from sqlalchemy import Table
 
-from partnerfleet_backend.kit.bulk import insert_rows
+from partnerfleet_backend.db.bulk import insert_rows
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import Notification
 from partnerfleet_backend.notification import repository
 from partnerfleet_backend.notification.destinations import DestinationRefused, Destinations
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.settings import Settings
 
 # (partner_id, kind, message, dedupe_key, data)

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.models import Delivery as DeliveryState
 from partnerfleet_backend.notification import repository
 from partnerfleet_backend.notification.destinations import (

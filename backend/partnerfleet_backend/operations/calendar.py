@@ -20,12 +20,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.context import Actor, Ctx
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.errors import ServiceUnavailable
 from partnerfleet_backend.kit.scope import PartnerScope
 from partnerfleet_backend.operations import repository
 from partnerfleet_backend.partner.repository import open_partner_ids
-from partnerfleet_backend.pipeline.context import Actor, Ctx
 from partnerfleet_backend.settings import Settings
 
 T = TypeVar("T")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.customer import repository as customers
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.service import LEVELS, level_for_monthly_usage
 from partnerfleet_backend.license import repository as licenses
@@ -23,7 +24,6 @@ from partnerfleet_backend.overview.schemas import (
     Renewals,
 )
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.quota import service as quota
 from partnerfleet_backend.wallet import service as wallet
 

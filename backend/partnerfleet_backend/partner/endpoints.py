@@ -4,11 +4,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service
 from partnerfleet_backend.partner.schemas import MeUpdate, PartnerCreate, PartnerRead, PartnerUpdate
 from partnerfleet_backend.pipeline.api import OperatorApi, OwnAccountApi, PartnerWriteApi
-from partnerfleet_backend.pipeline.context import Ctx
 
 router = APIRouter(prefix="/v1")
 P = "partners"

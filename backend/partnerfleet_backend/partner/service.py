@@ -4,6 +4,7 @@ import secrets
 from typing import Any
 
 from partnerfleet_backend.accounts import people
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.keys import service as keys
 from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
@@ -14,7 +15,6 @@ from partnerfleet_backend.notification import service as notifications
 from partnerfleet_backend.partner import repository
 from partnerfleet_backend.partner.logo import BadLogo, clean_logo
 from partnerfleet_backend.partner.schemas import MeUpdate, PartnerCreate, PartnerRead, PartnerUpdate
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.support.service import support_level
 from partnerfleet_backend.wallet import service as wallet
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.context import Actor, Ctx
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.keys.service import (
     refuse_changes_when_suspended,
     require_operator,
@@ -30,7 +31,6 @@ from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline import idempotency
 from partnerfleet_backend.pipeline.caller import Caller
-from partnerfleet_backend.pipeline.context import Actor, Ctx
 from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")

@@ -20,7 +20,9 @@ from fastapi import Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.database import (
+from partnerfleet_backend.db.compiled import Pending
+from partnerfleet_backend.db.context import Actor
+from partnerfleet_backend.db.engines import (
     in_one_transaction,
     is_retryable,
     open_session,
@@ -28,10 +30,8 @@ from partnerfleet_backend.database import (
 )
 from partnerfleet_backend.keys.service import authenticate
 from partnerfleet_backend.kit.errors import RateLimited, Unauthenticated
-from partnerfleet_backend.kit.prepared import Pending
 from partnerfleet_backend.kit.ratelimit import RateWindow
 from partnerfleet_backend.operations.clock import current_time
-from partnerfleet_backend.pipeline.context import Actor
 from partnerfleet_backend.quota import service as quota
 from partnerfleet_backend.settings import Settings
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.errors import IdempotencyKeyReused
 from partnerfleet_backend.models import IdempotencyKey
 from partnerfleet_backend.operations.clock import utcnow

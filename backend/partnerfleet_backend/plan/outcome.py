@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from partnerfleet_backend.catalog.pricing import term_price_cents
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.models import RENEWING, AddOn, AddOnStatus, License, LicenseStatus
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.plan.schemas import Effective, PlanChange, PlannedChange, Refusal
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository as customers_repository
-from partnerfleet_backend.database import hold_for_transaction
+from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.db.engines import hold_for_transaction
 from partnerfleet_backend.kit.errors import (
     Conflict,
     InsufficientCredit,
@@ -30,7 +31,6 @@ from partnerfleet_backend.level.service import level_for_monthly_usage
 from partnerfleet_backend.license import repository as licenses_repository
 from partnerfleet_backend.models import EntryKind, LedgerEntry
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.plan import steps
 from partnerfleet_backend.plan.outcome import Outcome
 from partnerfleet_backend.plan.schemas import (

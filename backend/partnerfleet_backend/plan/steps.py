@@ -9,12 +9,12 @@ from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnUpdate
 from partnerfleet_backend.catalog.pricing import monthly_cents, unused_term_cents
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import Conflict, ValidationFailed
 from partnerfleet_backend.license import service as licenses
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
 from partnerfleet_backend.models import RENEWING, Partner
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.plan.outcome import Outcome, addon_monthly
 from partnerfleet_backend.plan.schemas import PlanChange
 from partnerfleet_backend.support import service as support

@@ -4,10 +4,10 @@ report (the same files the API serves), the partner's logo, and the mail in the 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import NotFound
 from partnerfleet_backend.mail import service as mail
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.portal.endpoints import customer_scope
 from partnerfleet_backend.portal.schemas import TablePage
 from partnerfleet_backend.portal.web import SignedIn, day

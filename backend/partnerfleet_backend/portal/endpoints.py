@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from partnerfleet_backend.accounts import service as accounts
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.customer.schemas import CustomerUpdate
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.portal import service
 from partnerfleet_backend.portal.web import (
     COOKIE,

@@ -13,13 +13,13 @@ from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.audit import service as audit
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import service as customers
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Forbidden, ServiceError
 from partnerfleet_backend.license import service as licenses
 from partnerfleet_backend.notification import service as notifications
 from partnerfleet_backend.overview.service import overview
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.schemas import MeUpdate
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.portal.schemas import FormField, TablePage
 from partnerfleet_backend.portal.web import Portal, SignedIn, day, eur
 

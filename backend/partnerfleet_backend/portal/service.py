@@ -6,12 +6,12 @@ from typing import Any
 from partnerfleet_backend.accounts import repository as accounts
 from partnerfleet_backend.accounts.service import invite as invite_user
 from partnerfleet_backend.customer import service as customers
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.mail import service as mail
 from partnerfleet_backend.models import SECRET_MARK
 from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.overview.service import branding
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.portal.schemas import InvitationForm
 from partnerfleet_backend.settings import Settings
 

@@ -15,12 +15,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import service as accounts
-from partnerfleet_backend.database import run_in_transaction
+from partnerfleet_backend.db.context import Actor, Ctx
+from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.context import Actor, Ctx
 from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")

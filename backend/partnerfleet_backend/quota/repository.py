@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.prepared import Pending, Prepared
+from partnerfleet_backend.db.compiled import Pending, Prepared
 from partnerfleet_backend.models import AddOn, AddOnStatus, Partner, QuotaCounter
 
 

@@ -6,12 +6,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.db.compiled import Pending
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import ServiceError
-from partnerfleet_backend.kit.prepared import Pending
 from partnerfleet_backend.kit.timeutil import period_of, start_of_next_month
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.notification.service import notify
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.quota import repository
 from partnerfleet_backend.quota.schemas import QuotaRead
 from partnerfleet_backend.settings import get_settings

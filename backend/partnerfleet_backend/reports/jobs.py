@@ -4,13 +4,13 @@ partner: the statement is read in a short transaction, its PDF made outside any 
 `pdf.PDFS_AT_ONCE` at once) and queued in another, so one partner's statement that cannot be
 made stops no one else's."""
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months, period_of, start_of_month
 from partnerfleet_backend.mail import repository as outbox
 from partnerfleet_backend.mail.service import queue
 from partnerfleet_backend.operations.calendar import CalendarRun
 from partnerfleet_backend.partner import repository as partners
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.reports import pdf, service
 
 

@@ -13,12 +13,12 @@ from typing import Any, Protocol, TypeVar
 from defusedcsv import csv as defusedcsv
 
 from partnerfleet_backend.customer import service as customers
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.overview.service import white_label
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.logo import shown_logo
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.reports import repository
 from partnerfleet_backend.usage import repository as usage
 

@@ -3,9 +3,9 @@
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.support import service
 from partnerfleet_backend.support.schemas import SupportRead, SupportUpdate
 

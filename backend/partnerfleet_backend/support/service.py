@@ -7,10 +7,10 @@ from typing import Literal
 
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.addon.schemas import AddOnCreate
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.models import Partner
 from partnerfleet_backend.partner import repository as partners_repository
-from partnerfleet_backend.pipeline.context import Ctx
 
 OPTION = "premium-support"
 

@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi, ProductApi
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import service
 from partnerfleet_backend.usage.schemas import UsageCreate, UsageRead
 

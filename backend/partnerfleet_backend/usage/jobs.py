@@ -8,12 +8,12 @@ from typing import Any
 from partnerfleet_backend.catalog.pricing import UsageBill as UsageBillFigures
 from partnerfleet_backend.catalog.pricing import usage_bill
 from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months, period_of, start_of_month
 from partnerfleet_backend.license import repository as licenses
 from partnerfleet_backend.models import FLAGGED, LicenseStatus
 from partnerfleet_backend.notification.service import Note, notify
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import repository
 from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge

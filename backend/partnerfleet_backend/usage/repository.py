@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.bulk import chunks
+from partnerfleet_backend.db.bulk import chunks
 from partnerfleet_backend.kit.errors import ValidationFailed
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import RENEWING, License, UsageBill, UsageReport

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import (
     Conflict,
     Forbidden,
@@ -13,7 +14,6 @@ from partnerfleet_backend.kit.ratelimit import take_shared
 from partnerfleet_backend.license import repository as licenses_repository
 from partnerfleet_backend.license import service as licenses
 from partnerfleet_backend.models import CHANGEABLE, License, UsageReport
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.usage import repository
 from partnerfleet_backend.usage.schemas import UsageCreate
 

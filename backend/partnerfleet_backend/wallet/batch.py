@@ -12,11 +12,11 @@ from typing import Any, cast
 from sqlalchemy import Table
 
 from partnerfleet_backend.audit.service import money_event
-from partnerfleet_backend.kit.bulk import insert_rows, update_rows
+from partnerfleet_backend.db.bulk import insert_rows, update_rows
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
 from partnerfleet_backend.notification.service import Note, notify_many
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import repository
 from partnerfleet_backend.wallet.service import Charge, draw, expire_due_credit
 

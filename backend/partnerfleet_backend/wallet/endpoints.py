@@ -3,10 +3,10 @@
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import OperatorApi, OwnAccountApi, PartnerReadApi
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import service
 from partnerfleet_backend.wallet.schemas import (
     AdjustmentCreate,

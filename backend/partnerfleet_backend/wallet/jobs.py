@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.notification.service import notify
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import repository
 from partnerfleet_backend.wallet.service import expire_due_credit
 

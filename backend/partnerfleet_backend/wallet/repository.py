@@ -8,8 +8,8 @@ from typing import cast
 from sqlalchemy import ColumnElement, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.bulk import chunks
-from partnerfleet_backend.kit.prepared import Prepared, inserting_every_column
+from partnerfleet_backend.db.bulk import chunks
+from partnerfleet_backend.db.compiled import Prepared, inserting_every_column
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import (

@@ -10,12 +10,12 @@ from typing import NoReturn, Protocol
 
 from partnerfleet_backend.audit.service import money_event
 from partnerfleet_backend.catalog.pricing import top_up_discount_bp
+from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, InsufficientCredit, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.money import BP_DENOMINATOR, div_round_half_up, net_of_discount
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, Wallet
-from partnerfleet_backend.pipeline.context import Ctx
 from partnerfleet_backend.wallet import repository
 from partnerfleet_backend.wallet.schemas import LotRead, WalletRead
 

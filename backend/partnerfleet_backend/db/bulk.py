@@ -19,7 +19,7 @@ from sqlalchemy import Column, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.kit.prepared import send_held
+from partnerfleet_backend.db.compiled import send_held
 
 COPY_FROM_ROWS = 200  # below this the executemany is as fast and simpler
 _temp_names = itertools.count(1)

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from partnerfleet_backend.kit.driver import savepoints_on_driver
+from partnerfleet_backend.db.compiled import hold_writes_on
+from partnerfleet_backend.db.driver import savepoints_on_driver
 from partnerfleet_backend.kit.errors import ServiceUnavailable
-from partnerfleet_backend.kit.prepared import hold_writes_on
 from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")

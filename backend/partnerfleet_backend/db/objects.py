@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, inspect, update
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
-from partnerfleet_backend.kit.prepared import Prepared
+from partnerfleet_backend.db.compiled import Prepared
 
 M = TypeVar("M")
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.util import find_tables
 
-from partnerfleet_backend.kit.driver import connection_of, cursor_of, literal, raised
+from partnerfleet_backend.db.driver import connection_of, cursor_of, literal, raised
 
 Row = tuple[Any, ...]
 
