@@ -1,6 +1,6 @@
-"""A license change is written by one prepared UPDATE (`kit.objects.write_changes`), guarded
-by the row version as the ORM's flush guards it: the changed columns only, the version bumped,
-a row changed meanwhile refused and left as the other writer left it."""
+"""A license change is written as every versioned object's, by the ORM's flush guarded by the
+row version: the changed columns only, the version bumped, a row changed meanwhile refused and
+left as the other writer left it."""
 
 import pytest
 from sqlalchemy import inspect, select, update
@@ -11,6 +11,7 @@ from partnerfleet_backend.db.engines import session_scope
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.models import License
 from partnerfleet_backend.settings import Settings
+from tests.conftest import DB_KIND
 from tests.support.api import PartnerHandle, license_body, make_customer
 
 
@@ -44,32 +45,28 @@ def test_the_changed_columns_are_written_and_the_row_version_bumped(
     assert answer["seats_next_term"] == 7
 
 
+@pytest.mark.skipif(DB_KIND != "postgresql", reason="SQLite writes one transaction at a time")
 def test_a_row_changed_meanwhile_is_refused_and_left_as_it_was(
     partner: PartnerHandle, settings: Settings
 ) -> None:
     license_id = _license(partner)
     with session_scope(settings) as session:
         mine = _held(session, license_id)
-        # another writer's change behind the back of the object this session holds (every
-        # writer moves the row version)
-        session.execute(
-            update(License)
-            .where(License.id == license_id)
-            .values(auto_renew=False, row_version=License.row_version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        with session_scope(settings) as other:  # another writer, committed meanwhile
+            other.execute(
+                update(License)
+                .where(License.id == license_id)
+                .values(auto_renew=False, row_version=License.row_version + 1)
+            )
         mine.seats_next_term = 3
         with pytest.raises(StaleDataError):
             repository.save(session, mine)
-        row = (
-            session.connection()
-            .execute(  # not through the session: mine is still unsaved
-                select(License.auto_renew, License.seats_next_term).where(License.id == license_id)
-            )
-            .one()
-        )
+        session.rollback()
+    with session_scope(settings) as session:
+        row = session.execute(
+            select(License.auto_renew, License.seats_next_term).where(License.id == license_id)
+        ).one()
         assert tuple(row) == (False, None)  # the other writer's, not mine
-        session.expunge(mine)  # (the ORM's own flush would refuse it the same way)
 
 
 def test_nothing_changed_writes_nothing(partner: PartnerHandle, settings: Settings) -> None:

@@ -102,13 +102,14 @@ def test_stalled_downloads_hold_no_transaction_and_slow_no_one(
         ]
         other = make_partner(operator, top_up_cents=110_000)
         org = make_customer(other)
+        idle_before = _idle_in_transaction(settings) if DB_KIND == "postgresql" else 0
         stalled = [_stall(served, key) for key in readers for _ in range(2)]
         try:
             statuses = [_status(sock) for sock in stalled]
             assert statuses.count(200) >= 10, statuses
             time.sleep(2)  # every answered download is now blocked in its send
-            if DB_KIND == "postgresql":
-                assert _idle_in_transaction(settings) == 0
+            if DB_KIND == "postgresql":  # (other tests' sessions are none of this one's)
+                assert _idle_in_transaction(settings) <= idle_before
             writer = Caller(http, served, other.write.key)
             for seats in range(3, 8):  # another partner's writes, at their usual pace
                 started = time.monotonic()

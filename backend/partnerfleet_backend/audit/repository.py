@@ -1,21 +1,10 @@
 """Queries of the audit trail."""
 
-from typing import Any, cast
-
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.db.compiled import inserting_every_column
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.models import AuditEvent
-
-TABLE = cast(Table, AuditEvent.__table__)
-_APPEND = inserting_every_column(TABLE)
-
-
-def append(session: Session, event: dict[str, Any]) -> None:
-    """One audit event (every column given)."""
-    _APPEND.send(session, event)
 
 
 def events_page(

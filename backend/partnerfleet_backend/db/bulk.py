@@ -19,8 +19,6 @@ from sqlalchemy import Column, Table, bindparam, insert, inspect, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.db.compiled import send_held
-
 COPY_FROM_ROWS = 200  # below this the executemany is as fast and simpler
 _temp_names = itertools.count(1)
 
@@ -82,7 +80,6 @@ def _converters(
 
 def _copy(session: Session, target: str, names: list[str], table: Table, rows: list[Row]) -> None:
     connection = session.connection()
-    send_held(connection)
     convert = _converters(table, names, connection.dialect)
     raw = connection.connection.driver_connection
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -141,7 +138,6 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], key: str = 
     temp = f"pf_bulk_{next(_temp_names)}"
     columns = sql.SQL(", ").join(map(sql.Identifier, names))
     connection = session.connection()
-    send_held(connection)
     raw = connection.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cursor:

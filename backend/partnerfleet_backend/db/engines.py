@@ -16,8 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from partnerfleet_backend.db.compiled import hold_writes_on
-from partnerfleet_backend.db.driver import savepoints_on_driver
+from partnerfleet_backend.db.unit import ReadOnly, write_unit
 from partnerfleet_backend.kit.errors import ServiceUnavailable
 from partnerfleet_backend.settings import Settings, get_settings
 
@@ -25,7 +24,6 @@ T = TypeVar("T")
 
 IDLE_IN_TRANSACTION_MS = 60_000
 _engines: dict[tuple[int, str, bool, bool], Engine] = {}
-_statement_engines: set[Engine] = set()
 
 
 def private_sqlite_files(url: str) -> None:
@@ -90,10 +88,6 @@ def make_engine(url: str, *, immediate: bool = True, statements: bool = False) -
         connect_args=idle,
         **autocommit,
     )
-    if statements:
-        _statement_engines.add(engine)
-    hold_writes_on(engine)  # the order of the writes `Prepared.send` holds back
-    savepoints_on_driver(engine)
     return engine
 
 
@@ -101,7 +95,7 @@ def get_engine(
     settings: Settings | None = None, *, write: bool = True, statements: bool = False
 ) -> Engine:
     """The engine of this process (re-created after a fork); `statements`: its engine that
-    runs statement by statement, on PostgreSQL (see `open_session`)."""
+    runs statement by statement, on PostgreSQL (see `statement_scope`)."""
     settings = settings or get_settings()
     url = settings.resolved_database_url()
     write = write or not url.startswith("sqlite")
@@ -119,49 +113,71 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
-    _statement_engines.clear()
     _factories.clear()
 
 
-_factories: dict[Engine, sessionmaker[Session]] = {}
+class ReadOnlySession(Session):
+    """A session that only reads: a change of its objects, a write statement or a row for
+    its unit of work fails loudly here, on SQLite and PostgreSQL alike (a session that runs
+    statement by statement would otherwise write each one for good, and one in a read
+    transaction would lose it)."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise ReadOnly("a change of an object in a session that only reads")
+        super().flush(objects)
+
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(statement, "is_dml", False):
+            raise ReadOnly(f"a write statement in a session that only reads: {statement}")
+        return super().execute(statement, *args, **kwargs)
 
 
-def _session_factory(engine: Engine) -> sessionmaker[Session]:
-    """One sessionmaker per engine (making one builds a class: too slow per transaction)."""
-    factory = _factories.get(engine)
+_factories: dict[tuple[Engine, bool], sessionmaker[Session]] = {}
+
+
+def _session(engine: Engine, *, read_only: bool = False) -> Session:
+    """A new session of `engine` (one sessionmaker per engine and kind: making one builds a
+    class, too slow per transaction)."""
+    factory = _factories.get((engine, read_only))
     if factory is None:
-        factory = _factories[engine] = sessionmaker(bind=engine, expire_on_commit=False)
-    return factory
+        factory = _factories[(engine, read_only)] = sessionmaker(
+            bind=engine,
+            expire_on_commit=False,
+            class_=ReadOnlySession if read_only else Session,
+        )
+    session = factory()
+    session.info["read_only"] = read_only
+    return session
 
 
 @contextmanager
 def session_scope(settings: Settings | None = None, *, write: bool = True) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back on an exception."""
-    session = _session_factory(get_engine(settings, write=write))()
+    """One transaction: its unit of work written and committed when the block ends, rolled
+    back on an exception. `write=False`: a session that only reads."""
+    session = _session(get_engine(settings, write=write), read_only=not write)
     try:
         with session.begin():
             yield session
+            write_unit(session)
     finally:
         session.close()
 
 
-def open_session(settings: Settings | None = None, *, statements: bool = False) -> Session:
-    """A session with its transaction begun, for the caller to commit and close (a request's
-    one transaction on PostgreSQL, held from reading the key to counting the call).
-
-    `statements`: on PostgreSQL each statement is a transaction of its own (autocommit), for a
-    request that only reads and counts its call. Under READ COMMITTED every statement reads
-    its own snapshot anyway and the count is one statement, so nothing changes but the BEGIN
-    and COMMIT round trips it saves."""
-    engine = get_engine(settings, write=True, statements=statements)
-    session = _session_factory(engine)()
-    session.begin()
-    return session
-
-
-def in_one_transaction(session: Session) -> bool:
-    """False for a session of `open_session(statements=True)` on PostgreSQL."""
-    return session.get_bind() not in _statement_engines
+@contextmanager
+def statement_scope(settings: Settings | None = None, *, read_only: bool) -> Iterator[Session]:
+    """On PostgreSQL a session whose statements each run as a transaction of their own
+    (autocommit: no BEGIN and COMMIT round trips; under READ COMMITTED every statement reads
+    its own snapshot anyway); elsewhere one transaction. `read_only`: it only reads."""
+    session = _session(
+        get_engine(settings, write=not read_only, statements=True), read_only=read_only
+    )
+    try:
+        with session.begin():
+            yield session
+            write_unit(session)
+    finally:
+        session.close()
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -181,7 +197,7 @@ def is_retryable(error: BaseException) -> bool:
 def rolled_back_scope(settings: Settings | None = None) -> Iterator[Session]:
     """One write transaction that is always rolled back: what happens in it is seen only in
     it (a plan runs the real operations this way)."""
-    session = _session_factory(get_engine(settings, write=True))()
+    session = _session(get_engine(settings, write=True))
     try:
         session.begin()
         yield session
@@ -199,12 +215,30 @@ def run_in_transaction(
 ) -> T:
     """Run `work` in its own transaction, retried with jitter on transient database errors;
     committed, or with `keep=False` always rolled back."""
+
+    def scope() -> Any:
+        return session_scope(settings, write=write) if keep else rolled_back_scope(settings)
+
+    return _retried(work, scope, settings)
+
+
+def run_statements(
+    work: Callable[[Session], T], settings: Settings | None = None, *, read_only: bool = False
+) -> T:
+    """Run `work` statement by statement (`statement_scope`), retried on transient errors."""
+    return _retried(work, lambda: statement_scope(settings, read_only=read_only), settings)
+
+
+def _retried(
+    work: Callable[[Session], T],
+    scope: Callable[[], Any],
+    settings: Settings | None,
+) -> T:
     settings = settings or get_settings()
     attempts = settings.db_retry_attempts
     for attempt in range(1, attempts + 1):
         try:
-            scope = session_scope(settings, write=write) if keep else rolled_back_scope(settings)
-            with scope as session:
+            with scope() as session:
                 return work(session)
         except DBAPIError as error:
             if not is_retryable(error):

@@ -1,14 +1,11 @@
-"""A session's objects and the prepared statements (`kit.prepared`): an object made from a row a
-prepared statement read, as if the ORM had loaded it, and an object's changes written by one
-prepared UPDATE, as the ORM's flush writes them."""
+"""A session's objects from the rows a compiled statement (`db.compiled`) read: an object made
+from such a row as if the ORM had loaded it (its changes are then written by the session's own
+flush, guarded by its version like every versioned write)."""
 
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import bindparam, inspect, update
-from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
-from sqlalchemy.orm.exc import StaleDataError
-
-from partnerfleet_backend.db.compiled import Prepared
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 M = TypeVar("M")
 
@@ -35,59 +32,3 @@ def persistent(session: Session, model: type[M], values: dict[str, Any]) -> M:
     make_transient_to_detached(made)
     session.add(made)
     return cast(M, made)
-
-
-_UPDATES: dict[tuple[type, tuple[str, ...]], Prepared] = {}
-
-
-def write_changes(session: Session, obj: object) -> None:
-    """Write the changed columns of `obj`, an object the session holds, now, as the ORM's flush
-    would write them (only the changed ones; a mapped version column guards the row the same
-    way: bumped, and a row changed meanwhile raises StaleDataError), with one statement
-    compiled once per set of columns, without the unit of work around it. The object then
-    counts as the database's again (nothing left to flush)."""
-    state = inspect(obj)
-    mapper = state.mapper
-    values = state.dict
-    changed = tuple(
-        sorted(key for key, old in state.committed_state.items() if values.get(key) != old)
-    )
-    if not changed:
-        return
-    version = mapper.version_id_col
-    version_key = None if version is None else mapper.get_property_by_column(version).key
-    keys = (*changed, version_key) if version_key and version_key not in changed else changed
-    params = {key: values[key] for key in changed}
-    if version_key is not None:
-        params["expected_version"] = values[version_key]
-        params[version_key] = mapper.version_id_generator(values[version_key])
-    identity = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
-    params.update({f"pk_{key}": values[key] for key in identity})
-    statement = _UPDATES.get((mapper.class_, keys)) or _updating(mapper, keys, identity)
-    if not statement.first(session, params):
-        raise StaleDataError(
-            f"UPDATE of {mapper.local_table.name} expected to update 1 row; 0 were matched"
-        )
-    if version_key is not None:
-        values[version_key] = params[version_key]
-    # The public way to say "these values are the database's": detach, forget, hold again.
-    session.expunge(obj)
-    make_transient(obj)
-    make_transient_to_detached(obj)
-    session.add(obj)
-
-
-def _updating(mapper: Any, keys: tuple[str, ...], identity: list[str]) -> Prepared:
-    table = mapper.local_table
-    column = {key: mapper.get_property(key).columns[0] for key in (*keys, *identity)}
-    condition = [column[key] == bindparam(f"pk_{key}") for key in identity]
-    if mapper.version_id_col is not None:
-        condition.append(mapper.version_id_col == bindparam("expected_version"))
-    statement = (
-        update(table)
-        .where(*condition)
-        .values({column[key].name: bindparam(key, type_=column[key].type) for key in keys})
-        .returning(*(column[key] for key in identity))
-    )
-    made = _UPDATES[(mapper.class_, keys)] = Prepared(statement)
-    return made

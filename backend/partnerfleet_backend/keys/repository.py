@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db.compiled import Prepared
@@ -22,19 +22,25 @@ class KeyRow(NamedTuple):
     partner_status: str | None
 
 
-_BY_HASH = Prepared(
-    select(
-        ApiKey.id,
-        ApiKey.key_hash,
-        ApiKey.kind,
-        ApiKey.scope,
-        ApiKey.partner_id,
-        ApiKey.revoked_at,
-        Partner.status,
+def key_by_hash() -> Select[str, bytes, str, str, str | None, datetime | None, str]:
+    """The key whose hash is the parameter `digest`, as a `KeyRow` (its partner's status
+    joined): alone, and as a part of the statement that also counts the call."""
+    return (
+        select(
+            ApiKey.id,
+            ApiKey.key_hash,
+            ApiKey.kind,
+            ApiKey.scope,
+            ApiKey.partner_id,
+            ApiKey.revoked_at,
+            Partner.status.label("partner_status"),
+        )
+        .outerjoin(Partner, Partner.id == ApiKey.partner_id)
+        .where(ApiKey.key_hash == bindparam("digest"))
     )
-    .outerjoin(Partner, Partner.id == ApiKey.partner_id)
-    .where(ApiKey.key_hash == bindparam("digest"))
-)
+
+
+_BY_HASH = Prepared(key_by_hash())
 
 
 def by_hash_with_partner_status(session: Session, digest: bytes) -> KeyRow | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.keys import repository
+from partnerfleet_backend.keys.repository import KeyRow
 from partnerfleet_backend.keys.schemas import ApiKeyCreated, ApiKeyRead
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, Unauthenticated
 from partnerfleet_backend.kit.ids import new_id
@@ -50,15 +51,18 @@ def issue_key(
     return row, plain
 
 
-def authenticate(session: Session, secret_key: bytes, authorization: str | None) -> Actor:
-    """The actor behind an ``Authorization: Bearer`` header, or 401."""
+def digest_of(secret_key: bytes, authorization: str | None) -> bytes:
+    """The stored form of the key an ``Authorization: Bearer`` header presents, or 401."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
     presented = authorization[7:].strip()
     if not presented.startswith((OPERATOR_PREFIX, PARTNER_PREFIX)):
         raise Unauthenticated("the API key is not valid")
-    digest = hash_key(secret_key, presented)
-    row = repository.by_hash_with_partner_status(session, digest)
+    return hash_key(secret_key, presented)
+
+
+def actor_from(row: KeyRow | None, digest: bytes) -> Actor:
+    """The actor of a key row read by its hash, or 401 (unknown, or revoked)."""
     if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
         raise Unauthenticated("the API key is not valid or was revoked")
     return Actor(
@@ -68,6 +72,16 @@ def authenticate(session: Session, secret_key: bytes, authorization: str | None)
         partner_id=row.partner_id,
         partner_status=row.partner_status,
     )
+
+
+def actor_of(session: Session, digest: bytes) -> Actor:
+    """The actor of the key with this hash, or 401."""
+    return actor_from(repository.by_hash_with_partner_status(session, digest), digest)
+
+
+def authenticate(session: Session, secret_key: bytes, authorization: str | None) -> Actor:
+    """The actor behind an ``Authorization: Bearer`` header, or 401."""
+    return actor_of(session, digest_of(secret_key, authorization))
 
 
 def require_operator(actor: Actor) -> None:

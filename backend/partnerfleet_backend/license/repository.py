@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.db import bulk
 from partnerfleet_backend.db.bulk import chunks
 from partnerfleet_backend.db.compiled import Prepared
-from partnerfleet_backend.db.objects import columns_of, persistent, write_changes
+from partnerfleet_backend.db.objects import columns_of, persistent
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
@@ -27,7 +27,6 @@ _VIEW = Prepared(
     select(*(getattr(License, name) for name in _FIELDS)).where(
         License.id == bindparam("license_id")
     ),
-    single=True,
 )
 
 
@@ -75,8 +74,10 @@ _WITH_CUSTOMER = Prepared(
 
 
 def save(session: Session, lic: License) -> None:
-    """Write a license's changes now, guarded by its row version (one prepared UPDATE)."""
-    write_changes(session, lic)
+    """Write the session's changes now, the license's among them, guarded by its version
+    (the ORM's versioned UPDATE, as every versioned object: a row changed meanwhile raises
+    StaleDataError)."""
+    session.flush()
 
 
 def get_locked(session: Session, license_id: str) -> License | None:

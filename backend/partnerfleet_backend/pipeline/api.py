@@ -56,8 +56,8 @@ def parse_if_match(value: str | None) -> int | None:
 
 class Api:
     """One request's way to run service code in a transaction. Who calls (and whether they may
-    call the route) is found out on first use, in the route's worker thread: the key is read in
-    the transaction the route's work then runs in, with no thread hop of its own."""
+    call the route) is found out on first use, in the route's worker thread: the key is read
+    and the call counted (`caller`), then the work runs in a transaction of its own."""
 
     def __init__(
         self,
@@ -103,17 +103,15 @@ class Api:
 
     @property
     def unsettled(self) -> bool:
-        """Not admitted yet, or a call still to count (a route that failed before its work)."""
-        return self._admit is not None or (self.caller is not None and self.caller.unsettled)
+        """Not admitted yet: a route that failed, or answered, before it read the key."""
+        return self._admit is not None
 
     def settle(self) -> None:
-        """After the route: admit (a 401 outranks whatever else failed) and count the call."""
+        """Admit now: a 401 outranks whatever else failed, and the call is counted."""
         self.admitted()
-        if self.caller is not None:
-            self.caller.settle()
 
     def _run(self, unit: Callable[[Session], T], *, write: bool = True, one: bool = False) -> T:
-        """`unit` in the request's transaction (see `caller`), the call counted in it."""
+        """`unit` in a transaction of its own (see `caller`)."""
         self.admitted()
         if self.caller is None:
             return run_in_transaction(unit, self.settings, write=write)
@@ -136,18 +134,10 @@ class Api:
         read through a server-side cursor)."""
         return self._run(lambda s: work(self._ctx(s)), write=False, one=one_transaction)
 
-    def read_counted(self, work: Callable[[Ctx], T]) -> T:
-        """Read-only service code that shows the quota: the call is counted before it runs, so
-        the answer includes the call itself (as the RateLimit headers do)."""
-        self.admitted()
-        if self.caller is not None:
-            self.caller.count_first = True
-        return self.read(work)
-
     def simulate(self, work: Callable[[Ctx], T], *, calls: int = 1) -> T:
         """Run service code that changes things, and roll all of it back (a plan; its `calls`
         are counted first, on their own)."""
-        self.settle()
+        self.admitted()
         if self.caller is not None:
             self.caller.count_more(calls - 1)
         return run_in_transaction(
@@ -309,34 +299,28 @@ def _admit(
 ) -> None:
     """Who calls, and may they call this route (in the route's worker thread)."""
     actor = caller.identify()
-    try:
-        if on_behalf is not None and len(on_behalf) > ON_BEHALF_MAX:
-            raise ValidationFailed(
-                f"{ON_BEHALF} must be at most {ON_BEHALF_MAX} characters", field=ON_BEHALF
+    if on_behalf is not None and len(on_behalf) > ON_BEHALF_MAX:
+        raise ValidationFailed(
+            f"{ON_BEHALF} must be at most {ON_BEHALF_MAX} characters", field=ON_BEHALF
+        )
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH):
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
+        )
+    api._actor = actor
+    api._if_match = parse_if_match(if_match)
+    api.idempotency_key = idempotency_key
+    request = api.request
+    if kind == "operator":
+        require_operator(actor)
+    elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
+        api._partner_id = _operator_reads(request, caller, on_behalf, api.request_id)
+    elif kind in ("partner_read", "partner_write"):
+        api._partner_id = require_partner(actor, write=kind == "partner_write")
+        if kind == "partner_write":
+            refuse_changes_when_suspended(
+                actor.partner_status, taking_back=request.method == "DELETE"
             )
-        if idempotency_key is not None and not (
-            0 < len(idempotency_key) <= idempotency.MAX_KEY_LENGTH
-        ):
-            raise ValidationFailed(
-                "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
-            )
-        api._actor = actor
-        api._if_match = parse_if_match(if_match)
-        api.idempotency_key = idempotency_key
-        request = api.request
-        if kind == "operator":
-            require_operator(actor)
-        elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
-            api._partner_id = _operator_reads(request, caller, on_behalf, api.request_id)
-        elif kind in ("partner_read", "partner_write"):
-            api._partner_id = require_partner(actor, write=kind == "partner_write")
-            if kind == "partner_write":
-                refuse_changes_when_suspended(
-                    actor.partner_status, taking_back=request.method == "DELETE"
-                )
-    except BaseException:
-        caller.settle()
-        raise
 
 
 def _operator_reads(request: Request, caller: Caller, partner_id: str, request_id: str) -> str:
@@ -366,7 +350,7 @@ def _operator_reads(request: Request, caller: Caller, partner_id: str, request_i
         )
         return partner_id
 
-    return caller.run(work)  # in the transaction the key was read in
+    return caller.run(work)
 
 
 def _product(request: Request) -> Api:

@@ -8,10 +8,10 @@ nothing, and the next changes are priced as the real run would price them after 
 
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository as customers_repository
@@ -29,7 +29,7 @@ from partnerfleet_backend.kit.slots import Slots
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.service import level_for_monthly_usage
 from partnerfleet_backend.license import repository as licenses_repository
-from partnerfleet_backend.models import EntryKind, LedgerEntry
+from partnerfleet_backend.models import EntryKind
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.plan import steps
 from partnerfleet_backend.plan.outcome import Outcome
@@ -45,8 +45,8 @@ from partnerfleet_backend.plan.schemas import (
     UnderLicensed,
 )
 from partnerfleet_backend.quota import service as quota
-from partnerfleet_backend.wallet import repository as wallet_repository
 from partnerfleet_backend.wallet import service as wallet
+from partnerfleet_backend.wallet.service import LEDGER
 
 EXPIRY_WARNING_DAYS = 30
 CHANGES_PER_CALL = 100
@@ -84,22 +84,10 @@ def calls_of(body: PlanCreate) -> int:
     return max(1, -(-len(body.changes) // CHANGES_PER_CALL))
 
 
-class _Charges:
-    """The ledger entries the operations of one plan add, as they are added."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.entries: list[LedgerEntry] = wallet_repository.watch_entries(session)
-
-    def close(self) -> None:
-        wallet_repository.unwatch_entries(self.session)
-
-    def since(self, mark: int) -> tuple[int, int]:
-        """Nominal and net drawn from the credit by the entries added after `mark`."""
-        drawn = [
-            e for e in self.entries[mark:] if e.kind in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)
-        ]
-        return -sum(e.amount_cents for e in drawn), -sum(e.net_cents for e in drawn)
+def _drawn(entries: list[dict[str, Any]]) -> tuple[int, int]:
+    """Nominal and net drawn from the credit by these ledger rows of the unit of work."""
+    drawn = [e for e in entries if e["kind"] in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)]
+    return -sum(e["amount_cents"] for e in drawn), -sum(e["net_cents"] for e in drawn)
 
 
 def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
@@ -110,47 +98,40 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     partner = partners.get(ctx, partner_id)
     before = wallet.state(ctx, partner_id)
     run_rate_before = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]
-    charges = _Charges(ctx.session)
+    entries = ctx.unit.of(LEDGER)  # what each change charges, as its operations append it
     loaded = _load_named(ctx, partner_id, body)  # held: the operations find them in the session
     created: dict[str, str] = {}
     planned: list[PlannedChange] = []
     stopped: set[str] = set()  # the keys of refused changes
-    try:
-        # in the engine's order: creates and updates, then the deletes it runs at the end
-        for change in [c for c in body.changes if not c.at_end] + [
-            c for c in body.changes if c.at_end
-        ]:
-            mark = len(charges.entries)
-            outcome = Outcome(change)
-            if change.at_end and stopped:
-                outcome.customer_id = steps.customer_of(ctx, partner_id, change)
-                planned.append(outcome.skip(NEVER_AT_END))
-                continue
-            if change.customer is not None and change.customer in stopped:
-                stopped.add(change.key)
-                planned.append(outcome.skip(NEVER_WITHOUT_CUSTOMER))
-                continue
-            try:
-                with ctx.session.begin_nested():
-                    steps.apply(ctx, partner, change, created, outcome)
-                    ctx.session.flush()
-            except InsufficientCredit as refused:
-                extra = refused.extra
-                outcome.refuse(refused, shortfall=extra["needed_cents"] - extra["available_cents"])
-            except ServiceError as refused:
-                outcome.refuse(refused)
-            except ValidationError as invalid:
-                outcome.refuse(_validation_failed(invalid))
-            except IntegrityError as violated:  # a rule the database holds (an "at most one")
-                outcome.refuse(
-                    conflict_of(violated) or Conflict("the database refused this change")
-                )
-            nominal, net = charges.since(mark) if outcome.refused is None else (0, 0)
-            if outcome.refused is not None:
-                stopped.add(change.key)
-            planned.append(outcome.planned(nominal, net))
-    finally:
-        charges.close()
+    # in the engine's order: creates and updates, then the deletes it runs at the end
+    for change in [c for c in body.changes if not c.at_end] + [c for c in body.changes if c.at_end]:
+        mark = len(entries)
+        outcome = Outcome(change)
+        if change.at_end and stopped:
+            outcome.customer_id = steps.customer_of(ctx, partner_id, change)
+            planned.append(outcome.skip(NEVER_AT_END))
+            continue
+        if change.customer is not None and change.customer in stopped:
+            stopped.add(change.key)
+            planned.append(outcome.skip(NEVER_WITHOUT_CUSTOMER))
+            continue
+        try:
+            with ctx.unit.savepoint(ctx.session):
+                steps.apply(ctx, partner, change, created, outcome)
+                ctx.session.flush()
+        except InsufficientCredit as refused:
+            extra = refused.extra
+            outcome.refuse(refused, shortfall=extra["needed_cents"] - extra["available_cents"])
+        except ServiceError as refused:
+            outcome.refuse(refused)
+        except ValidationError as invalid:
+            outcome.refuse(_validation_failed(invalid))
+        except IntegrityError as violated:  # a rule the database holds (an "at most one")
+            outcome.refuse(conflict_of(violated) or Conflict("the database refused this change"))
+        nominal, net = _drawn(entries[mark:]) if outcome.refused is None else (0, 0)
+        if outcome.refused is not None:
+            stopped.add(change.key)
+        planned.append(outcome.planned(nominal, net))
     del loaded
     short = licenses_repository.under_licensed(ctx.session, partner_id)
     labels = customers_repository.customer_labels(

@@ -15,4 +15,4 @@ def get_quota(api: OwnAccountApi) -> QuotaRead:
     pid = api.partner_id
     assert pid is not None
 
-    return api.read_counted(lambda ctx: service.view(service.current(ctx.session, pid, ctx.now)))
+    return api.read(lambda ctx: service.view(service.current(ctx.session, pid, ctx.now)))

@@ -1,14 +1,16 @@
-"""Every query of the API-call quota: the monthly counter and what makes up the limit."""
+"""Every query of the API-call quota: the monthly counter and what makes up the limit.
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+The month's limit is one SQL expression (`limit_of`: the level's calls plus the calls of the
+API-call packs in their period), used alike by the statement that counts a call and by the
+reads that show the quota."""
+
 from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import (
-    BindParameter,
+    ColumnElement,
+    Select,
     String,
-    and_,
     bindparam,
     case,
     func,
@@ -19,98 +21,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.dml import ReturningInsert
 
-from partnerfleet_backend.db.compiled import Pending, Prepared
+from partnerfleet_backend.db.compiled import Prepared
+from partnerfleet_backend.keys.repository import KeyRow, key_by_hash
 from partnerfleet_backend.models import AddOn, AddOnStatus, Partner, QuotaCounter
 
-
-def level_and_packs(
-    session: Session, partner_id: str, pack_options: Sequence[str], now: datetime
-) -> tuple[str, dict[str, int]]:
-    """The partner's level and how many of each API-call pack are in their period now (one
-    query)."""
-    rows = session.execute(
-        select(Partner.level, AddOn.option, func.count(AddOn.id))
-        .select_from(Partner)
-        .outerjoin(
-            AddOn,
-            and_(
-                AddOn.partner_id == Partner.id,
-                AddOn.option.in_(pack_options),
-                AddOn.status == AddOnStatus.ACTIVE,
-                AddOn.period_start <= now,
-                AddOn.period_end > now,
-            ),
-        )
-        .where(Partner.id == partner_id)
-        .group_by(Partner.level, AddOn.option)
-    ).all()
-    level = str(rows[0][0]) if rows else "bronze"
-    return level, {str(option): int(count) for _, option, count in rows if option is not None}
+Calls = tuple[tuple[str, int], ...]  # (level or option, calls): catalog data, hashable
 
 
-def used(session: Session, partner_id: str, period: str) -> int | None:
-    """The calls counted in `period`, None before the first."""
-    value = session.scalar(
-        select(QuotaCounter.used).where(
-            QuotaCounter.partner_id == partner_id, QuotaCounter.period == period
-        )
-    )
-    return None if value is None else int(value)
-
-
-@dataclass(frozen=True)
-class CallCount:
-    """One call to count in one statement that also works out the month's limit (the level's
-    calls plus the active packs' at `now`). Racing requests never see each other's half-made
-    counter as an exhausted quota."""
-
-    partner_id: str
-    period: str
-    now: datetime
-    level_calls: dict[str, int]
-    pack_calls: dict[str, int]
-    refuse: bool  # False: counted whatever the limit
-
-    def counted(self, session: Session, held: Pending | None = None) -> tuple[int, int] | None:
-        """(the new count, the limit), or None when the counter is at the limit (nothing
-        counted); `held`: this count as `hold` held it back."""
-        if held is None:
-            row = self._statement(session).first(session, self._params())
-        else:
-            row = held.first(session)
-        return None if row is None else (int(row[0]), int(row[1]))
-
-    def hold(self, session: Session, *, early: bool = False) -> Pending:
-        """The count held back to ride with a later change of the request (`counted` reads
-        its row); `early`: or with a read of one row (`Prepared.hold`)."""
-        return self._statement(session).hold(session, self._params(), early=early)
-
-    def _statement(self, session: Session) -> Prepared:
-        return _counting_statement(
-            session.get_bind().dialect.name,
-            tuple(self.level_calls.items()),
-            tuple(self.pack_calls.items()),
-            self.refuse,
-        )
-
-    def _params(self) -> dict[str, object]:
-        return {"partner_id": self.partner_id, "period": self.period, "now": self.now}
-
-
-@lru_cache(maxsize=32)
-def _counting_statement(
-    dialect: str,
-    level_calls: tuple[tuple[str, int], ...],
-    pack_calls: tuple[tuple[str, int], ...],
-    refuse: bool,
-) -> Prepared:
-    """The counting upsert, built and compiled once per process: the partner, the period and
-    the time are parameters."""
-    partner_id = bindparam("partner_id", type_=String)
-    # typed by the columns it is compared with (UTC, stored naive)
-    now: BindParameter[datetime] = bindparam("now")
+def limit_of(
+    partner_id: ColumnElement[str] | QueryableAttribute[str],
+    now: ColumnElement[datetime],
+    level_calls: Calls,
+    pack_calls: Calls,
+) -> ColumnElement[int]:
+    """The one rule of a partner's monthly limit, in SQL: its level's calls plus the calls of
+    its API-call packs active at `now`."""
     level = case(dict(level_calls), value=Partner.level, else_=0)
     levels = select(level).where(Partner.id == partner_id).scalar_subquery()
     pack = case(dict(pack_calls), value=AddOn.option, else_=0)
@@ -125,26 +53,152 @@ def _counting_statement(
         )
         .scalar_subquery()
     )
-    limit = levels + packs
-    first = select(partner_id, bindparam("period", type_=String), literal(1)).where(
-        (limit > 0) if refuse else true()  # SQLite's upsert needs a WHERE in its SELECT
+    return func.coalesce(levels, 0) + packs
+
+
+def monthly_limit(
+    session: Session, partner_id: str, now: datetime, level_calls: Calls, pack_calls: Calls
+) -> int:
+    return int(
+        session.scalar(
+            select(
+                limit_of(
+                    literal(partner_id),
+                    literal(now, type_=AddOn.period_start.type),
+                    level_calls,
+                    pack_calls,
+                )
+            )
+        )
+        or 0
     )
+
+
+def used(session: Session, partner_id: str, period: str) -> int | None:
+    """The calls counted in `period`, None before the first."""
+    value = session.scalar(
+        select(QuotaCounter.used).where(
+            QuotaCounter.partner_id == partner_id, QuotaCounter.period == period
+        )
+    )
+    return None if value is None else int(value)
+
+
+def _count_upsert(
+    dialect: str,
+    first: Select[str, str, int],
+    partner_id: ColumnElement[str],
+    now: ColumnElement[datetime],
+    level_calls: Calls,
+    pack_calls: Calls,
+    refuse: bool,
+) -> ReturningInsert[int, int]:
+    """The one counting upsert: the row `first` makes (`partner_id`, period, 1) inserted, or
+    the existing counter raised by one while it is under the limit (unless not `refuse`);
+    returning the new count and the limit."""
+    existing = limit_of(partner_id, now, level_calls, pack_calls)
     upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(QuotaCounter)
-    return Prepared(
+    return (
         upsert.from_select(["partner_id", "period", "used"], first)
         .on_conflict_do_update(
             index_elements=[QuotaCounter.partner_id, QuotaCounter.period],
             set_={"used": QuotaCounter.used + 1},
-            where=(QuotaCounter.used < limit) if refuse else None,
+            where=(QuotaCounter.used < existing) if refuse else None,
         )
-        .returning(QuotaCounter.used, limit)
+        .returning(QuotaCounter.used.label("used"), existing.label("calls_limit"))
     )
 
 
-def add_calls(session: Session, partner_id: str, period: str, calls: int, limit: int) -> int | None:
-    """Count `calls` more of the month's calls at once, if they fit under `limit`: the new
-    count, or None (nothing counted)."""
-    return session.scalar(
+@lru_cache(maxsize=64)
+def _counting(dialect: str, level_calls: Calls, pack_calls: Calls, refuse: bool) -> Prepared:
+    """Count one call of the partner `partner_id` (a parameter), within the month's limit
+    unless not `refuse`: (the new count, the limit), no row when the limit is reached."""
+    partner_id = bindparam("partner_id", type_=String)
+    now = bindparam("now", type_=AddOn.period_start.type)
+    first = select(partner_id, bindparam("period", type_=String), literal(1)).where(
+        (limit_of(partner_id, now, level_calls, pack_calls) > 0) if refuse else true()
+    )
+    return Prepared(_count_upsert(dialect, first, partner_id, now, level_calls, pack_calls, refuse))
+
+
+def count_call(
+    session: Session,
+    partner_id: str,
+    period: str,
+    now: datetime,
+    level_calls: Calls,
+    pack_calls: Calls,
+    *,
+    refuse: bool,
+) -> tuple[int, int] | None:
+    """Count one call in one statement: (the new count, the limit), or None at the limit
+    (nothing counted). Racing requests never see each other's half-made counter as an
+    exhausted quota."""
+    statement = _counting(session.get_bind().dialect.name, level_calls, pack_calls, refuse)
+    row = statement.first(session, {"partner_id": partner_id, "period": period, "now": now})
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+@lru_cache(maxsize=64)
+def _key_and_count(level_calls: Calls, pack_calls: Calls, refuse: bool) -> Prepared:
+    """PostgreSQL: the key with this hash and, for a partner's key in force, its call counted,
+    in one statement (`pf_key` a WITH part, the upsert another)."""
+    key = key_by_hash().cte("pf_key")
+    now = bindparam("now", type_=AddOn.period_start.type)
+    first = select(key.c.partner_id, bindparam("period", type_=String), literal(1)).where(
+        key.c.partner_id.is_not(None),
+        key.c.revoked_at.is_(None),
+        (limit_of(key.c.partner_id, now, level_calls, pack_calls) > 0) if refuse else true(),
+    )
+    partner_id = select(key.c.partner_id).scalar_subquery()
+    counted = _count_upsert(
+        "postgresql", first, partner_id, now, level_calls, pack_calls, refuse
+    ).cte("pf_counted")
+    return Prepared(
+        select(*key.c, counted.c.used, counted.c.calls_limit).select_from(
+            key.outerjoin(counted, true())
+        )
+    )
+
+
+def key_and_count(
+    session: Session,
+    digest: bytes,
+    period: str,
+    now: datetime,
+    level_calls: Calls,
+    pack_calls: Calls,
+    *,
+    refuse: bool,
+) -> tuple[KeyRow, tuple[int, int] | None] | None:
+    """PostgreSQL: the key (None: unknown) and, for a partner's key in force, (the new count,
+    the limit), or None when the call was not counted (at the limit)."""
+    statement = _key_and_count(level_calls, pack_calls, refuse)
+    row = statement.first(session, {"digest": digest, "period": period, "now": now})
+    if row is None:
+        return None
+    key, used, calls_limit = KeyRow(*row[:-2]), row[-2], row[-1]
+    return key, None if used is None else (int(used), int(calls_limit))
+
+
+def add_calls(
+    session: Session,
+    partner_id: str,
+    period: str,
+    calls: int,
+    now: datetime,
+    level_calls: Calls,
+    pack_calls: Calls,
+) -> tuple[int, int] | None:
+    """Count `calls` more of the month's calls at once, if they fit under the limit: (the new
+    count, the limit), or None (nothing counted)."""
+    limit = limit_of(
+        QuotaCounter.partner_id,
+        literal(now, type_=AddOn.period_start.type),
+        level_calls,
+        pack_calls,
+    )
+    row = session.execute(
         update(QuotaCounter)
         .where(
             QuotaCounter.partner_id == partner_id,
@@ -152,5 +206,6 @@ def add_calls(session: Session, partner_id: str, period: str, calls: int, limit:
             QuotaCounter.used + calls <= limit,
         )
         .values(used=QuotaCounter.used + calls)
-        .returning(QuotaCounter.used)
-    )
+        .returning(QuotaCounter.used, limit)
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]))

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.catalog.service import load_catalog
-from partnerfleet_backend.db.compiled import Pending
 from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.keys.repository import KeyRow
 from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.kit.timeutil import period_of, start_of_next_month
 from partnerfleet_backend.level.service import LEVELS
@@ -56,13 +56,16 @@ def view(state: QuotaState) -> QuotaRead:
     )
 
 
+def _calls(session: Session) -> tuple[repository.Calls, repository.Calls]:
+    """The calls of each level and of each API-call pack (the limit rule's data)."""
+    packs = load_catalog(session).api_calls_by_option()
+    return tuple(_LEVEL_CALLS.items()), tuple(sorted(packs.items()))
+
+
 def monthly_limit(session: Session, partner_id: str, now: datetime) -> int:
-    """The level's calls plus the calls of API-call packs active now (one query)."""
-    calls_by_option = load_catalog(session).api_calls_by_option()
-    level, packs = repository.level_and_packs(session, partner_id, list(calls_by_option), now)
-    return LEVELS[level].api_calls + sum(
-        calls_by_option[option] * count for option, count in packs.items()
-    )
+    """The level's calls plus the calls of API-call packs active now (`repository.limit_of`,
+    the rule the count uses too)."""
+    return repository.monthly_limit(session, partner_id, now, *_calls(session))
 
 
 def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
@@ -75,80 +78,80 @@ def current(session: Session, partner_id: str, now: datetime) -> QuotaState:
     )
 
 
-def hold_count(
-    session: Session, partner_id: str, now: datetime, *, refuse: bool = True, early: bool = False
-) -> Pending:
-    """`consume`'s count, held back to ride with a later change of the request (on PostgreSQL;
-    made at once elsewhere): pass it to `consume` as `held` (the same partner, time, refuse).
-    `early`: it may ride with a read of one row too (a request running statement by
-    statement)."""
-    return _call(session, partner_id, now, refuse).hold(session, early=early)
-
-
-def _call(session: Session, partner_id: str, now: datetime, refuse: bool) -> repository.CallCount:
-    calls_by_option = load_catalog(session).api_calls_by_option()
-    return repository.CallCount(
-        partner_id, period_of(now), now, _LEVEL_CALLS, calls_by_option, refuse
+def exhausted(session: Session, partner_id: str, now: datetime) -> "QuotaExhausted":
+    """The 429 of a call over the month's limit, with the quota's headers."""
+    state = current(session, partner_id, now)
+    period = period_of(now)
+    error = QuotaExhausted(
+        f"the {state.limit:,} API calls of {period} are used up. Buy an API-call pack "
+        '(POST /v1/addons {"option": "api-calls-25k"}, or -50k, -100k, -200k): buying one '
+        "and reading your account (/v1/me, /v1/wallet, /v1/quota) are never refused. "
+        f"Otherwise calls are counted afresh from {state.resets_at.isoformat()}, when your "
+        "level's calls and your active packs make the new limit",
+        limit=state.limit,
+        resets_at=state.resets_at.isoformat(),
     )
+    error.headers.update(state.headers())
+    error.headers["Retry-After"] = str(state.reset_seconds)
+    return error
 
 
-def consume(
-    session: Session,
-    partner_id: str,
-    now: datetime,
-    *,
-    refuse: bool = True,
-    held: Pending | None = None,
+def _counted(
+    session: Session, partner_id: str, now: datetime, counted: tuple[int, int]
 ) -> QuotaState:
+    used, limit = counted
+    state = QuotaState(limit, used, start_of_next_month(now), now)
+    _warn(session, partner_id, state, period_of(now))
+    return state
+
+
+def consume(session: Session, partner_id: str, now: datetime, *, refuse: bool = True) -> QuotaState:
     """Count one call, or raise 429 when the month's calls are used up (nothing counted then).
     With `refuse=False` (the way out: reading the own account, buying a pack) the call is
-    counted even over the limit and never refused. `held`: the count made by `hold_count`."""
-    period = period_of(now)
-    resets_at = start_of_next_month(now)
-    counted = _call(session, partner_id, now, refuse).counted(session, held)
+    counted even over the limit and never refused."""
+    counted = repository.count_call(
+        session, partner_id, period_of(now), now, *_calls(session), refuse=refuse
+    )
     if counted is None:  # at the limit (or no calls at all: Bronze without a pack)
-        limit = monthly_limit(session, partner_id, now)
-        state = QuotaState(limit, repository.used(session, partner_id, period) or 0, resets_at, now)
-        error = QuotaExhausted(
-            f"the {limit:,} API calls of {period} are used up. Buy an API-call pack "
-            '(POST /v1/addons {"option": "api-calls-25k"}, or -50k, -100k, -200k): buying one '
-            "and reading your account (/v1/me, /v1/wallet, /v1/quota) are never refused. "
-            f"Otherwise calls are counted afresh from {resets_at.isoformat()}, when your "
-            "level's calls and your active packs make the new limit",
-            limit=limit,
-            resets_at=resets_at.isoformat(),
-        )
-        error.headers.update(state.headers())
-        error.headers["Retry-After"] = str(state.reset_seconds)
-        raise error
-    used, limit = counted
-    state = QuotaState(limit, used, resets_at, now)
-    _warn(session, partner_id, state, period)
-    return state
+        raise exhausted(session, partner_id, now)
+    return _counted(session, partner_id, now, counted)
+
+
+def key_and_count(
+    session: Session, digest: bytes, now: datetime, *, refuse: bool = True
+) -> tuple[KeyRow, QuotaState | None] | None:
+    """PostgreSQL: the key with this hash (None: unknown) and, for a partner's key in force,
+    its call counted in the same statement (the state; None for an operator's or a revoked
+    key). 429 when the month's calls are used up."""
+    found = repository.key_and_count(
+        session, digest, period_of(now), now, *_calls(session), refuse=refuse
+    )
+    if found is None:
+        return None
+    key, counted = found
+    if key.partner_id is None or key.revoked_at is not None:
+        return key, None
+    if counted is None:
+        raise exhausted(session, key.partner_id, now)
+    return key, _counted(session, key.partner_id, now, counted)
 
 
 def consume_more(session: Session, partner_id: str, now: datetime, calls: int) -> QuotaState:
     """Count `calls` more calls at once (a request that costs more than one: a large plan),
     or raise 429 when they do not fit in what is left of the month's (nothing counted)."""
-    period = period_of(now)
-    limit = monthly_limit(session, partner_id, now)
-    used = repository.add_calls(session, partner_id, period, calls, limit)
-    state = QuotaState(
-        limit,
-        used if used is not None else repository.used(session, partner_id, period) or 0,
-        start_of_next_month(now),
-        now,
+    counted = repository.add_calls(
+        session, partner_id, period_of(now), calls, now, *_calls(session)
     )
-    if used is None:
+    if counted is None:
+        state = current(session, partner_id, now)
         error = QuotaExhausted(
             f"this request counts {calls + 1} API calls and {state.remaining + 1} were left "
             "before it; split it, or buy an API-call pack",
-            limit=limit,
+            limit=state.limit,
         )
         error.headers.update(state.headers())
         raise error
-    _warn(session, partner_id, state, period)
-    return state
+    return _counted(session, partner_id, now, counted)
 
 
 def _warn(session: Session, partner_id: str, state: QuotaState, period: str) -> None:

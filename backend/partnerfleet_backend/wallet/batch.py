@@ -12,13 +12,20 @@ from typing import Any, cast
 from sqlalchemy import Table
 
 from partnerfleet_backend.audit.service import money_event
-from partnerfleet_backend.db.bulk import insert_rows, update_rows
+from partnerfleet_backend.db.bulk import update_rows
 from partnerfleet_backend.db.context import Ctx
-from partnerfleet_backend.kit.ids import new_id
-from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
+from partnerfleet_backend.models import CreditLot, EntryKind, Wallet
 from partnerfleet_backend.notification.service import Note, notify_many
 from partnerfleet_backend.wallet import repository
-from partnerfleet_backend.wallet.service import Charge, draw, expire_due_credit
+from partnerfleet_backend.wallet.service import (
+    CONSUMPTIONS,
+    LEDGER,
+    Charge,
+    consumption_rows,
+    draw,
+    expire_due_credit,
+    ledger_row,
+)
 
 
 def rows_by_partner(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -75,28 +82,11 @@ class JobCharges:
             results.append(True)
             if amount == 0:
                 continue
-            entry_id = new_id("led")
             net, taken = draw(lots, amount)
-            for lot_id, take in taken:
-                self.consumptions.append(
-                    {"entry_id": entry_id, "lot_id": lot_id, "amount_cents": take}
-                )
-                self.taken.add(lot_id)
-            self.entries.append(
-                {
-                    "id": entry_id,
-                    "partner_id": partner_id,
-                    "kind": EntryKind.CHARGE.value,
-                    "amount_cents": -amount,
-                    "net_cents": -net,
-                    "description": what.description,
-                    "object_type": what.object_type,
-                    "object_id": what.object_id,
-                    "refunds_entry_id": None,
-                    "request_id": self.ctx.request_id,
-                    "created_at": self.ctx.now,
-                }
-            )
+            entry = ledger_row(self.ctx, partner_id, EntryKind.CHARGE, -amount, -net, what)
+            self.entries.append(entry)
+            self.consumptions.extend(consumption_rows(entry["id"], taken))
+            self.taken.update(lot_id for lot_id, _ in taken)
             available -= amount
             self.charged[partner_id] += amount
         return results
@@ -138,9 +128,9 @@ class JobCharges:
         for partner_id, total in self.charged.items():
             if total > self.balances[partner_id]:
                 raise RuntimeError(f"wallet of {partner_id} disagrees with its lots")
-        insert_rows(session, cast(Table, LedgerEntry.__table__), self.entries)
+        self.ctx.unit.add_many(LEDGER, self.entries)
+        self.ctx.unit.add_many(CONSUMPTIONS, self.consumptions)
         self.ctx.audit_many([money_event(entry) for entry in self.entries])
-        insert_rows(session, cast(Table, LotConsumption.__table__), self.consumptions)
         update_rows(
             session,
             cast(Table, CreditLot.__table__),

@@ -3,13 +3,12 @@
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, insert, inspect, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db.bulk import chunks
-from partnerfleet_backend.db.compiled import Prepared, inserting_every_column
+from partnerfleet_backend.db.compiled import Prepared
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import (
@@ -147,45 +146,8 @@ def lots_to_draw(session: Session, partner_id: str) -> list[LotToDraw]:
 def take_from_lots(session: Session, taken: Sequence[tuple[str, int]]) -> None:
     """Lower each lot by what a charge took from it."""
     for lot_id, cents in taken:
-        _TAKE.send(session, {"lot": lot_id, "cents": cents})
+        _TAKE.first(session, {"lot": lot_id, "cents": cents})
         _forget(session, CreditLot, lot_id, "remaining_cents")
-
-
-_ENTRY = inserting_every_column(
-    cast(Table, LedgerEntry.__table__),
-    sees=(Partner, CreditLot),  # its partner, and the lots it names (a top-up's new one)
-)
-_CONSUMPTION = Prepared(
-    insert(LotConsumption).values(
-        entry_id=bindparam("entry_id"), lot_id=bindparam("lot_id"), amount_cents=bindparam("cents")
-    )
-)
-
-
-_ENTRY_FIELDS = tuple((a.columns[0].name, a.key) for a in inspect(LedgerEntry).column_attrs)
-_WATCHED = "partnerfleet.ledger_entries"
-
-
-def add_entry(session: Session, entry: LedgerEntry, lots: Sequence[tuple[str, int]]) -> None:
-    """A ledger entry and what it took from (or gave to) each lot: (lot id, cents)."""
-    _ENTRY.send(session, {column: getattr(entry, key) for column, key in _ENTRY_FIELDS})
-    for lot_id, cents in lots:
-        _CONSUMPTION.send(session, {"entry_id": entry.id, "lot_id": lot_id, "cents": cents})
-    watched = session.info.get(_WATCHED)
-    if watched is not None:
-        watched.append(entry)
-
-
-def watch_entries(session: Session) -> list[LedgerEntry]:
-    """The ledger entries `add_entry` writes in this session from now on, as they come (a plan
-    reads what each change charged); `unwatch_entries` ends it."""
-    entries: list[LedgerEntry] = []
-    session.info[_WATCHED] = entries
-    return entries
-
-
-def unwatch_entries(session: Session) -> None:
-    session.info.pop(_WATCHED, None)
 
 
 def open_lots(session: Session, partner_id: str, now: datetime) -> list[CreditLot]:

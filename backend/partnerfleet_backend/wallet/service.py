@@ -6,7 +6,9 @@ cannot take the balance below zero; the lots say what the credit cost (net).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, cast
+
+from sqlalchemy import Table
 
 from partnerfleet_backend.audit.service import money_event
 from partnerfleet_backend.catalog.pricing import top_up_discount_bp
@@ -15,7 +17,7 @@ from partnerfleet_backend.kit.errors import Conflict, InsufficientCredit, NotFou
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.money import BP_DENOMINATOR, div_round_half_up, net_of_discount
 from partnerfleet_backend.kit.timeutil import add_months
-from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, Wallet
+from partnerfleet_backend.models import CreditLot, EntryKind, LedgerEntry, LotConsumption, Wallet
 from partnerfleet_backend.wallet import repository
 from partnerfleet_backend.wallet.schemas import LotRead, WalletRead
 
@@ -47,6 +49,41 @@ def _lock_wallet(ctx: Ctx, partner_id: str) -> Wallet:
     return wallet
 
 
+LEDGER = cast(Table, LedgerEntry.__table__)
+CONSUMPTIONS = cast(Table, LotConsumption.__table__)
+
+
+def ledger_row(
+    ctx: Ctx,
+    partner_id: str,
+    kind: EntryKind,
+    amount: int,
+    net: int,
+    charge: Charge,
+    *,
+    refunds: str | None = None,
+) -> dict[str, Any]:
+    """The one shape of a ledger entry's row (a single charge's and a calendar run's)."""
+    return {
+        "id": new_id("led"),
+        "partner_id": partner_id,
+        "kind": kind.value,
+        "amount_cents": amount,
+        "net_cents": net,
+        "description": charge.description,
+        "object_type": charge.object_type,
+        "object_id": charge.object_id,
+        "refunds_entry_id": refunds,
+        "request_id": ctx.request_id,
+        "created_at": ctx.now,
+    }
+
+
+def consumption_rows(entry_id: str, lots: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
+    """What an entry took from (or gave to) each lot: (lot id, cents)."""
+    return [{"entry_id": entry_id, "lot_id": lot, "amount_cents": cents} for lot, cents in lots]
+
+
 def _entry(
     ctx: Ctx,
     partner_id: str,
@@ -58,43 +95,21 @@ def _entry(
     *,
     refunds: str | None = None,
 ) -> LedgerEntry:
-    """A ledger entry, what it took from (or gave to) each lot (lot id, cents) and its audit
-    event, written right away (the returned entry is not held by the session)."""
-    entry = LedgerEntry(
-        id=new_id("led"),
-        partner_id=partner_id,
-        kind=kind,
-        amount_cents=amount,
-        net_cents=net,
-        description=charge.description,
-        object_type=charge.object_type,
-        object_id=charge.object_id,
-        refunds_entry_id=refunds,
-        request_id=ctx.request_id,
-        created_at=ctx.now,
-    )
-    repository.add_entry(ctx.session, entry, lots)
-    event = money_event(
-        {
-            "id": entry.id,
-            "kind": kind.value,
-            "partner_id": partner_id,
-            "amount_cents": amount,
-            "net_cents": net,
-            "description": charge.description,
-            "object_type": charge.object_type,
-            "object_id": charge.object_id,
-        }
-    )
+    """A ledger entry, what it took from (or gave to) each lot and its audit event, appended
+    to the unit of work (written before the commit); the entry as an object to read."""
+    row = ledger_row(ctx, partner_id, kind, amount, net, charge, refunds=refunds)
+    ctx.unit.add(LEDGER, row)
+    ctx.unit.add_many(CONSUMPTIONS, consumption_rows(row["id"], lots))
+    event = money_event(row)
     ctx.audit(
         event["action"],
         "ledger_entry",
-        entry.id,
+        row["id"],
         partner_id=partner_id,
         before=None,
         after=event["after"],
     )
-    return entry
+    return LedgerEntry(**row)
 
 
 class Drawable(Protocol):
@@ -236,7 +251,7 @@ def charge_or(
     """The calendar's charge: paid in full (True), or nothing changed and `on_refused` decides
     what follows (the license lapses, the add-on ends, the partner is told)."""
     try:
-        with ctx.session.begin_nested():
+        with ctx.unit.savepoint(ctx.session):
             charge(ctx, partner_id, amount_cents, what)
     except InsufficientCredit as refused:
         on_refused(refused)
