@@ -22,6 +22,7 @@ QUERY_FRAME = {
     "kit/unique.py",
     "db/bulk.py",
     "db/compiled.py",
+    "db/unit.py",
     "db/objects.py",
     "kit/ratelimit.py",
     "pipeline/idempotency.py",

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from partnerfleet_backend.db import dialect  # noqa: F401 (registers postgresql+partnerfleet)
 from partnerfleet_backend.db.unit import ReadOnly, write_unit
 from partnerfleet_backend.kit.errors import ServiceUnavailable
 from partnerfleet_backend.settings import Settings, get_settings
@@ -69,8 +70,9 @@ def make_engine(url: str, *, immediate: bool = True, statements: bool = False) -
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith(("postgresql://", "postgresql+psycopg://")):
+        # psycopg, with the savepoints of `db.dialect`
+        url = "postgresql+partnerfleet://" + url.split("://", 1)[1]
     # No pre-ping (a round trip per checkout): a connection dropped by a database restart
     # fails its first statement, the pool is invalidated and run_in_transaction retries.
     # statement by statement: autocommit set when connected, no transaction to end on return

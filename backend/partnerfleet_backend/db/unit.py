@@ -11,12 +11,14 @@ Nothing else decides when they go: no listener, no statement they ride with.
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db import bulk
+from partnerfleet_backend.db.compiled import Prepared
 from partnerfleet_backend.models import AuditEvent, LedgerEntry, LotConsumption
 
 # The order they are written in: what a row names exists before it.
@@ -63,14 +65,29 @@ class Unit:
             raise
 
     def write(self, session: Session) -> None:
-        """Write every row appended, table by table (many at once through COPY on
-        PostgreSQL), after the session's own pending changes; the unit is empty after."""
+        """Write every row appended, after the session's own pending changes; the unit is
+        empty after. On PostgreSQL a request's few rows go in one statement (each table's
+        INSERT a part of it, `_together`), a calendar run's many through COPY; elsewhere
+        table by table."""
         if not any(self.rows.values()):
             return
         session.flush()
+        rows, self.rows = self.rows, {table: [] for table in TABLES}
+        few = sum(len(r) for r in rows.values()) < bulk.COPY_FROM_ROWS
+        if few and session.get_bind().dialect.name == "postgresql":
+            shape = tuple(len(rows[table]) for table in TABLES)
+            values = {
+                f"t{t}_r{r}_{name}": value
+                for t, table in enumerate(TABLES)
+                for r, row in enumerate(rows[table])
+                for name, value in row.items()
+            }
+            _together(shape, tuple(tuple(rows[t][0]) if rows[t] else () for t in TABLES)).first(
+                session, values
+            )
+            return
         for table in TABLES:
-            rows, self.rows[table] = self.rows[table], []
-            bulk.insert_rows(session, table, rows)
+            bulk.insert_rows(session, table, rows[table])
 
 
 def unit_of(session: Session) -> Unit:
@@ -86,3 +103,28 @@ def write_unit(session: Session) -> None:
     unit = session.info.get(_KEY)
     if unit is not None:
         cast(Unit, unit).write(session)
+
+
+@lru_cache(maxsize=256)
+def _together(shape: tuple[int, ...], columns: tuple[tuple[str, ...], ...]) -> Prepared:
+    """One statement that inserts `shape[i]` rows (of `columns[i]`) into each table, in the
+    order of `TABLES`: a WITH part per table, the last table's INSERT the statement itself
+    (the parts see nothing of each other, and need not: the foreign keys are checked at the
+    statement's end). Compiled once per shape."""
+    inserts = []
+    for t, (table, count) in enumerate(zip(TABLES, shape, strict=True)):
+        if not count:
+            continue
+        inserts.append(
+            insert(table).values(
+                [
+                    {
+                        name: bindparam(f"t{t}_r{r}_{name}", type_=table.c[name].type)
+                        for name in columns[t]
+                    }
+                    for r in range(count)
+                ]
+            )
+        )
+    *parts, last = inserts
+    return Prepared(last.add_cte(*(part.cte(f"pf_w{i}") for i, part in enumerate(parts))))

@@ -246,11 +246,12 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     new_seats = changes.get("seats") or lic.seats
     new_edition = changes.get("edition") or lic.edition
     catalog.check_edition(lic.product, new_edition)
+    charge: tuple[int, Charge] | None = None
     if usage_billed or lic.status == LicenseStatus.TRIAL:
         lic.seats, lic.edition = new_seats, new_edition
     elif "seats" in changes or "edition" in changes:
         # asking for the current value again also withdraws a pending decrease or downgrade
-        _change_prepaid(ctx, catalog, segment, lic, new_seats, new_edition)
+        charge = _change_prepaid(ctx, catalog, segment, lic, new_seats, new_edition)
     if not usage_billed and lic.status != LicenseStatus.TRIAL:
         assert lic.seats is not None
         lic.monthly_nominal_cents = monthly_cents(
@@ -267,12 +268,16 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         after=ctx.snapshot(lic),
     )
     repository.save(ctx.session, lic)
+    if charge is not None:  # last: the wallet's row is locked from the debit to the commit
+        wallet.charge(ctx, lic.partner_id, *charge)
     return lic
 
 
 def _change_prepaid(
     ctx: Ctx, catalog: Catalog, segment: str, lic: License, seats: int | None, edition: str
-) -> None:
+) -> tuple[int, Charge] | None:
+    """Apply a seat or edition change to a prepaid license; what it charges now, if anything
+    (the caller charges it once the license is written)."""
     assert lic.seats is not None and seats is not None and lic.term_months is not None
     assert lic.ends_at is not None
     old_unit = _unit(catalog, segment, lic, lic.edition)
@@ -281,7 +286,7 @@ def _change_prepaid(
         # Monthly licenses change at the next monthly renewal.
         lic.seats_next_term = None if seats == lic.seats else seats
         lic.edition_next_term = None if edition == lic.edition else edition
-        return
+        return None
     seats_now = max(seats, lic.seats)
     edition_now = edition if new_unit >= old_unit else lic.edition
     unit_now = max(new_unit, old_unit)
@@ -297,10 +302,9 @@ def _change_prepaid(
         days_left=days_left,
         days_in_term=days_in_term,
     )
+    charge = None
     if seats_now != lic.seats or edition_now != lic.edition:
-        wallet.charge(
-            ctx,
-            lic.partner_id,
+        charge = (
             amount,
             Charge(
                 f"{lic.product}: {lic.seats} {lic.edition} -> {seats_now} {edition_now}, "
@@ -310,6 +314,7 @@ def _change_prepaid(
             ),
         )
     lic.seats, lic.edition = seats_now, edition_now
+    return charge
 
 
 def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
