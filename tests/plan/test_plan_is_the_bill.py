@@ -1,8 +1,10 @@
 """The plan is the bill: sequences of fleet changes (seats up and down, editions, terms, new
-and removed licenses, trials, add-ons, the support level, top-ups and time moving between
-them) are planned, then applied one by one through the API at the same moment. Every charge
-in the ledger equals the plan's figure to the cent, nominal and net; a change the plan calls
-refused is refused; the wallet after equals the plan's."""
+and removed licenses, trials, add-ons, the support level, ended customers, top-ups and time
+moving between them) are planned, then applied one by one through the API at the same
+moment. Every charge in the ledger equals the plan's figure to the cent, nominal and net; a
+change the plan calls refused is refused; the wallet after equals the plan's; the monthly
+run-rate after (the overview's, the level's) equals the plan's total, whose lines add up to
+it."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +40,7 @@ cancel = st.tuples(st.just("cancel"), st.integers(0, 20))
 addon = st.tuples(st.just("addon"), st.sampled_from(OPTIONS))
 addon_cancel = st.tuples(st.just("addon_cancel"), st.integers(0, 20))
 support = st.tuples(st.just("support"), st.sampled_from(("basic", "premium")))
+end_customer = st.tuples(st.just("end_customer"), st.integers(0, 20))
 change = st.one_of(
     new_license,
     usage_license,
@@ -51,6 +54,7 @@ change = st.one_of(
     addon,
     addon_cancel,
     support,
+    end_customer,
 )
 step = st.tuples(
     st.integers(0, 200),  # days to move on
@@ -137,6 +141,11 @@ class Fleet:
                     "inputs": {"option": spec[1]},
                 }
             ]
+        if kind == "end_customer":
+            if not self.customers:
+                return []
+            target = self.customers[spec[1] % len(self.customers)]
+            return [{"key": self.key(), "action": "delete", "type": "customer", "id": target}]
         if kind == "addon_cancel":
             if not self.addons:
                 return []
@@ -216,3 +225,10 @@ def test_what_the_plan_says_is_what_the_ledger_records(
         wallet = p.read.get("/v1/wallet").json()
         assert wallet["balance_cents"] == planned["wallet"]["balance_after_cents"]
         assert wallet["available_cents"] == planned["wallet"]["available_after_cents"]
+        totals = planned["totals"]
+        lines = sum(
+            c["monthly_after_cents"] - c["monthly_before_cents"] for c in planned["changes"]
+        )
+        assert totals["monthly_after_cents"] == totals["monthly_before_cents"] + lines
+        level = p.read.get("/v1/overview").json()["level"]
+        assert level["monthly_run_rate_cents"] == totals["monthly_after_cents"], planned

@@ -9,9 +9,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import (
-    RENEWING,
     AddOn,
-    AddOnStatus,
     License,
     Partner,
     PartnerStatus,
@@ -38,22 +36,14 @@ def monthly_usage(session: Session, partner_ids: Sequence[str], now: datetime) -
     add-ons in their period (their price)."""
     usage: dict[str, int] = defaultdict(int)
     for partner_id, total in session.execute(
-        select(License.partner_id, func.sum(License.monthly_nominal_cents))
-        .where(
-            License.partner_id.in_(partner_ids),
-            License.status.in_(RENEWING),
-            License.managed.is_(True),
-        )
+        select(License.partner_id, func.sum(License.run_rate_cents))
+        .where(License.partner_id.in_(partner_ids))
         .group_by(License.partner_id)
     ):
         usage[str(partner_id)] += int(total or 0)
     for partner_id, total in session.execute(
-        select(AddOn.partner_id, func.sum(AddOn.price_cents))
-        .where(
-            AddOn.partner_id.in_(partner_ids),
-            AddOn.status == AddOnStatus.ACTIVE,
-            AddOn.period_end > now,
-        )
+        select(AddOn.partner_id, func.sum(AddOn.run_rate_at(now)))
+        .where(AddOn.partner_id.in_(partner_ids))
         .group_by(AddOn.partner_id)
     ):
         usage[str(partner_id)] += int(total or 0)

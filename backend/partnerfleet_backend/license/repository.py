@@ -161,6 +161,16 @@ def lock_due_for_renewal(
     return [dict(row) for row in rows]
 
 
+def run_rate_of_customer(session: Session, partner_id: str, customer_id: str) -> int:
+    """The customer's licenses' part of the partner's run-rate (`License.run_rate_cents`)."""
+    total = session.scalar(
+        select(func.sum(License.run_rate_cents)).where(
+            License.partner_id == partner_id, License.customer_id == customer_id
+        )
+    )
+    return int(total or 0)
+
+
 def segment_of(session: Session, customer_id: str) -> str:
     """The customer's segment (read from the customer the session holds, if it does)."""
     customer = session.get(Customer, customer_id)

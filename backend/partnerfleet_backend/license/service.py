@@ -63,6 +63,11 @@ def _yours(partner_id: str, owner_id: str, managed: bool) -> bool:
     return owner_id == partner_id and managed
 
 
+def run_rate_of_customer(ctx: Ctx, partner_id: str, customer_id: str) -> int:
+    """What the customer's licenses add to the partner's monthly run-rate now."""
+    return repository.run_rate_of_customer(ctx.session, partner_id, customer_id)
+
+
 def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> License | None:
     """The partner's managed license with this `reference`, if any."""
     return repository.by_reference(ctx.session, partner_id, reference)

@@ -3,7 +3,18 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    case,
+    literal,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -63,3 +74,17 @@ class AddOn(Base):
     row_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @hybrid_method
+    def run_rate_at(self, now: datetime) -> int:
+        """The add-on's part of its partner's monthly run-rate at `now` (the level's rule): its
+        price while it is bought and in its period. In Python here and in SQL below."""
+        paid = self.status == AddOnStatus.ACTIVE and self.period_end > now
+        return self.price_cents if paid else 0
+
+    # (SQLAlchemy's stubs type a hybrid_method's decorator as the function it wraps)
+    @run_rate_at.inplace.expression  # type: ignore[attr-defined, untyped-decorator]
+    @classmethod
+    def _run_rate_at(cls, now: datetime) -> ColumnElement[int]:
+        paid = and_(cls.status == AddOnStatus.ACTIVE, cls.period_end > now)
+        return case((paid, cls.price_cents), else_=literal(0))

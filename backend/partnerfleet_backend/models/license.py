@@ -3,7 +3,8 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, and_, case, literal, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -94,6 +95,20 @@ class License(Base):
     row_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @hybrid_property
+    def run_rate_cents(self) -> int:
+        """The license's part of its partner's monthly run-rate (the level's rule): its monthly
+        nominal amount (a prepaid term's price divided by its months; a usage-billed
+        license's last bill) while it is managed and in force. One rule, in Python here and
+        in SQL below."""
+        return self.monthly_nominal_cents if self.managed and self.status in RENEWING else 0
+
+    @run_rate_cents.inplace.expression
+    @classmethod
+    def _run_rate_cents(cls) -> ColumnElement[int]:
+        in_force = and_(cls.managed.is_(True), cls.status.in_(RENEWING))
+        return case((in_force, cls.monthly_nominal_cents), else_=literal(0))
 
 
 class UsageReport(Base):

@@ -6,7 +6,7 @@ from datetime import datetime
 from partnerfleet_backend.catalog.pricing import term_price_cents
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import ServiceError
-from partnerfleet_backend.models import RENEWING, AddOn, AddOnStatus, License, LicenseStatus
+from partnerfleet_backend.models import AddOn, AddOnStatus, License, LicenseStatus
 from partnerfleet_backend.plan.schemas import Effective, PlanChange, PlannedChange, Refusal
 
 
@@ -182,12 +182,10 @@ class Outcome:
 
 
 def _license_monthly(lic: License) -> int:
-    """A license's part of the monthly run-rate, by the level's rule."""
-    return lic.monthly_nominal_cents if lic.managed and lic.status in RENEWING else 0
+    """A license's part of the monthly run-rate (`License.run_rate_cents`: the level's rule)."""
+    return lic.run_rate_cents
 
 
 def addon_monthly(addon: AddOn | None, ctx: Ctx) -> int:
-    """An add-on's part of the monthly run-rate, by the level's rule."""
-    if addon is None or addon.status != AddOnStatus.ACTIVE or addon.period_end <= ctx.now:
-        return 0
-    return addon.price_cents
+    """An add-on's part of the monthly run-rate (`AddOn.run_rate_at`: the level's rule)."""
+    return 0 if addon is None else addon.run_rate_at(ctx.now)

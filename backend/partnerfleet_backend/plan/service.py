@@ -142,7 +142,11 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
         p.model_copy(update={"customer_label": labels.get(p.customer_id or "")}) for p in planned
     ]
     after = wallet.state(ctx, partner_id)
-    run_rate_after = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]
+    # the lines add up to the totals by construction: each line's run-rate before and after
+    # is the same rule (`License.run_rate_cents`, `AddOn.run_rate_at`) the total is the sum of
+    run_rate_after = run_rate_before + sum(
+        p.monthly_after_cents - p.monthly_before_cents for p in planned
+    )
     in_plan = {p.id for p in planned if p.type == "license" and p.id}
     soon = ctx.now + timedelta(days=EXPIRY_WARNING_DAYS)
     state = quota.current(ctx.session, partner_id, ctx.now)

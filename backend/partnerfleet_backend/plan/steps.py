@@ -144,8 +144,11 @@ def _customer(
         outcome.customer(customer.id)
     else:
         customer_id = _needs_id(change)
+        before = licenses.run_rate_of_customer(ctx, partner.id, customer_id)
         kept = customers.end(ctx, partner.id, customer_id)
         outcome.customer(kept.id)
+        outcome.monthly_before = before
+        outcome.monthly_after = licenses.run_rate_of_customer(ctx, partner.id, customer_id)
         outcome.note("its licenses stay with the customer, unmanaged and never renewed")
 
 

@@ -209,7 +209,7 @@ def open_lot_rows(
                 CreditLot.partner_id, CreditLot.id, CreditLot.remaining_cents, CreditLot.discount_bp
             )
             .where(CreditLot.partner_id.in_(chunk), with_credit_left(), CreditLot.expires_at > now)
-            .order_by(CreditLot.partner_id, CreditLot.created_at, CreditLot.id)
+            .order_by(CreditLot.partner_id, *OLDEST_FIRST)
         ):
             yield str(pid), str(lot_id), int(remaining), int(discount)
 
