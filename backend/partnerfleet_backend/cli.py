@@ -248,12 +248,6 @@ def manage_person(settings: Settings, action: str, email: str, role: str | None 
     return run_in_transaction(work, settings)
 
 
-def run_jobs(settings: Settings, at: datetime | None) -> str:
-    """Run the calendar due at `at` (default: now), each step in transactions of its own; a
-    JSON report (a step that failed for a partner is under `failures`)."""
-    return json.dumps(run_due_jobs(settings, at), default=str)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
@@ -331,7 +325,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from partnerfleet_backend.mail.service import send_due
         from partnerfleet_backend.notification.webhooks import deliver_due
 
-        print(run_jobs(settings, args.at))
+        print(json.dumps(run_due_jobs(settings, args.at), default=str))
         print(json.dumps(deliver_due(settings)))
         print(json.dumps(send_due(settings)))
     return 0

@@ -35,9 +35,9 @@ def scheduler_loop(interval_seconds: float) -> None:
     import signal
     import threading
 
-    from partnerfleet_backend.cli import run_jobs
     from partnerfleet_backend.kit.redact import install_log_redaction
     from partnerfleet_backend.notification.webhooks import deliver_due
+    from partnerfleet_backend.scheduler import run_due_jobs
     from partnerfleet_backend.settings import get_settings
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # gunicorn's Ctrl-C stops us via terminate()
@@ -57,7 +57,7 @@ def scheduler_loop(interval_seconds: float) -> None:
     threading.Thread(target=mail, name="mail", daemon=True).start()
     if settings.test_clock:  # the calendar runs only when asked
         threading.Event().wait()
-    _every(interval_seconds, lambda: run_jobs(settings, None), log, "calendar")
+    _every(interval_seconds, lambda: run_due_jobs(settings), log, "calendar")
 
 
 def _every(seconds: float, work: Callable[[], object], log: Any, name: str) -> None:

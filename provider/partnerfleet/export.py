@@ -43,9 +43,30 @@ def _license_entry(lic: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def fleet_document(client: Client, problems: list[str]) -> dict[str, Any]:
-    """The fleet file's content; what cannot be exported is added to `problems`."""
-    customers = [c for c in client.list_all("/v1/customers")]
+def _customer_entry(customer: dict[str, Any], licenses: list[dict[str, Any]]) -> dict[str, Any]:
+    """A customer org as the fleet file holds it, its licenses by reference."""
+    entry: dict[str, Any] = {
+        "reference": customer["reference"],
+        "name": customer["name"],
+        "segment": customer["segment"],
+        "country": customer["country"],
+        "contact_email": customer["contact_email"],
+    }
+    for field, default in CUSTOMER_DEFAULTS.items():
+        if customer.get(field) not in (None, default):
+            entry[field] = customer[field]
+    if customer.get("access_products"):
+        entry["access_products"] = list(customer["access_products"])
+    if customer.get("logo_url"):
+        entry["logo_url"] = customer["logo_url"]
+    entry["adopt"] = True
+    if licenses:
+        entry["licenses"] = sorted(licenses, key=lambda lic: str(lic["reference"]))
+    return entry
+
+
+def _customers(client: Client, problems: list[str]) -> list[dict[str, Any]]:
+    customers = list(client.list_all("/v1/customers"))
     by_customer: dict[str, list[dict[str, Any]]] = {c["id"]: [] for c in customers}
     for lic in client.list_all("/v1/licenses"):
         if lic["status"] not in IN_FORCE or lic["customer_id"] not in by_customer:
@@ -59,30 +80,11 @@ def fleet_document(client: Client, problems: list[str]) -> dict[str, Any]:
         if not customer.get("reference"):
             problems.append(f"customer {customer['id']} has no reference: left out (give it one)")
             continue
-        entry: dict[str, Any] = {
-            "reference": customer["reference"],
-            "name": customer["name"],
-            "segment": customer["segment"],
-            "country": customer["country"],
-            "contact_email": customer["contact_email"],
-        }
-        for field, default in CUSTOMER_DEFAULTS.items():
-            if customer.get(field) not in (None, default):
-                entry[field] = customer[field]
-        if customer.get("access_products"):
-            entry["access_products"] = list(customer["access_products"])
-        if customer.get("logo_url"):
-            entry["logo_url"] = customer["logo_url"]
-        entry["adopt"] = True
-        licenses = sorted(by_customer[customer["id"]], key=lambda lic: str(lic["reference"]))
-        if licenses:
-            entry["licenses"] = licenses
-        entries.append(entry)
-    document: dict[str, Any] = {}
-    support = client.get("/v1/support")
-    document["support_level"] = support["support_level"]
-    if support.get("source") == "option":
-        document["support_adopt"] = True
+        entries.append(_customer_entry(customer, by_customer[customer["id"]]))
+    return entries
+
+
+def _addons(client: Client, problems: list[str]) -> list[dict[str, Any]]:
     addons = []
     for addon in client.list_all("/v1/addons"):
         in_force = addon["status"] in ADD_ON_IN_FORCE and addon.get("cancelled_at") is None
@@ -95,6 +97,18 @@ def fleet_document(client: Client, problems: list[str]) -> dict[str, Any]:
         if not addon.get("auto_renew", True):
             item["auto_renew"] = False
         addons.append(item)
+    return addons
+
+
+def fleet_document(client: Client, problems: list[str]) -> dict[str, Any]:
+    """The fleet file's content; what cannot be exported is added to `problems`."""
+    entries = _customers(client, problems)
+    document: dict[str, Any] = {}
+    support = client.get("/v1/support")
+    document["support_level"] = support["support_level"]
+    if support.get("source") == "option":
+        document["support_adopt"] = True
+    addons = _addons(client, problems)
     if addons:
         document["addons"] = addons
     document["customers"] = entries

@@ -48,36 +48,36 @@ def field_of(error: ValidationError) -> str:
     return ".".join(path).replace(".[", "[")
 
 
+# What a person reads for each kind of rule broken ({field}, the value, what was expected).
+REASONS = {
+    "enum": "{field} {value!r} is not one of {choices}",
+    "const": "{field} must be {expected!r}",
+    "minimum": "{field} must be at least {expected}",
+    "maximum": "{field} must be at most {expected}",
+    "required": "{field} is required",
+    "type": "{field} must be of type {expected}, not {kind}",
+    "additionalProperties": "unknown property '{field}'",
+    "maxLength": "{field} must be at most {expected} characters",
+    "pattern": "{field} {value!r} does not look right (expected pattern {expected})",
+    "not": "{field} must not be set here",
+    "minItems": "{field} needs at least {expected} item(s)",
+}
+
+
 def reason_of(error: ValidationError) -> str:
     """A short sentence a person can act on."""
     field = field_of(error).rsplit(".", 1)[-1] or "value"
     kind, value = error.validator, error.instance
     expected: Any = error.validator_value
-    if kind == "enum":
-        return f"{field} {value!r} is not one of {', '.join(map(str, expected))}"
-    if kind == "const":
-        return f"{field} must be {expected!r}"
-    if kind == "minimum":
-        return f"{field} must be at least {expected}"
-    if kind == "maximum":
-        return f"{field} must be at most {expected}"
-    if kind == "required":
-        return f"{field} is required"
-    if kind == "type":
-        return f"{field} must be of type {expected}, not {type(value).__name__}"
-    if kind == "additionalProperties":
-        return f"unknown property '{field}'"
     if kind == "minLength":
         return f"{field} must not be empty" if expected == 1 else f"{field} is too short"
-    if kind == "maxLength":
-        return f"{field} must be at most {expected} characters"
-    if kind == "pattern":
-        return f"{field} {value!r} does not look right (expected pattern {expected})"
-    if kind == "not":
-        return f"{field} must not be set here"
-    if kind == "minItems":
-        return f"{field} needs at least {expected} item(s)"
-    return f"{field}: {error.message}"
+    reason = REASONS.get(str(kind))
+    if reason is None:
+        return f"{field}: {error.message}"
+    choices = ", ".join(map(str, expected)) if kind == "enum" else ""
+    return reason.format(
+        field=field, value=value, expected=expected, choices=choices, kind=type(value).__name__
+    )
 
 
 def errors_of(name: str, instance: Any) -> list[ValidationError]:

@@ -80,84 +80,77 @@ class Fleet:
         """The plan's changes for one generated spec (none when it names nothing existing)."""
         kind = spec[0]
         if kind == "new_license":
-            _, segment, edition_, term_, seats_, trial = spec
-            org = self.key()
-            customer = {
-                "name": f"Org {org}",
-                "segment": segment,
-                "country": "DE",
-                "contact_email": "it@org.example",
-            }
-            body = {"product": "dns-filter", "edition": edition_, "term_months": term_}
-            return [
-                {"key": org, "action": "create", "type": "customer", "inputs": customer},
-                {
-                    "key": self.key(),
-                    "action": "create",
-                    "type": "license",
-                    "customer": org,
-                    "inputs": {**body, "seats": seats_, "trial": trial},
-                },
-            ]
-        if kind == "usage_license":
+            return self._new_license(*spec[1:])
+        if kind in ("usage_license", "license_on_customer", "end_customer"):
             if not self.customers:
                 return []
-            body = {"product": spec[1], "edition": "standard", "customer_id": self.customers[-1]}
-            return [{"key": self.key(), "action": "create", "type": "license", "inputs": body}]
-        if kind == "license_on_customer":
-            if not self.customers:
-                return []
-            body = {
-                "customer_id": self.customers[spec[1] % len(self.customers)],
-                "product": "dns-filter",
-                "edition": "pro",
-                "term_months": spec[2],
-                "seats": spec[3],
-            }
-            return [{"key": self.key(), "action": "create", "type": "license", "inputs": body}]
+            if kind == "usage_license":
+                return self._usage_license(spec[1])
+            if kind == "end_customer":
+                return self._end_customer(spec[1])
+            return self._license_on_customer(*spec[1:])
         if kind in ("seats", "edition", "term", "auto_renew", "cancel"):
             if not self.licenses:
                 return []
-            lic = self.licenses[spec[1] % len(self.licenses)]
-            if kind == "cancel":
-                return [{"key": self.key(), "action": "delete", "type": "license", "id": lic}]
-            field = {"seats": "seats", "edition": "edition", "term": "term_months"}.get(kind, kind)
-            inputs = {field: spec[2]}
-            return [
-                {
-                    "key": self.key(),
-                    "action": "update",
-                    "type": "license",
-                    "id": lic,
-                    "inputs": inputs,
-                }
-            ]
+            return self._license_change(kind, self.licenses[spec[1] % len(self.licenses)], spec)
         if kind == "addon":
-            return [
-                {
-                    "key": self.key(),
-                    "action": "create",
-                    "type": "addon",
-                    "inputs": {"option": spec[1]},
-                }
-            ]
-        if kind == "end_customer":
-            if not self.customers:
-                return []
-            target = self.customers[spec[1] % len(self.customers)]
-            return [{"key": self.key(), "action": "delete", "type": "customer", "id": target}]
+            inputs = {"option": spec[1]}
+            return [{"key": self.key(), "action": "create", "type": "addon", "inputs": inputs}]
         if kind == "addon_cancel":
             if not self.addons:
                 return []
             target = self.addons[spec[1] % len(self.addons)]
             return [{"key": self.key(), "action": "delete", "type": "addon", "id": target}]
+        inputs = {"support_level": spec[1]}
+        return [{"key": self.key(), "action": "update", "type": "support", "inputs": inputs}]
+
+    def _new_license(
+        self, segment: str, edition_: str, term_: int, seats_: int, trial: bool
+    ) -> list[dict[str, Any]]:
+        org = self.key()
+        customer = {
+            "name": f"Org {org}",
+            "segment": segment,
+            "country": "DE",
+            "contact_email": "it@org.example",
+        }
+        body = {"product": "dns-filter", "edition": edition_, "term_months": term_}
         return [
+            {"key": org, "action": "create", "type": "customer", "inputs": customer},
             {
                 "key": self.key(),
-                "action": "update",
-                "type": "support",
-                "inputs": {"support_level": spec[1]},
-            }
+                "action": "create",
+                "type": "license",
+                "customer": org,
+                "inputs": {**body, "seats": seats_, "trial": trial},
+            },
+        ]
+
+    def _usage_license(self, product: str) -> list[dict[str, Any]]:
+        body = {"product": product, "edition": "standard", "customer_id": self.customers[-1]}
+        return [{"key": self.key(), "action": "create", "type": "license", "inputs": body}]
+
+    def _license_on_customer(self, which: int, term_: int, seats_: int) -> list[dict[str, Any]]:
+        body = {
+            "customer_id": self.customers[which % len(self.customers)],
+            "product": "dns-filter",
+            "edition": "pro",
+            "term_months": term_,
+            "seats": seats_,
+        }
+        return [{"key": self.key(), "action": "create", "type": "license", "inputs": body}]
+
+    def _end_customer(self, which: int) -> list[dict[str, Any]]:
+        target = self.customers[which % len(self.customers)]
+        return [{"key": self.key(), "action": "delete", "type": "customer", "id": target}]
+
+    def _license_change(self, kind: str, lic: str, spec: tuple[Any, ...]) -> list[dict[str, Any]]:
+        if kind == "cancel":
+            return [{"key": self.key(), "action": "delete", "type": "license", "id": lic}]
+        field = {"seats": "seats", "edition": "edition", "term": "term_months"}.get(kind, kind)
+        inputs = {field: spec[2]}
+        return [
+            {"key": self.key(), "action": "update", "type": "license", "id": lic, "inputs": inputs}
         ]
 
     def created(self, change_: dict[str, Any], new_id: str) -> None:

@@ -4,7 +4,7 @@ what, when, and the request or run it came from."""
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from partnerfleet_backend.cli import run_jobs
+from partnerfleet_backend.scheduler import run_due_jobs
 from partnerfleet_backend.settings import Settings
 from tests.support.api import (
     Caller,
@@ -100,7 +100,7 @@ def test_the_calendar_s_changes_are_audited(
     ).json()
     product_reports(p.read, trial["license_key"], 3)
     set_clock(T0 + timedelta(days=40))
-    run_jobs(settings, None)  # as the scheduler runs it
+    run_due_jobs(settings)  # as the scheduler runs it
     keep_level(operator, p)  # the month's level from usage has no API calls: give them back
     trail = events(p.read)
     by_object: dict[str, list[str]] = {}

@@ -6,7 +6,7 @@ import os
 import subprocess
 from typing import Any
 
-from partnerfleet_backend.cli import run_jobs
+from partnerfleet_backend.scheduler import run_due_jobs
 from partnerfleet_backend.settings import Settings
 from tests.support.api import (
     Caller,
@@ -84,7 +84,7 @@ def test_the_operator_suspends_and_lifts_a_license(
     assert seen["held_at"] is not None and seen["hold_reason"] == "payment dispute 4711"
     partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 6}, expect=200)  # still theirs
     product_reports(partner.read, key, 1)  # no use over the seats: the usage check would clear
-    run_jobs(settings, None)
+    run_due_jobs(settings)
     assert partner.read.get(f"/v1/licenses/{lic['id']}").json()["status"] == "suspended"
     operator.post(path, {"reason": "another"}, expect=409)
     lifted = operator.delete(path, expect=200).json()

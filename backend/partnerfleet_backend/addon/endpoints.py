@@ -9,6 +9,7 @@ from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import (
+    CHARGES,
     BuyAddOnApi,
     OperatorApi,
     PartnerReadApi,
@@ -19,16 +20,19 @@ router = APIRouter(prefix="/v1")
 A = "addons"
 
 
-@router.post("/addons", status_code=201, response_model=AddOnRead, tags=[A])
+@router.post("/addons", status_code=201, response_model=AddOnRead, tags=[A], responses=CHARGES)
 def buy_addon(body: AddOnCreate, api: BuyAddOnApi) -> JSONResponse:
     """Buy an option for one month, charged from credit unless your level includes it."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: service.view(service.buy(ctx, partners.get(ctx, pid), body)), 201)
 
 
 @router.post(
-    "/partners/{partner_id}/addons", status_code=201, response_model=AddOnRead, tags=["partners"]
+    "/partners/{partner_id}/addons",
+    status_code=201,
+    response_model=AddOnRead,
+    tags=["partners"],
+    responses=CHARGES,
 )
 def buy_addon_for_partner(partner_id: str, body: AddOnCreate, api: OperatorApi) -> JSONResponse:
     """Buy an add-on for a partner, not metered (how a Bronze partner gets its first calls)."""
@@ -47,7 +51,6 @@ def list_addons(
 ) -> Page[AddOnRead]:
     """Your add-ons, filterable by status and option."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> Page[AddOnRead]:
         rows, next_cursor = service.list_addons(ctx, pid, limit, cursor, status, option)
@@ -60,7 +63,6 @@ def list_addons(
 def get_addon(addon_id: str, api: PartnerReadApi) -> JSONResponse:
     """One add-on."""
     pid = api.partner_id
-    assert pid is not None
     return api.respond(api.read(lambda ctx: service.view(service.get(ctx, pid, addon_id))))
 
 
@@ -69,7 +71,6 @@ def update_addon(addon_id: str, body: AddOnUpdate, api: PartnerWriteApi) -> JSON
     """Turn monthly renewal on or off; claim an add-on bought outside a program by giving it a
     client_reference (adoption; once). Honours If-Match."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: service.view(service.change(ctx, pid, addon_id, body)))
 
 
@@ -77,5 +78,4 @@ def update_addon(addon_id: str, body: AddOnUpdate, api: PartnerWriteApi) -> JSON
 def cancel_addon(addon_id: str, api: PartnerWriteApi) -> JSONResponse:
     """Cancel an add-on: it is not renewed and runs to the end of its period."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: service.view(service.cancel(ctx, pid, addon_id)))

@@ -17,7 +17,6 @@ def list_audit_events(
 ) -> Page[AuditEventRead]:
     """Who changed what, when, with which key and request id."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> Page[AuditEventRead]:
         rows, next_cursor = service.list_events(ctx.session, pid, limit, cursor, object_id)

@@ -16,7 +16,6 @@ router = APIRouter(prefix="/v1", tags=["customers"])
 def create_customer(body: CustomerCreate, api: PartnerWriteApi) -> JSONResponse:
     """Create a customer org; `reference` (your CRM id) is unique among your customers."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: CustomerRead.model_validate(service.create(ctx, pid, body)), 201)
 
 
@@ -29,7 +28,6 @@ def list_customers(
 ) -> Page[CustomerRead]:
     """Your customer orgs, filterable by `reference`."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> Page[CustomerRead]:
         rows, next_cursor = service.list_customers(ctx, pid, limit, cursor, reference)
@@ -42,7 +40,6 @@ def list_customers(
 def get_customer(customer_id: str, api: PartnerReadApi) -> JSONResponse:
     """One customer org (404 for another partner's)."""
     pid = api.partner_id
-    assert pid is not None
     body = api.read(lambda ctx: CustomerRead.model_validate(service.get(ctx, pid, customer_id)))
     return api.respond(body)
 
@@ -51,7 +48,6 @@ def get_customer(customer_id: str, api: PartnerReadApi) -> JSONResponse:
 def update_customer(customer_id: str, body: CustomerUpdate, api: PartnerWriteApi) -> JSONResponse:
     """Change a customer org (honours If-Match)."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(
         lambda ctx: CustomerRead.model_validate(service.update(ctx, pid, customer_id, body))
     )
@@ -61,5 +57,4 @@ def update_customer(customer_id: str, body: CustomerUpdate, api: PartnerWriteApi
 def end_customer(customer_id: str, api: PartnerWriteApi) -> JSONResponse:
     """End the relationship: the customer's licenses stay with it, unmanaged, never renewed."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: CustomerRead.model_validate(service.end(ctx, pid, customer_id)))

@@ -57,7 +57,6 @@ def revoke_api_key(partner_id: str, key_id: str, api: OperatorApi) -> JSONRespon
 def list_own_api_keys(api: PartnerReadApi) -> list[ApiKeyRead]:
     """Your keys, without the keys themselves."""
     pid = api.partner_id
-    assert pid is not None
     return api.read(lambda ctx: service.list_partner_keys(ctx, pid))
 
 
@@ -65,7 +64,6 @@ def list_own_api_keys(api: PartnerReadApi) -> list[ApiKeyRead]:
 def create_own_api_key(body: ApiKeyCreate, api: PartnerWriteApi) -> JSONResponse:
     """Make a key for CI or a tool, `read` or `write` (with a write key); shown once."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: service.create_partner_key(ctx, pid, body.scope), 201)
 
 
@@ -73,7 +71,6 @@ def create_own_api_key(body: ApiKeyCreate, api: PartnerWriteApi) -> JSONResponse
 def revoke_own_api_key(key_id: str, api: PartnerWriteApi) -> JSONResponse:
     """Revoke one of your keys (the one you call with too): its next request gets 401."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(
         lambda ctx: ApiKeyRevoked.model_validate(
             service.revoke_partner_key(ctx, pid, key_id), from_attributes=True

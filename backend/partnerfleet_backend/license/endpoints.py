@@ -17,17 +17,16 @@ from partnerfleet_backend.license.schemas import (
     LicenseStatus,
     LicenseUpdate,
 )
-from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import CHARGES, OperatorApi, PartnerReadApi, PartnerWriteApi
 
 router = APIRouter(prefix="/v1")
 L = "licenses"
 
 
-@router.post("/licenses", status_code=201, response_model=LicenseRead, tags=[L])
+@router.post("/licenses", status_code=201, response_model=LicenseRead, tags=[L], responses=CHARGES)
 def create_license(body: LicenseCreate, api: PartnerWriteApi) -> JSONResponse:
     """Assign a license; a prepaid term is charged in full now (402 when credit is short)."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(
         lambda ctx: LicenseRead.model_validate(service.create(ctx, pid, body)),
         201,
@@ -58,7 +57,6 @@ def list_licenses(
 ) -> Page[LicenseRead]:
     """Your licenses, filterable by customer, status, reference, product and end date."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> Page[LicenseRead]:
         rows, next_cursor = service.list_licenses(
@@ -81,17 +79,15 @@ def list_licenses(
 def get_license(license_id: str, api: PartnerReadApi) -> JSONResponse:
     """One license with its key, seats now and next term, and seats in use."""
     pid = api.partner_id
-    assert pid is not None
     return api.respond(
         api.read(lambda ctx: LicenseRead.model_validate(service.view(ctx, pid, license_id)))
     )
 
 
-@router.patch("/licenses/{license_id}", response_model=LicenseRead, tags=[L])
+@router.patch("/licenses/{license_id}", response_model=LicenseRead, tags=[L], responses=CHARGES)
 def update_license(license_id: str, body: LicenseUpdate, api: PartnerWriteApi) -> JSONResponse:
     """Seats up or edition up: charged now, prorated. Down: at the next renewal, no refund."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(
         lambda ctx: LicenseRead.model_validate(service.update(ctx, pid, license_id, body))
     )
@@ -101,7 +97,6 @@ def update_license(license_id: str, body: LicenseUpdate, api: PartnerWriteApi) -
 def cancel_license(license_id: str, api: PartnerWriteApi) -> JSONResponse:
     """Cancel a license; a prepaid term is not refunded."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: LicenseRead.model_validate(service.cancel(ctx, pid, license_id)))
 
 

@@ -17,7 +17,6 @@ def list_notifications(
 ) -> Page[NotificationRead]:
     """Reminders, credit and quota warnings, over-limit flags."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> Page[NotificationRead]:
         rows, next_cursor = service.list_notifications(ctx, pid, limit, cursor)

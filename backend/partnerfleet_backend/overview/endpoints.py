@@ -15,5 +15,4 @@ def get_overview(api: OwnAccountApi) -> OverviewRead:
     renewals in the next 45 days and what they will charge, licenses over their seats or
     suspended, under-licensed customers, active trials. The portal's front page shows this."""
     pid = api.partner_id
-    assert pid is not None
     return api.read(lambda ctx: service.overview(ctx, pid))

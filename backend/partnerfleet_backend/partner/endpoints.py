@@ -53,7 +53,6 @@ def close_partner(partner_id: str, api: OperatorApi) -> JSONResponse:
 def get_me(api: OwnAccountApi) -> JSONResponse:
     """The own profile: level, support level, benefits, balance; ETag."""
     pid = api.partner_id
-    assert pid is not None
     return api.respond(api.read(lambda ctx: service.view(ctx, service.get(ctx, pid))))
 
 
@@ -61,7 +60,6 @@ def get_me(api: OwnAccountApi) -> JSONResponse:
 def update_me(body: MeUpdate, api: PartnerWriteApi) -> JSONResponse:
     """Change billing email, support contact, logo or webhook URL (honours If-Match)."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(lambda ctx: service.update_me(ctx, pid, body))
 
 
@@ -73,7 +71,6 @@ async def set_logo(request: Request, api: PartnerWriteApi) -> Response:
 
     def upload() -> None:
         pid = api.partner_id
-        assert pid is not None
         api.write(lambda ctx: {"bytes": len(service.set_logo(ctx, pid, data).data)})
 
     await run_in_threadpool(upload)
@@ -84,7 +81,6 @@ async def set_logo(request: Request, api: PartnerWriteApi) -> Response:
 def rotate_webhook_secret(api: PartnerWriteApi) -> JSONResponse:
     """Make a new webhook signing secret, shown in this answer only (write key)."""
     pid = api.partner_id
-    assert pid is not None
     return api.write(
         lambda ctx: service.rotate_webhook_secret(ctx, pid),
         restore=lambda ctx, stored: service.replayed_rotation(ctx, pid, stored),

@@ -31,9 +31,11 @@ from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline import idempotency
 from partnerfleet_backend.pipeline.caller import Caller
+from partnerfleet_backend.pipeline.contract import CHARGES as CHARGES  # a route declares it
 from partnerfleet_backend.settings import Settings, get_settings
 
 T = TypeVar("T")
+A = TypeVar("A", bound="Api")
 
 
 def request_id_of(request: Request) -> str:
@@ -93,6 +95,7 @@ class Api:
 
     @property
     def partner_id(self) -> str | None:
+        """The partner the request acts for (an operator's route: None)."""
         self.admitted()
         return self._partner_id
 
@@ -172,8 +175,7 @@ class Api:
                         stored = restore(self._ctx(session), stored)
                     return replay[0], stored, True
             ctx = self._ctx(session)
-            result = work(ctx)
-            body = _plain(result)
+            body = _plain(work(ctx))
             if key is not None:
                 idempotency.complete(
                     session, scope, key, print_, status_code, idempotency.redact(body), ctx.now
@@ -182,24 +184,7 @@ class Api:
             return status_code, body, False
 
         try:
-            for _ in range(3):
-                try:
-                    status, body, replayed = self._run(unit)
-                    break
-                except idempotency.ClaimedMeanwhile:
-                    continue  # the other request committed: this time we read its answer
-            else:
-                raise IdempotencyKeyInUse("a request with this Idempotency-Key keeps running")
-        except IntegrityError as violated:  # a rule the database holds: an "at most one"
-            conflict = conflict_of(violated)
-            if conflict is None:
-                raise
-            self._after_failure(key, scope, print_, conflict)
-            raise conflict from None
-        except StaleDataError:
-            error = VersionConflict("the object changed meanwhile; read it again and retry")
-            self._after_failure(key, scope, print_, error)
-            raise error from None
+            status, body, replayed = self._run_claimed(unit)
         except ServiceError as error:
             self._after_failure(key, scope, print_, error)
             raise
@@ -207,6 +192,24 @@ class Api:
             return self._respond(body, status, replayed=True)
         failpoints.hit(self.request, self.settings, "after-commit")
         return self._respond(body, status)
+
+    def _run_claimed(self, unit: Callable[[Session], T]) -> T:
+        """`unit` in a transaction; what the database refused as the service's error (a
+        violated "at most one": 409; a change meanwhile: 409)."""
+        try:
+            for _ in range(3):
+                try:
+                    return self._run(unit)
+                except idempotency.ClaimedMeanwhile:
+                    continue  # the other request committed: this time we read its answer
+            raise IdempotencyKeyInUse("a request with this Idempotency-Key keeps running")
+        except IntegrityError as violated:  # a rule the database holds: an "at most one"
+            conflict = conflict_of(violated)
+            if conflict is None:
+                raise
+            raise conflict from None
+        except StaleDataError:
+            raise VersionConflict("the object changed meanwhile; read it again and retry") from None
 
     def respond(self, result: BaseModel | dict[str, Any], status_code: int = 200) -> JSONResponse:
         """A JSON response with the object's version as ETag."""
@@ -232,6 +235,18 @@ class Api:
         return JSONResponse(body, status_code=status_code, headers=headers, media_type=media)
 
 
+class PartnerApi(Api):
+    """A partner route's request: it always acts for one partner (admission refuses a caller
+    who has none: an operator without a partner to read for, a product)."""
+
+    @property
+    def partner_id(self) -> str:
+        self.admitted()
+        if self._partner_id is None:  # admission of a partner route always sets it
+            raise RuntimeError("a partner route admitted a caller without a partner")
+        return self._partner_id
+
+
 def _plain(result: BaseModel | dict[str, Any]) -> dict[str, Any]:
     """An answer as JSON-ready values (a model dumps itself, in compiled code)."""
     if isinstance(result, BaseModel):
@@ -255,12 +270,14 @@ ON_BEHALF_DOC = (
 ON_BEHALF_MAX = 40
 
 
-def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Awaitable[Api]]:
+def _make_dependency(
+    kind: str, made: type[A], *, way_out: bool = False
+) -> Callable[..., Awaitable[A]]:
     """The request pipeline for one kind of route. `way_out` routes (reading the own account,
     buying an add-on) are counted against the quota but never refused for it, so a partner
     whose calls are used up can still see where it stands and buy a pack."""
 
-    async def dependency(request: Request) -> Api:
+    async def dependency(request: Request) -> A:
         if request.method == "POST":
             await request.body()  # read once, so the idempotency fingerprint can see it
         headers = request.headers
@@ -274,7 +291,7 @@ def _make_dependency(kind: str, *, way_out: bool = False) -> Callable[..., Await
         def admit(api: Api) -> None:
             _admit(api, caller, kind, idempotency_key, if_match, on_behalf)
 
-        api = Api(request, settings, request_id_of(request), caller=caller, admit=admit)
+        api = made(request, settings, request_id_of(request), caller=caller, admit=admit)
         # A route that fails before its work finished the pipeline has it finished by the
         # error's handler (`problems.settled`: a 401 outranks the route's own error, and the
         # call is counted before the answer); one that returns without using it, by the
@@ -361,11 +378,15 @@ def _product(request: Request) -> Api:
     return Api(request, settings, request_id_of(request), actor=actor)
 
 
-OperatorApi = Annotated[Api, Depends(_make_dependency("operator"))]
+OperatorApi = Annotated[Api, Depends(_make_dependency("operator", Api))]
 ProductApi = Annotated[Api, Depends(_product)]
-PartnerReadApi = Annotated[Api, Depends(_make_dependency("partner_read"))]
-PartnerWriteApi = Annotated[Api, Depends(_make_dependency("partner_write"))]
-AnyActorApi = Annotated[Api, Depends(_make_dependency("any", way_out=True))]
+PartnerReadApi = Annotated[PartnerApi, Depends(_make_dependency("partner_read", PartnerApi))]
+PartnerWriteApi = Annotated[PartnerApi, Depends(_make_dependency("partner_write", PartnerApi))]
+AnyActorApi = Annotated[Api, Depends(_make_dependency("any", Api, way_out=True))]
 # Never refused for quota (counted all the same): the way out of an exhausted quota.
-OwnAccountApi = Annotated[Api, Depends(_make_dependency("partner_read", way_out=True))]
-BuyAddOnApi = Annotated[Api, Depends(_make_dependency("partner_write", way_out=True))]
+OwnAccountApi = Annotated[
+    PartnerApi, Depends(_make_dependency("partner_read", PartnerApi, way_out=True))
+]
+BuyAddOnApi = Annotated[
+    PartnerApi, Depends(_make_dependency("partner_write", PartnerApi, way_out=True))
+]

@@ -1,7 +1,8 @@
 """The OpenAPI document says every status a route can answer, each with the problem schema,
 and the ETag of the routes that answer an object with a version. The statuses follow from the
 pipeline every route shares (who may call, bodies, versions, idempotency keys, the quota, the
-database) and from the few routes that charge the wallet."""
+database) and from what the route declares itself: a route that charges the wallet says so
+with `responses=CHARGES` (402)."""
 
 from typing import Any
 
@@ -12,24 +13,15 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from partnerfleet_backend.pipeline.middleware import WITH_BODY
 from partnerfleet_backend.pipeline.problems import PROBLEM
 
-# Routes whose work can be refused for want of credit (402).
-CHARGING = frozenset(
-    {
-        ("POST", "/v1/licenses"),
-        ("PATCH", "/v1/licenses/{license_id}"),
-        ("POST", "/v1/addons"),
-        ("PUT", "/v1/support"),
-        ("POST", "/v1/partners/{partner_id}/addons"),
-        ("POST", "/v1/partners/{partner_id}/adjustments"),
-    }
-)
 PUBLIC_PREFIX = "/v1/license-keys/"  # the license key in the path is the credential
 
 WHY = {
+    400: "The body could not be read as JSON.",
     401: "No API key, or one that is unknown or revoked.",
     402: "Not enough credit: nothing was charged or changed (`needed_cents`).",
     403: "The key may not do this (scope, operator route, suspended account).",
-    404: "Not found, or not yours: both answer the same.",
+    404: "Not found, or not yours (the path's object, or one the body names): both answer "
+    "the same.",
     408: "The body did not arrive in time.",
     409: "A conflict: an 'at most one' rule, a state that does not allow it, a running "
     "request with the same Idempotency-Key, or a change meanwhile.",
@@ -39,6 +31,9 @@ WHY = {
     429: "The API-call quota is used up, or too many requests (Retry-After).",
     503: "The database is busy or restarting: retry.",
 }
+
+# Declared on a route whose work can be refused for want of credit: `responses=CHARGES`.
+CHARGES: dict[int | str, dict[str, Any]] = {402: {"description": WHY[402]}}
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -65,7 +60,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 
 def statuses(method: str, path: str) -> list[int]:
-    """The error statuses an operation can answer."""
+    """The error statuses any operation of `method` and `path` can answer through the shared
+    pipeline (what a route declares itself comes on top)."""
     found = {422, 503}
     if not path.startswith(PUBLIC_PREFIX):
         found |= {401, 403, 429}
@@ -74,13 +70,11 @@ def statuses(method: str, path: str) -> list[int]:
     if "{" in path:
         found.add(404)
     if method in WITH_BODY:
-        found |= {408, 413}
+        found |= {400, 404, 408, 413}
     if method in ("PATCH", "DELETE", "PUT"):
         found |= {409, 412}
     if method == "POST":
         found.add(409)
-    if (method, path) in CHARGING:
-        found.add(402)
     return sorted(found)
 
 
@@ -99,7 +93,8 @@ def install_contract(app: FastAPI) -> None:
         for path, item in schema.get("paths", {}).items():
             for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
-                for status in statuses(method.upper(), path):
+                declared = {int(s) for s in responses if s[0] in "45"}  # by the route itself
+                for status in sorted(declared.union(statuses(method.upper(), path))):
                     responses[str(status)] = {"description": WHY[status], "content": problem}
                 for status, answer in responses.items():
                     if status.startswith("2") and _has_version(schema, answer):

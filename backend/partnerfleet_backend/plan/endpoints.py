@@ -21,7 +21,6 @@ def create_plan(body: PlanCreate, api: PartnerReadApi) -> PlanRead:
     counts 3); one plan of a partner runs at a time (429 `plan_running` for another), and a
     worker runs one plan at a time (503 with Retry-After when busy)."""
     pid = api.partner_id
-    assert pid is not None
     with service.one_at_a_time():
         return api.simulate(
             lambda ctx: service.make_plan(ctx, pid, body), calls=service.calls_of(body)

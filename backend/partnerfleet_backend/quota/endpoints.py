@@ -13,6 +13,5 @@ router = APIRouter(prefix="/v1", tags=["quota"])
 def get_quota(api: OwnAccountApi) -> QuotaRead:
     """This month's API calls: the level's calls plus active packs; resets 00:00 UTC on the 1st."""
     pid = api.partner_id
-    assert pid is not None
 
     return api.read(lambda ctx: service.view(service.current(ctx.session, pid, ctx.now)))

@@ -53,7 +53,6 @@ def export_ledger(api: PartnerReadApi, month: Month) -> StreamingResponse:
     """The month's ledger as CSV: every entry, nominal and net, with its customer and
     license (or add-on, or top-up)."""
     pid = api.partner_id
-    assert pid is not None
     return ledger_csv_response(api.read, api.settings, api.actor.key_id, pid, month)
 
 
@@ -62,7 +61,6 @@ def get_statement(month: MonthInPath, api: PartnerReadApi) -> Response:
     """The month's statement as PDF: opening and closing credit, top-ups with their
     discounts, charges per customer and license, refunds, adjustments, expiries."""
     pid = api.partner_id
-    assert pid is not None
     statement = api.read(lambda ctx: service.statement(ctx, pid, month))
     return pdf_response(
         pdf.statement_pdf(statement, api.settings.vendor_name), f"statement-{month}.pdf"
@@ -74,6 +72,5 @@ def get_customer_report(customer_id: str, api: PartnerReadApi) -> Response:
     """A customer org's report as PDF: its licenses and their use (your logo with white
     label)."""
     pid = api.partner_id
-    assert pid is not None
     report = api.read(lambda ctx: service.customer_report(ctx, pid, customer_id))
     return pdf_response(pdf.customer_report_pdf(report), f"report-{customer_id}.pdf")

@@ -35,7 +35,6 @@ def list_usage(
 ) -> Page[UsageRead]:
     """The usage the product reported for one of your licenses, oldest first."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> Page[UsageRead]:
         rows, next_cursor = service.list_reports(ctx, pid, license_id, limit, cursor)
@@ -49,7 +48,6 @@ def report_usage(license_id: str, body: UsageCreate, api: PartnerWriteApi) -> JS
     """Refused (403 `usage_is_reported_by_the_product`): the product reports usage with its
     license key; the billed partner reads it but does not write it."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> UsageRead:
         service.refuse_partner_report(ctx, pid, license_id)

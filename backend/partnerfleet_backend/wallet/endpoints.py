@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.pipeline.api import OperatorApi, OwnAccountApi, PartnerReadApi
+from partnerfleet_backend.pipeline.api import CHARGES, OperatorApi, OwnAccountApi, PartnerReadApi
 from partnerfleet_backend.wallet import service
 from partnerfleet_backend.wallet.schemas import (
     AdjustmentCreate,
@@ -25,7 +25,6 @@ W, P = "wallet", "partners"
 def get_wallet(api: OwnAccountApi) -> WalletRead:
     """Balance (the sum of the ledger), credit still valid now, and the open lots."""
     pid = api.partner_id
-    assert pid is not None
 
     return api.read(lambda ctx: service.view(ctx, pid))
 
@@ -36,7 +35,6 @@ def get_ledger(
 ) -> Page[LedgerEntryRead]:
     """Ledger entries, oldest first, with nominal and net amounts."""
     pid = api.partner_id
-    assert pid is not None
 
     def work(ctx: Ctx) -> Page[LedgerEntryRead]:
         rows, next_cursor = service.ledger(ctx, pid, limit, cursor)
@@ -59,7 +57,11 @@ def top_up(partner_id: str, body: TopUpCreate, api: OperatorApi) -> JSONResponse
 
 
 @router.post(
-    "/partners/{partner_id}/adjustments", status_code=201, response_model=LedgerEntryRead, tags=[P]
+    "/partners/{partner_id}/adjustments",
+    status_code=201,
+    response_model=LedgerEntryRead,
+    tags=[P],
+    responses=CHARGES,
 )
 def adjust(partner_id: str, body: AdjustmentCreate, api: OperatorApi) -> JSONResponse:
     """A manual correction of the credit: positive adds a lot, negative debits (operator)."""
