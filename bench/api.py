@@ -190,7 +190,7 @@ def bare_service(env: dict[str, str], workers: int) -> Iterator[str]:
             "--chdir",
             str(ROOT / "bench"),
             "-k",
-            "uvicorn_worker.UvicornWorker",
+            "bare_app.Worker",
             "-w",
             str(workers),
             "-b",

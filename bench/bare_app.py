@@ -1,13 +1,20 @@
 """The baselines of bench/api.py: a truly bare FastAPI + SQLAlchemy app (no code of the
 service: its own plain `create_engine`, no listeners, no pipeline) doing one UPDATE ...
 RETURNING of a license, and one SELECT of it in autocommit (as the service's GET runs
-statement by statement). Served by gunicorn with uvicorn workers, like the service."""
+statement by statement). Served by gunicorn with uvicorn workers on the same server core as
+the service (`Worker`: uvloop and httptools, as `partnerfleet_backend.server.Worker`)."""
 
 import os
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import create_engine, text
+from uvicorn_worker import UvicornWorker
+
+
+class Worker(UvicornWorker):  # type: ignore[misc]
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "loop": "uvloop", "http": "httptools"}
+
 
 URL = os.environ["PARTNERFLEET_DATABASE_URL"]
 if URL.startswith("postgresql://"):

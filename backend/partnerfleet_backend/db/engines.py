@@ -157,13 +157,8 @@ def _session(engine: Engine, *, read_only: bool = False) -> Session:
 def session_scope(settings: Settings | None = None, *, write: bool = True) -> Iterator[Session]:
     """One transaction: its unit of work written and committed when the block ends, rolled
     back on an exception. `write=False`: a session that only reads."""
-    session = _session(get_engine(settings, write=write), read_only=not write)
-    try:
-        with session.begin():
-            yield session
-            write_unit(session)
-    finally:
-        session.close()
+    with _scope(_session(get_engine(settings, write=write), read_only=not write)) as session:
+        yield session
 
 
 @contextmanager
@@ -171,9 +166,15 @@ def statement_scope(settings: Settings | None = None, *, read_only: bool) -> Ite
     """On PostgreSQL a session whose statements each run as a transaction of their own
     (autocommit: no BEGIN and COMMIT round trips; under READ COMMITTED every statement reads
     its own snapshot anyway); elsewhere one transaction. `read_only`: it only reads."""
-    session = _session(
-        get_engine(settings, write=not read_only, statements=True), read_only=read_only
-    )
+    engine = get_engine(settings, write=not read_only, statements=True)
+    with _scope(_session(engine, read_only=read_only)) as session:
+        yield session
+
+
+@contextmanager
+def _scope(session: Session) -> Iterator[Session]:
+    """`session`'s transaction: its unit of work written right before the commit (the one
+    place it is written), rolled back on an exception; closed at the end."""
     try:
         with session.begin():
             yield session

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
     bindparam,
@@ -39,11 +40,11 @@ def limit_of(
 ) -> ColumnElement[int]:
     """The one rule of a partner's monthly limit, in SQL: its level's calls plus the calls of
     its API-call packs active at `now`."""
-    level = case(dict(level_calls), value=Partner.level, else_=0)
+    level = case(_calls_in_text(level_calls), value=Partner.level, else_=_number(0))
     levels = select(level).where(Partner.id == partner_id).scalar_subquery()
-    pack = case(dict(pack_calls), value=AddOn.option, else_=0)
+    pack = case(_calls_in_text(pack_calls), value=AddOn.option, else_=_number(0))
     packs = (
-        select(func.coalesce(func.sum(pack), 0))
+        select(func.coalesce(func.sum(pack), _number(0)))
         .where(
             AddOn.partner_id == partner_id,
             AddOn.option.in_([option for option, _ in pack_calls]),
@@ -53,7 +54,20 @@ def limit_of(
         )
         .scalar_subquery()
     )
-    return func.coalesce(levels, 0) + packs
+    return func.coalesce(levels, _number(0)) + packs
+
+
+def _number(value: int) -> ColumnElement[int]:
+    """A whole number of the catalog written into the statement's text (rendered by SQLAlchemy
+    when the statement is compiled: an int, never a string), so that the counting statement,
+    which holds the limit three times, stays short enough for psycopg's cache of parsed
+    statements (4,096 bytes: a longer one is parsed anew on every request)."""
+    return literal(int(value), Integer, literal_execute=True)
+
+
+def _calls_in_text(calls: Calls) -> dict[str, ColumnElement[int]]:
+    """{level or option: its calls}; the names stay bound parameters, the numbers text."""
+    return {name: _number(count) for name, count in calls}
 
 
 def monthly_limit(
