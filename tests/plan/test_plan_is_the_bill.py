@@ -9,7 +9,7 @@ it."""
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.support.api import Caller, PartnerHandle, SetClock, ledger, make_partner
@@ -181,6 +181,9 @@ def _applied(
     first_top_up=st.sampled_from((55_000, 110_000, 550_000)),
     steps=st.lists(step, min_size=1, max_size=6),
 )
+# Found by this test: premium support cancelled in the plan that bought it still counts in the
+# run-rate until its month ends; the plan's line said it did not.
+@example(first_top_up=55_000, steps=[(0, None, [("support", "premium"), ("support", "basic")])])
 def test_what_the_plan_says_is_what_the_ledger_records(
     operator: Caller,
     set_clock: SetClock,

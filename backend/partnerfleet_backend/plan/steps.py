@@ -199,6 +199,9 @@ def _support(
     monthly = addon_monthly(held, ctx)
     result = support.set_support(ctx, partner, level)
     bought = addons.current(ctx, partner.id, support.OPTION)
-    outcome.support(result.support_level, result.source, monthly, addon_monthly(bought, ctx))
+    # A cancelled add-on still counts in the run-rate until its paid month ends (the level's
+    # rule), so the line's "after" is the run-rate of what is held after the change.
+    after = addon_monthly(bought if bought is not None else held, ctx)
+    outcome.support(result.support_level, result.source, monthly, after)
     if held is not None and bought is None:
         outcome.effective_at_end(held.period_end)
