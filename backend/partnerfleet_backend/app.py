@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from partnerfleet_backend import __version__
 from partnerfleet_backend.addon.endpoints import router as addon_router
 from partnerfleet_backend.audit.endpoints import router as audit_router
+from partnerfleet_backend.billing.endpoints import router as billing_router
 from partnerfleet_backend.catalog.endpoints import router as catalog_router
 from partnerfleet_backend.customer.endpoints import router as customer_router
 from partnerfleet_backend.keys.endpoints import router as keys_router
@@ -59,6 +60,7 @@ ROUTERS = (
     notification_router,
     audit_router,
     operations_router,
+    billing_router,
 )
 PAGES = (portal_router, pages_router, people_router, downloads_router, docs_router)
 

@@ -25,6 +25,11 @@ OPERATOR_ONLY = {
     ("PUT", "/v1/clock"),
     ("POST", "/v1/jobs/run"),
     ("GET", "/v1/jobs/failures"),
+    ("PATCH", "/v1/partners/{partner_id}/customers/{customer_id}/grant"),
+    ("GET", "/v1/invoices"),
+    ("GET", "/v1/invoices/{invoice_id}"),
+    ("POST", "/v1/invoices/{invoice_id}/payment"),
+    ("POST", "/v1/invoices/{invoice_id}/void"),
 }
 OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("GET", "/v1/customers/{customer_id}"),
@@ -106,6 +111,7 @@ def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
         "key_id": a.read.get("/v1/me/api-keys", expect=200).json()[0]["id"],
         "license_key": lic["license_key"],
         "month": "2026-01",
+        "invoice_id": "inv_of_partner_a",  # operator-only routes: any id is refused first
     }
     return a, ids
 

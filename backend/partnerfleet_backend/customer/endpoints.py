@@ -4,10 +4,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from partnerfleet_backend.customer import service
-from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from partnerfleet_backend.customer.schemas import (
+    CustomerCreate,
+    CustomerGrant,
+    CustomerRead,
+    CustomerUpdate,
+)
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
-from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 
@@ -58,3 +63,15 @@ def end_customer(customer_id: str, api: PartnerWriteApi) -> JSONResponse:
     """End the relationship: the customer's licenses stay with it, unmanaged, never renewed."""
     pid = api.partner_id
     return api.write(lambda ctx: CustomerRead.model_validate(service.end(ctx, pid, customer_id)))
+
+
+@router.patch("/partners/{partner_id}/customers/{customer_id}/grant", response_model=CustomerRead)
+def grant(partner_id: str, customer_id: str, body: CustomerGrant, api: OperatorApi) -> JSONResponse:
+    """Set what the customer grants its partner (access, products, who pays) for it (operator;
+    the customer's admins do it in the portal). The partner is told when the payer changes."""
+    update = CustomerUpdate.model_validate(body.model_dump(exclude_unset=True))
+    return api.write(
+        lambda ctx: CustomerRead.model_validate(
+            service.update(ctx, partner_id, customer_id, update, by_customer=True)
+        )
+    )

@@ -36,6 +36,11 @@ class CustomerUpdate(InputModel):
     support_by: Literal["partner", "vendor"] | None = None
     access: Literal["full", "limited"] | None = None
     access_products: list[CatalogName] | None = Field(default=None, max_length=20)
+    payer: Literal["partner", "customer"] | None = Field(
+        default=None,
+        description="With access 'full', who pays: the partner's wallet or the customer "
+        "(invoiced, the partner earns cashback); the customer's to choose",
+    )
     logo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
 
 
@@ -49,8 +54,22 @@ class CustomerRead(OutputModel):
     support_by: Literal["partner", "vendor"]
     access: Literal["full", "limited"]
     access_products: list[str] | None
+    payer: Literal["partner", "customer"] = Field(
+        description="The customer's choice with full access"
+    )
+    pays: Literal["partner", "customer"] = Field(
+        description="Who pays this org's orders and renewals now (limited access: the customer)"
+    )
     logo_url: str | None
     status: str
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class CustomerGrant(InputModel):
+    """What the customer grants its partner, set for it by the vendor's operator."""
+
+    access: Literal["full", "limited"] | None = None
+    access_products: list[CatalogName] | None = Field(default=None, max_length=20)
+    payer: Literal["partner", "customer"] | None = None

@@ -10,6 +10,7 @@ from partnerfleet_backend.kit.errors import Conflict, Forbidden, NotFound, Valid
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.models import Customer, CustomerStatus, License
+from partnerfleet_backend.notification.service import notify
 
 
 class SegmentLocked(Conflict):
@@ -111,7 +112,7 @@ def list_customers(
 
 # The partner's access to an org is the customer's to grant: a partner's key sets it when it
 # creates the org, and never changes it afterwards (the customer's admins do, in the portal).
-GRANTED_BY_CUSTOMER = ("access", "access_products")
+GRANTED_BY_CUSTOMER = ("access", "access_products", "payer")
 
 
 class AccessGrantedByCustomer(Forbidden):
@@ -133,6 +134,12 @@ def update(
     granting = [
         k for k in GRANTED_BY_CUSTOMER if k in changes and changes[k] != getattr(customer, k)
     ]
+    if granting == ["payer"] and not by_customer:
+        raise AccessGrantedByCustomer(
+            f"{customer.name} chooses who pays (now: {customer.payer}): only its admins (in the "
+            "portal) or the vendor change it; ask them",
+            field="payer",
+        )
     if granting and not by_customer:
         raise AccessGrantedByCustomer(
             f"{customer.name} grants your access ({customer.access}"
@@ -164,11 +171,16 @@ def update(
             "the segment sets license prices; it cannot change while licenses are active",
             field="segment",
         )
+    if changes.get("payer") is None:
+        changes.pop("payer", None)
+    paid_by = customer.pays
     before = ctx.snapshot(customer)
     for field, value in changes.items():
         setattr(customer, field, value)
     customer.updated_at = ctx.now
     ctx.session.flush()
+    if customer.pays != paid_by:
+        _tell_payer_changed(ctx, customer)
     ctx.audit(
         "customer.updated",
         "customer",
@@ -178,6 +190,23 @@ def update(
         after=ctx.snapshot(customer),
     )
     return customer
+
+
+def _tell_payer_changed(ctx: Ctx, customer: Customer) -> None:
+    """The partner is told when the customer changes who pays (from the next order on)."""
+    who = (
+        "its own means (invoiced; you earn cashback)"
+        if customer.pays == "customer"
+        else ("your means (your wallet)")
+    )
+    notify(
+        ctx,
+        customer.partner_id,
+        "customer.payer_changed",
+        f"{customer.name} now pays with {who}, from its next order or renewal",
+        dedupe_key=f"payer:{customer.id}:{customer.version}",
+        data={"customer_id": customer.id, "pays": customer.pays},
+    )
 
 
 def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:

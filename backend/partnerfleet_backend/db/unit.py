@@ -1,10 +1,11 @@
 """The rows a unit of work adds that nothing reads back within it: ledger entries, what each
-took from the credit lots, audit events. The code that makes such a row appends it to its
-session's unit (`unit_of(session).add`); the transaction's owner writes them all at one
-place, `write_unit`, right before its commit: in the same order on SQLite and PostgreSQL,
-after the session's own changes (a consumption names a lot the session may have made). A
-savepoint of the unit (`Unit.savepoint`) drops the rows appended inside it when the block
-fails, as the database drops its own changes. A read-only session's unit refuses rows.
+took from the credit lots, invoices to customers that pay for themselves, audit events. The
+code that makes such a row appends it to its session's unit (`unit_of(session).add`); the
+transaction's owner writes them all at one place, `write_unit`, right before its commit: in
+the same order on SQLite and PostgreSQL, after the session's own changes (a consumption names
+a lot the session may have made). A savepoint of the unit (`Unit.savepoint`) drops the rows
+appended inside it when the block fails, as the database drops its own changes. A read-only
+session's unit refuses rows.
 
 Nothing else decides when they go: no listener, no statement they ride with.
 """
@@ -19,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db import bulk
 from partnerfleet_backend.db.compiled import Prepared
-from partnerfleet_backend.models import AuditEvent, LedgerEntry, LotConsumption
+from partnerfleet_backend.models import AuditEvent, Invoice, LedgerEntry, LotConsumption
 
 # The order they are written in: what a row names exists before it.
 TABLES: tuple[Table, ...] = tuple(
-    cast(Table, model.__table__) for model in (LedgerEntry, LotConsumption, AuditEvent)
+    cast(Table, model.__table__) for model in (LedgerEntry, LotConsumption, Invoice, AuditEvent)
 )
 _KEY = "partnerfleet.unit"
 

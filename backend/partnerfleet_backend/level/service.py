@@ -22,6 +22,9 @@ class Level:
     api_calls: int
     white_label: bool
     personal_manager: bool
+    # The partner's cashback on what its customers pay themselves: a part of the public
+    # price, in basis points (SPEC: Partnerships and who pays).
+    cashback_bp: int
 
     def includes_option(self, option: str) -> bool:
         """Whether this level already gives what the add-on `option` sells."""
@@ -43,10 +46,10 @@ class Level:
 LEVELS: dict[str, Level] = {
     level.name: level
     for level in (
-        Level(LevelName.BRONZE, 0, False, "basic", 0, False, False),
-        Level(LevelName.SILVER, 11_000, True, "basic", 25_000, False, False),
-        Level(LevelName.GOLD, 38_500, True, "premium", 50_000, True, False),
-        Level(LevelName.PLATINUM, 110_000, True, "premium", 100_000, True, True),
+        Level(LevelName.BRONZE, 0, False, "basic", 0, False, False, 2_000),
+        Level(LevelName.SILVER, 11_000, True, "basic", 25_000, False, False, 2_500),
+        Level(LevelName.GOLD, 38_500, True, "premium", 50_000, True, False, 3_000),
+        Level(LevelName.PLATINUM, 110_000, True, "premium", 100_000, True, True, 3_500),
     )
 }
 

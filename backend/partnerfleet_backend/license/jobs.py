@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from partnerfleet_backend.audit.service import plain
+from partnerfleet_backend.billing.batch import JobBills
 from partnerfleet_backend.catalog.pricing import monthly_cents, term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.db.context import Ctx
@@ -77,6 +78,7 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
     )
     by_partner = rows_by_partner(state.values())
     charges = JobCharges(ctx, set(by_partner))
+    bills = JobBills(ctx, charges, {lic["customer_id"] for lic in state.values()})
     notes: list[Note] = []
     prices: dict[tuple[str, str, str, int], int] = {}
 
@@ -106,10 +108,11 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
                 if price_key not in prices:
                     prices[price_key] = catalog.unit_cents(*price_key)
                 renewing.append((lic, seats, edition, term, prices[price_key]))
-            paid = charges.charge(
+            paid = bills.bill(
                 partner_id,
                 [
                     (
+                        lic["customer_id"],
                         term_price_cents(seats, unit, term),
                         Charge(
                             f"renewal: {lic['product']} {edition} x {seats} for {term} months",
@@ -192,6 +195,7 @@ def end_trials(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
     )
     by_partner = rows_by_partner(state.values())
     charges = JobCharges(ctx, set(by_partner))
+    bills = JobBills(ctx, charges, {lic["customer_id"] for lic in state.values()})
     notes: list[Note] = []
     events: list[dict[str, Any]] = []
 
@@ -226,10 +230,14 @@ def end_trials(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
             seats, term = lic["seats"] or 0, lic["term_months"] or 1
             amount = 0 if usage_billed else term_price_cents(seats, unit, term)
             converting.append((lic, usage_billed, unit, seats, term, amount))
-        paid = charges.charge(
+        paid = bills.bill(
             partner_id,
             [
-                (amount, Charge(f"trial converted: {lic['product']}", "license", lic["id"]))
+                (
+                    lic["customer_id"],
+                    amount,
+                    Charge(f"trial converted: {lic['product']}", "license", lic["id"]),
+                )
                 for lic, *_, amount in converting
             ],
         )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from partnerfleet_backend.billing import service as billing
 from partnerfleet_backend.catalog.pricing import (
     mid_term_change_cents,
     monthly_cents,
@@ -20,7 +21,6 @@ from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.keys import new_license_key
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
 from partnerfleet_backend.models import CHANGEABLE, ENDED, Customer, License, LicenseStatus
-from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
 
 IN_FORCE = License.status != LicenseStatus.CANCELLED  # holds its reference
@@ -191,9 +191,9 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     ctx.session.flush()
     if lic.status == LicenseStatus.ACTIVE and not usage_billed:
         assert body.term_months is not None and body.seats is not None
-        wallet.charge(
+        billing.bill(
             ctx,
-            partner_id,
+            customer,
             term_price_cents(body.seats, unit, body.term_months),
             Charge(
                 f"{body.product} {body.edition} x {body.seats} for {body.term_months} months",
@@ -274,7 +274,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     )
     repository.save(ctx.session, lic)
     if charge is not None:  # last: the wallet's row is locked from the debit to the commit
-        wallet.charge(ctx, lic.partner_id, *charge)
+        billing.bill(ctx, customer, *charge)
     return lic
 
 

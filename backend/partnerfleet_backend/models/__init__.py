@@ -17,6 +17,7 @@ from partnerfleet_backend.models.base import Base
 from partnerfleet_backend.models.credit_lot import CreditLot
 from partnerfleet_backend.models.customer import Customer, CustomerStatus
 from partnerfleet_backend.models.idempotency_key import IdempotencyKey
+from partnerfleet_backend.models.invoice import Invoice, InvoiceStatus
 from partnerfleet_backend.models.ledger_entry import EntryKind, LedgerEntry, LotConsumption
 from partnerfleet_backend.models.license import (
     CHANGEABLE,
@@ -64,6 +65,8 @@ __all__ = [
     "EntryKind",
     "IdempotencyKey",
     "Invitation",
+    "Invoice",
+    "InvoiceStatus",
     "LedgerEntry",
     "License",
     "LicenseStatus",

@@ -15,6 +15,8 @@ class EntryKind(StrEnum):
     REFUND = "refund"
     EXPIRY = "expiry"
     ADJUSTMENT = "adjustment"
+    CASHBACK = "cashback"  # credit earned on a customer's paid invoice
+    CASHBACK_REVERSAL = "cashback_reversal"  # taken back when that invoice is voided
 
 
 class LedgerEntry(Base):

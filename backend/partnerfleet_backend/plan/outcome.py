@@ -65,10 +65,14 @@ class Outcome:
             update={"skipped": True, "monthly_after_cents": self.monthly_before, "api_calls": 0}
         )
 
-    def planned(self, charge_nominal: int, charge_net: int) -> PlannedChange:
+    def planned(
+        self, charge_nominal: int, charge_net: int, invoiced: tuple[int, int] = (0, 0)
+    ) -> PlannedChange:
+        """The change's line: what it draws from the credit, or invoices to its customer with
+        the cashback that invoice promises."""
         refused = self.refused is not None
         effective, effective_at = self.effective, self.effective_at
-        if self.renewal_at is not None and charge_nominal == 0 and not refused:
+        if self.renewal_at is not None and charge_nominal == invoiced[0] == 0 and not refused:
             effective, effective_at = "renewal", self.renewal_at
         return PlannedChange(
             key=self.change.key,
@@ -80,6 +84,9 @@ class Outcome:
             refused=self.refused,
             charge_now_cents=charge_nominal,
             charge_now_net_cents=charge_net,
+            payer="customer" if invoiced[0] else "partner",
+            invoiced_cents=invoiced[0],
+            cashback_cents=invoiced[1],
             effective=effective,
             effective_at=effective_at,
             monthly_before_cents=self.monthly_before,

@@ -70,6 +70,17 @@ class PlannedChange(BaseModel):
     refused: Refusal | None
     charge_now_cents: int = Field(description="Nominal, drawn from the credit now.")
     charge_now_net_cents: int = Field(description="What that credit cost (through the lots).")
+    payer: Literal["partner", "customer"] = Field(
+        default="partner",
+        description="Who pays what the change costs now: the partner's wallet (charge_now_cents)"
+        " or the customer, invoiced (invoiced_cents); nothing is drawn from the wallet for it",
+    )
+    invoiced_cents: int = Field(
+        default=0, description="Invoiced to the customer now, at the public price."
+    )
+    cashback_cents: int = Field(
+        default=0, description="The partner's cashback on that invoice, credited when it is paid."
+    )
     effective: Effective
     effective_at: datetime | None
     monthly_before_cents: int
@@ -91,6 +102,8 @@ class PlannedChange(BaseModel):
 class PlanTotals(BaseModel):
     charge_now_cents: int
     charge_now_net_cents: int
+    invoiced_cents: int = 0
+    cashback_cents: int = 0
     forfeit_cents: int
     monthly_before_cents: int
     monthly_after_cents: int

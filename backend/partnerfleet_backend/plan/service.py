@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from partnerfleet_backend.billing import service as billing
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository as customers_repository
 from partnerfleet_backend.db.context import Ctx
@@ -99,13 +100,14 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     before = wallet.state(ctx, partner_id)
     run_rate_before = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]
     entries = ctx.unit.of(LEDGER)  # what each change charges, as its operations append it
+    invoices = ctx.unit.of(billing.INVOICES)  # and what it invoices to customers paying
     loaded = _load_named(ctx, partner_id, body)  # held: the operations find them in the session
     created: dict[str, str] = {}
     planned: list[PlannedChange] = []
     stopped: set[str] = set()  # the keys of refused changes
     # in the engine's order: creates and updates, then the deletes it runs at the end
     for change in [c for c in body.changes if not c.at_end] + [c for c in body.changes if c.at_end]:
-        mark = len(entries)
+        mark, invoice_mark = len(entries), len(invoices)
         outcome = Outcome(change)
         if change.at_end and stopped:
             outcome.customer_id = steps.customer_of(ctx, partner_id, change)
@@ -129,9 +131,10 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
         except IntegrityError as violated:  # a rule the database holds (an "at most one")
             outcome.refuse(conflict_of(violated) or Conflict("the database refused this change"))
         nominal, net = _drawn(entries[mark:]) if outcome.refused is None else (0, 0)
+        invoiced = billing.issued(invoices[invoice_mark:]) if outcome.refused is None else (0, 0)
         if outcome.refused is not None:
             stopped.add(change.key)
-        planned.append(outcome.planned(nominal, net))
+        planned.append(outcome.planned(nominal, net, invoiced))
     del loaded
     short = licenses_repository.under_licensed(ctx.session, partner_id)
     labels = customers_repository.customer_labels(
@@ -158,6 +161,8 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
         changes=planned,
         totals=PlanTotals(
             charge_now_cents=sum(p.charge_now_cents for p in planned),
+            invoiced_cents=sum(p.invoiced_cents for p in planned),
+            cashback_cents=sum(p.cashback_cents for p in planned),
             charge_now_net_cents=sum(p.charge_now_net_cents for p in planned),
             forfeit_cents=sum(p.forfeit_cents for p in planned),
             monthly_before_cents=run_rate_before,

@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from partnerfleet_backend.billing.batch import JobBills
 from partnerfleet_backend.catalog.pricing import UsageBill as UsageBillFigures
 from partnerfleet_backend.catalog.pricing import usage_bill
 from partnerfleet_backend.catalog.service import load_catalog
@@ -58,14 +59,16 @@ def bill_usage(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     )
     by_partner = rows_by_partner(state[license_id] for license_id in sorted(claimed))
     charges = JobCharges(ctx, set(by_partner))
+    to_payers = JobBills(ctx, charges, {state[lid]["customer_id"] for lid in claimed})
     paid_ids: list[str] = []
     notes: list[Note] = []
     events: list[dict[str, Any]] = []
     for partner_id, billed in by_partner.items():
-        paid = charges.charge(
+        paid = to_payers.bill(
             partner_id,
             [
                 (
+                    lic["customer_id"],
                     bills[lic["id"]].amount_cents,
                     Charge(
                         f"{lic['product']} {period}: peak {bills[lic['id']].peak}, "

@@ -157,7 +157,14 @@ def expire_due_credit(ctx: Ctx, partner_id: str) -> list[LedgerEntry]:
 
 
 def _add_lot(
-    ctx: Ctx, partner_id: str, amount: int, discount_bp: int, price: int, *, extend: bool
+    ctx: Ctx,
+    partner_id: str,
+    amount: int,
+    discount_bp: int,
+    price: int,
+    *,
+    extend: bool,
+    top_up: bool = True,
 ) -> CreditLot:
     expires = add_months(ctx.now, CREDIT_VALIDITY_MONTHS)
     if extend:  # a top-up makes all remaining credit valid for 12 months from now
@@ -173,7 +180,7 @@ def _add_lot(
         expires_at=expires,
     )
     ctx.session.add(lot)
-    repository.credit(ctx.session, partner_id, amount, top_up=True)
+    repository.credit(ctx.session, partner_id, amount, top_up=top_up)
     ctx.session.flush()
     return lot
 
@@ -202,6 +209,19 @@ def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
         [(lot.id, -amount_cents)],
     )
     return lot
+
+
+def credit_cashback(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) -> LedgerEntry:
+    """Cashback earned on a customer's paid invoice: a lot of its own (it cost the partner
+    nothing: net 0, valid 12 months and extended by top-ups like any credit) and its entry."""
+    if amount_cents <= 0:
+        raise ValueError("a cashback is positive")
+    _lock_wallet(ctx, partner_id)
+    expire_due_credit(ctx, partner_id)
+    lot = _add_lot(ctx, partner_id, amount_cents, BP_DENOMINATOR, 0, extend=False, top_up=False)
+    return _entry(
+        ctx, partner_id, EntryKind.CASHBACK, amount_cents, 0, what, [(lot.id, -amount_cents)]
+    )
 
 
 def charge(

@@ -1,0 +1,82 @@
+"""Every query of invoices."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.models import Customer, Invoice, InvoiceStatus, Partner
+
+
+def get(session: Session, invoice_id: str) -> Invoice | None:
+    return session.get(Invoice, invoice_id)
+
+
+def level_of(session: Session, partner_id: str) -> str:
+    """The partner's level now (its cashback rate is the one at the order)."""
+    return str(session.scalar(select(Partner.level).where(Partner.id == partner_id)))
+
+
+def levels_of(session: Session, partner_ids: set[str]) -> dict[str, str]:
+    """The levels of these partners now."""
+    if not partner_ids:
+        return {}
+    rows = session.execute(
+        select(Partner.id, Partner.level).where(Partner.id.in_(sorted(partner_ids)))
+    )
+    return {str(pid): str(level) for pid, level in rows}
+
+
+def self_paying(session: Session, customer_ids: set[str]) -> dict[str, str]:
+    """Of these customer orgs, those that pay for themselves (`Customer.pays`): their partner."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(
+        select(Customer.id, Customer.partner_id).where(
+            Customer.id.in_(sorted(customer_ids)), Customer.pays == "customer"
+        )
+    )
+    return {str(cid): str(pid) for cid, pid in rows}
+
+
+def settle(session: Session, invoice_id: str, to: InvoiceStatus, at: datetime) -> bool:
+    """Move an open invoice to paid or void, once: of two confirmations at once, or a payment
+    and a void, one finds it open (the row's lock decides) and the other finds it settled."""
+    stamp = {"paid_at": at} if to == InvoiceStatus.PAID else {"voided_at": at}
+    moved = session.execute(
+        update(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.OPEN)
+        .values(status=to, **stamp)
+        .returning(Invoice.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return moved is not None
+
+
+def void_paid(session: Session, invoice_id: str, at: datetime) -> bool:
+    """Move a paid invoice to void, once (its cashback is taken back by the caller)."""
+    moved = session.execute(
+        update(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.PAID)
+        .values(status=InvoiceStatus.VOID, voided_at=at)
+        .returning(Invoice.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return moved is not None
+
+
+def page(
+    session: Session,
+    limit: int,
+    cursor: str | None,
+    *,
+    customer_id: str | None = None,
+    status: str | None = None,
+) -> tuple[list[Invoice], str | None]:
+    statement = select(Invoice)
+    if customer_id is not None:
+        statement = statement.where(Invoice.customer_id == customer_id)
+    if status is not None:
+        statement = statement.where(Invoice.status == status)
+    return page_rows(session, statement, Invoice.id, limit, cursor)

@@ -1,0 +1,85 @@
+"""An invoice settles once when confirmations race (ten at once through the served backend,
+4 workers): on PostgreSQL the guarded UPDATE of the open row decides, so one confirmation
+credits the cashback and the others answer 409; a payment racing voids leaves the wallet as
+the invoice's last state says."""
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.api import Caller, ledger, license_body, make_customer, make_partner
+
+pytestmark = pytest.mark.slow
+RACERS = 10
+
+
+def _race(operator: Caller, sends: list[Callable[[Caller], Any]]) -> Counter[tuple[int, str]]:
+    barrier = threading.Barrier(len(sends))
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def one(send: Callable[[Caller], Any]) -> None:
+        with requests.Session() as http:
+            caller = Caller(http, operator.base, operator.key)
+            barrier.wait()
+            response = send(caller)
+        with lock:
+            answers.append((response.status_code, response.json().get("code", "")))
+
+    threads = [threading.Thread(target=one, args=(send,)) for send in sends]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return Counter(answers)
+
+
+def _open_invoice(live_operator: Caller) -> tuple[Any, dict[str, Any]]:
+    p = make_partner(live_operator, top_up_cents=550_000)
+    org = make_customer(p)
+    live_operator.patch(
+        f"/v1/partners/{p.id}/customers/{org['id']}/grant", {"payer": "customer"}, expect=200
+    )
+    p.write.post("/v1/licenses", license_body(org["id"]), expect=201)
+    (invoice,) = live_operator.get("/v1/invoices", params={"customer_id": org["id"]}).json()[
+        "items"
+    ]
+    return p, invoice
+
+
+def _balance(p: Any) -> int:
+    return int(p.read.get("/v1/wallet").json()["balance_cents"])
+
+
+def test_ten_confirmations_at_once_credit_the_cashback_once(live_operator: Caller) -> None:
+    p, invoice = _open_invoice(live_operator)
+    before = _balance(p)
+    pay = f"/v1/invoices/{invoice['id']}/payment"
+    answers = _race(live_operator, [lambda c: c.post(pay, {})] * RACERS)
+    assert answers == Counter({(200, ""): 1, (409, "invoice_settled"): RACERS - 1})
+    assert [e["kind"] for e in ledger(p.read)].count("cashback") == 1
+    assert _balance(p) == before + invoice["cashback_cents"]
+
+
+def test_payments_racing_voids_leave_the_wallet_as_the_invoice_ends(
+    live_operator: Caller,
+) -> None:
+    p, invoice = _open_invoice(live_operator)
+    before = _balance(p)
+    pay = f"/v1/invoices/{invoice['id']}/payment"
+    void = f"/v1/invoices/{invoice['id']}/void"
+    sends = [lambda c: c.post(pay, {}), lambda c: c.post(void, {"reason": "race"})] * (RACERS // 2)
+    answers = _race(live_operator, sends)
+    assert set(answers) <= {(200, ""), (409, "invoice_settled")}
+    final = live_operator.get(f"/v1/invoices/{invoice['id']}").json()
+    kinds = [e["kind"] for e in ledger(p.read)]
+    assert kinds.count("cashback") <= 1 and kinds.count("cashback_reversal") <= 1
+    # paid: the cashback is in; void: it never came or was taken back
+    assert _balance(p) == before + (invoice["cashback_cents"] if final["status"] == "paid" else 0)
+    assert kinds.count("cashback") - kinds.count("cashback_reversal") == (
+        1 if final["status"] == "paid" else 0
+    )
