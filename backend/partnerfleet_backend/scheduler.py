@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from partnerfleet_backend.addon.jobs import renew_addons
+from partnerfleet_backend.billing.jobs import chase_invoices
 from partnerfleet_backend.db.context import Actor
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.ratelimit import purge_shared
@@ -39,6 +40,7 @@ STEPS: tuple[Step, ...] = (
     Batch("licenses", renew_licenses),
     Batch("trials", end_trials),
     Batch("addons", renew_addons),
+    Batch("invoices_chased", chase_invoices),
     Batch("levels_changed", recompute_levels),  # from what is active after renewals
     Batch("reminders", send_reminders),
     Batch("usage_flags", check_usage_limits),

@@ -6,12 +6,20 @@ the invoice's last state says."""
 import threading
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.api import Caller, ledger, license_body, make_customer, make_partner
+from tests.support.api import (
+    Caller,
+    keep_level,
+    ledger,
+    license_body,
+    make_customer,
+    make_partner,
+)
 
 pytestmark = pytest.mark.slow
 RACERS = 10
@@ -83,3 +91,25 @@ def test_payments_racing_voids_leave_the_wallet_as_the_invoice_ends(
     assert kinds.count("cashback") - kinds.count("cashback_reversal") == (
         1 if final["status"] == "paid" else 0
     )
+
+
+def test_a_payment_racing_the_lapse_gives_one_outcome(live_operator: Caller) -> None:
+    start = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    live_operator.put("/v1/clock", {"now": start.isoformat()}, expect=200)
+    p, invoice = _open_invoice(live_operator)
+    before = _balance(p)
+    later = start + timedelta(days=31)
+    live_operator.put("/v1/clock", {"now": later.isoformat()}, expect=200)
+    pay = f"/v1/invoices/{invoice['id']}/payment"
+    sends = [lambda c: c.post(pay, {})] * (RACERS - 1) + [lambda c: c.post("/v1/jobs/run", {})]
+    answers = _race(live_operator, sends)
+    keep_level(live_operator, p)  # the run's monthly levels left it without API calls
+    final = live_operator.get(f"/v1/invoices/{invoice['id']}").json()
+    status = p.read.get(f"/v1/licenses/{invoice['object_id']}").json()["status"]
+    paid = sum(n for (code, _), n in answers.items() if code == 200) - 1  # the run's own 200
+    if final["status"] == "paid":  # the payment came first: the license stays, cashback once
+        assert (paid, status) == (1, "active")
+        assert _balance(p) == before + invoice["cashback_cents"]
+    else:  # the lapse came first: every payment refused, nothing credited
+        assert (final["status"], paid, status) == ("void", 0, "lapsed")
+        assert _balance(p) == before

@@ -195,6 +195,7 @@ def test_the_calendar_bills_renewals_and_trials_to_whoever_pays(
     trial = license_body(paying["id"], product="dns-filter", edition="pro", trial=True)
     p.write.post("/v1/licenses", trial, expect=201)
     (first,) = _invoices(operator, paying)
+    operator.post(f"/v1/invoices/{first['id']}/payment", expect=200)  # else it lapses first
     entries, before = len(ledger(p.read)), _wallet(p)
 
     set_clock(T0 + timedelta(days=32))
@@ -211,3 +212,49 @@ def test_the_calendar_bills_renewals_and_trials_to_whoever_pays(
     assert p.read.get(f"/v1/licenses/{theirs['id']}").json()["status"] == "active"
     converted = [i for i in invoices if i["description"].startswith("trial converted")]
     assert [i["object_type"] for i in converted] == ["license"]  # the trial, invoiced too
+
+
+def test_an_unpaid_invoice_is_chased_then_its_license_lapses(
+    operator: Caller, set_clock: SetClock
+) -> None:
+    set_clock(T0)
+    p = make_partner(operator, top_up_cents=550_000)
+    org = make_customer(p)
+    _grant(operator, p, org, payer="customer")
+    lic = p.write.post("/v1/licenses", license_body(org["id"]), expect=201).json()
+    (invoice,) = _invoices(operator, org)
+
+    set_clock(T0 + timedelta(days=15))  # past due: the partner and the customer's contact told
+    run_jobs(operator)
+    keep_level(operator, p)
+    kinds = [n["kind"] for n in p.read.get("/v1/notifications").json()["items"]]
+    assert kinds.count("invoice_overdue") == kinds.count("customer_invoice_overdue") == 1
+    run_jobs(operator)  # told once
+    kinds = [n["kind"] for n in p.read.get("/v1/notifications").json()["items"]]
+    assert kinds.count("invoice_overdue") == 1
+    assert p.read.get(f"/v1/licenses/{lic['id']}").json()["status"] == "active"
+
+    set_clock(T0 + timedelta(days=30))  # unpaid 30 days after issue: void, and the license lapses
+    run_jobs(operator)
+    keep_level(operator, p)
+    assert operator.get(f"/v1/invoices/{invoice['id']}").json()["status"] == "void"
+    assert p.read.get(f"/v1/licenses/{lic['id']}").json()["status"] == "lapsed"
+    late = operator.post(f"/v1/invoices/{invoice['id']}/payment", expect=409).json()
+    assert late["code"] == "invoice_settled"
+    assert not [e for e in ledger(p.read) if e["kind"] == "cashback"]
+
+
+def test_a_paid_invoice_keeps_its_license(operator: Caller, set_clock: SetClock) -> None:
+    set_clock(T0)
+    p = make_partner(operator, top_up_cents=550_000)
+    org = make_customer(p)
+    _grant(operator, p, org, payer="customer")
+    lic = p.write.post("/v1/licenses", license_body(org["id"]), expect=201).json()
+    (invoice,) = _invoices(operator, org)
+    set_clock(T0 + timedelta(days=20))
+    operator.post(f"/v1/invoices/{invoice['id']}/payment", expect=200)
+    set_clock(T0 + timedelta(days=45))
+    run_jobs(operator)
+    keep_level(operator, p)
+    assert p.read.get(f"/v1/licenses/{lic['id']}").json()["status"] == "active"
+    assert operator.get(f"/v1/invoices/{invoice['id']}").json()["status"] == "paid"

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
+from partnerfleet_backend.kit.scope import PartnerScope
 from partnerfleet_backend.models import Customer, Invoice, InvoiceStatus, Partner
 
 
@@ -38,6 +39,36 @@ def self_paying(session: Session, customer_ids: set[str]) -> dict[str, str]:
         )
     )
     return {str(cid): str(pid) for cid, pid in rows}
+
+
+def overdue(session: Session, now: datetime, scope: PartnerScope) -> list[tuple[Invoice, Customer]]:
+    """Open invoices past their due date, with their customer."""
+    rows = session.execute(
+        select(Invoice, Customer)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(
+            Invoice.status == InvoiceStatus.OPEN,
+            Invoice.due_at <= now,
+            scope.where(Invoice.partner_id),
+        )
+        .order_by(Invoice.id)
+    )
+    return [(invoice, customer) for invoice, customer in rows]
+
+
+def unpaid_since(session: Session, issued_by: datetime, scope: PartnerScope) -> list[Invoice]:
+    """Open invoices issued at or before `issued_by`."""
+    return list(
+        session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.status == InvoiceStatus.OPEN,
+                Invoice.issued_at <= issued_by,
+                scope.where(Invoice.partner_id),
+            )
+            .order_by(Invoice.id)
+        )
+    )
 
 
 def settle(session: Session, invoice_id: str, to: InvoiceStatus, at: datetime) -> bool:

@@ -372,3 +372,26 @@ def list_licenses(
         product=product,
         ends_before=ends_before,
     )
+
+
+def lapse_unpaid(ctx: Ctx, license_id: str, invoice_number: str) -> License | None:
+    """The license an invoice paid for lapses when the invoice is unpaid 30 days after issue,
+    as a renewal the credit cannot pay does (nothing if it ended meanwhile)."""
+    lic = repository.get_locked(ctx.session, license_id)
+    if lic is None or lic.status in ENDED:
+        return None
+    before = ctx.snapshot(lic)
+    lic.status = LicenseStatus.LAPSED
+    lic.auto_renew = False
+    lic.updated_at = ctx.now
+    lic.version += 1
+    repository.save(ctx.session, lic)
+    ctx.audit(
+        "license.lapsed",
+        "license",
+        lic.id,
+        partner_id=lic.partner_id,
+        before=before,
+        after={**(ctx.snapshot(lic) or {}), "why": f"invoice {invoice_number} unpaid"},
+    )
+    return lic
