@@ -15,7 +15,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from partnerfleet_backend.portal.web import eur
 from partnerfleet_backend.settings import Settings
@@ -244,3 +244,43 @@ def test_people_in_the_portal(
     assert len(driver.find_elements(By.CSS_SELECTOR, ".opblock")) > 40
     shot(driver, "7-api-reference")
     assert requests.get(f"{base}/docs-static/swagger-ui.css", timeout=5).ok
+
+
+def test_a_customer_chooses_who_pays_and_downloads_its_invoice(
+    chrome: tuple[WebDriver, Path],
+    live_service: str,
+    live_operator: Caller,
+    settings: Settings,
+) -> None:
+    driver, downloads = chrome
+    base = live_service
+    p = make_partner(live_operator, name="Nord MSP", top_up_cents=110_000)
+    org = make_customer(p, name="Amt Nordheide", segment="public_admin")
+    admin = make_user(settings, "customer", "admin", customer_id=org["id"])
+    partner_admin = make_user(settings, "partner", "admin", partner_id=p.id)
+
+    sign_in(driver, base, admin)
+    driver.get(f"{base}/portal/c/{org['id']}/settings")
+    Select(driver.find_element(By.ID, "payer")).select_by_value("customer")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(driver, 15).until(lambda d: "Saved." in d.find_element(By.TAG_NAME, "body").text)
+    shot(driver, "6-customer-chooses-who-pays")
+    assert p.read.get(f"/v1/customers/{org['id']}").json()["pays"] == "customer"
+
+    body = {"customer_id": org["id"], "product": "dns-filter", "edition": "pro"}
+    p.write.post("/v1/licenses", {**body, "term_months": 12, "seats": 5}, expect=201)
+    driver.get(f"{base}/portal/c/{org['id']}")
+    assert figure(driver, "pays").startswith("you")
+    link = driver.find_element(By.CSS_SELECTOR, "#inv-h ~ table tbody a")
+    number = link.text
+    assert number.startswith("INV-")
+    shot(driver, "7-customer-invoices")
+    link.click()
+    pdf_file = downloaded(downloads, ".pdf")
+    assert pdf_file.name == f"invoice-{number}.pdf" and pdf_file.read_bytes()[:5] == b"%PDF-"
+
+    # the partner's admin sees the org, never its invoices
+    sign_in(driver, base, partner_admin)
+    driver.get(f"{base}/portal/c/{org['id']}")
+    assert number not in driver.find_element(By.TAG_NAME, "body").text
+    assert not driver.find_elements(By.ID, "inv-h")

@@ -298,9 +298,15 @@ def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
     other = make_partner(operator)
     other_org = make_customer(other)
     member = user_id_of(settings, partner_user(settings, partner, "read_only"))
+    grant = f"/v1/partners/{partner.id}/customers/{org['id']}/grant"
+    operator.patch(grant, {"payer": "customer"}, expect=200)
+    body = {"customer_id": org["id"], "product": "dns-filter", "edition": "pro", "seats": 2}
+    partner.write.post("/v1/licenses", {**body, "term_months": 12}, expect=201)
+    (invoice,) = operator.get("/v1/invoices", params={"customer_id": org["id"]}).json()["items"]
     ids = {
         "partner_id": partner.id,
         "customer_id": org["id"],
+        "invoice_id": invoice["id"],
         "month": "2026-01",
         "user_id": member,
         "action": "disable",

@@ -111,3 +111,14 @@ def page(
     if status is not None:
         statement = statement.where(Invoice.status == status)
     return page_rows(session, statement, Invoice.id, limit, cursor)
+
+
+def latest_of_customer(session: Session, customer_id: str, limit: int) -> list[Invoice]:
+    return list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.customer_id == customer_id)
+            .order_by(Invoice.id.desc())
+            .limit(limit)
+        )
+    )

@@ -168,3 +168,17 @@ def page(
     ctx: Ctx, limit: int, cursor: str | None, customer_id: str | None, status: str | None
 ) -> tuple[list[Invoice], str | None]:
     return repository.page(ctx.session, limit, cursor, customer_id=customer_id, status=status)
+
+
+def of_customer(ctx: Ctx, customer_id: str, limit: int) -> list[Invoice]:
+    """The customer's latest invoices, newest first (its own people's view, never the
+    partner's)."""
+    return repository.latest_of_customer(ctx.session, customer_id, limit)
+
+
+def one_of_customer(ctx: Ctx, customer_id: str, invoice_id: str) -> Invoice:
+    """One invoice of this customer (another's is 'not found')."""
+    found = repository.get(ctx.session, invoice_id)
+    if found is None or found.customer_id != customer_id:
+        raise NotFound(f"invoice {invoice_id} not found")
+    return found

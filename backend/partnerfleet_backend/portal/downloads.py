@@ -4,11 +4,14 @@ report (the same files the API serves), the partner's logo, and the mail in the 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from partnerfleet_backend.billing import service as billing
+from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import NotFound
 from partnerfleet_backend.mail import service as mail
+from partnerfleet_backend.models import Invoice
 from partnerfleet_backend.partner import service as partners
-from partnerfleet_backend.portal.endpoints import customer_scope
+from partnerfleet_backend.portal.endpoints import customer_scope, sees_invoices
 from partnerfleet_backend.portal.schemas import TablePage
 from partnerfleet_backend.portal.web import SignedIn, day
 from partnerfleet_backend.reports import pdf
@@ -37,6 +40,22 @@ def customer_report(customer_id: str, portal: SignedIn) -> Response:
     pid = customer_scope(portal, customer_id)
     made = portal.read(lambda ctx: reports.customer_report(ctx, pid, customer_id))
     return pdf_response(pdf.customer_report_pdf(made), f"report-{customer_id}.pdf")
+
+
+@router.get("/portal/c/{customer_id}/invoices/{invoice_id}.pdf")
+def customer_invoice(customer_id: str, invoice_id: str, portal: SignedIn) -> Response:
+    """An invoice to the customer, for its admins and operators (never its partner)."""
+    partner_id = customer_scope(portal, customer_id)
+    if not sees_invoices(portal):
+        raise NotFound(f"invoice {invoice_id} not found")
+
+    def work(ctx: Ctx) -> tuple[Invoice, str]:
+        found = billing.one_of_customer(ctx, customer_id, invoice_id)
+        return found, customers.get(ctx, partner_id, customer_id).name
+
+    found, name = portal.read(work)  # the PDF is made after the read's transaction ended
+    data = pdf.invoice_pdf(found, name, portal.settings.vendor_name)
+    return pdf_response(data, f"invoice-{found.number}.pdf")
 
 
 @router.get("/portal/logos/{partner_id}")

@@ -174,8 +174,18 @@ def customer_scope(portal: Portal, customer_id: str) -> str:
 def customer_page(customer_id: str, portal: SignedIn) -> HTMLResponse:
     """What a customer's people see: their licenses and who supports them. No money."""
     partner_id = customer_scope(portal, customer_id)
-    page = portal.read(lambda ctx: service.customer_page(ctx, partner_id, customer_id))
+    billing = sees_invoices(portal)
+    page = portal.read(
+        lambda ctx: service.customer_page(ctx, partner_id, customer_id, with_invoices=billing)
+    )
     return portal.render("customer.html", **page)
+
+
+def sees_invoices(portal: Portal) -> bool:
+    """A customer's invoices are its admins' (and the vendor's operators'), never its
+    partner's nor its guests'."""
+    user = portal.user
+    return user.kind == "operator" or (user.kind == "customer" and user.role == "admin")
 
 
 @router.get("/portal/c/{customer_id}/settings")
@@ -183,7 +193,12 @@ def customer_settings(customer_id: str, portal: SignedIn) -> HTMLResponse:
     partner_id = customer_scope(portal, customer_id)
     customer = portal.read(lambda ctx: customers.get(ctx, partner_id, customer_id))
     return _settings_form(
-        portal, customer_id, customer.contact_email, customer.access, customer.access_products
+        portal,
+        customer_id,
+        customer.contact_email,
+        customer.access,
+        customer.access_products,
+        customer.payer,
     )
 
 
@@ -193,6 +208,7 @@ def _settings_form(
     contact_email: str,
     access: str,
     products: list[str] | None,
+    payer: str,
     status: int = 200,
     error: str | None = None,
     notice: str | None = None,
@@ -224,6 +240,15 @@ def _settings_form(
                 "label": "Products (comma-separated, when limited)",
                 "value": ", ".join(products or []),
             },
+            {
+                "name": "payer",
+                "label": "Who pays (with full access; limited access: you do)",
+                "value": payer,
+                "choices": [
+                    ("partner", "your partner, from its credit"),
+                    ("customer", "you, invoiced at the public price"),
+                ],
+            },
         ],
     )
 
@@ -235,6 +260,7 @@ def change_customer_settings(
     contact_email: Field,
     access: Field,
     access_products: Field = "",
+    payer: Field = "",
     csrf_token: Field = "",
 ) -> HTMLResponse:
     """A customer's admin changes the org's settings (never anything of billing)."""
@@ -244,16 +270,15 @@ def change_customer_settings(
         raise Forbidden("only the organisation's admins change its settings")
     products = [p.strip() for p in access_products.split(",") if p.strip()] or None
     try:
-        body = CustomerUpdate.model_validate(
-            {"contact_email": contact_email, "access": access, "access_products": products}
-        )
+        fields = {"contact_email": contact_email, "access": access, "access_products": products}
+        body = CustomerUpdate.model_validate({**fields, **({"payer": payer} if payer else {})})
         customer = portal.write(
             lambda ctx: customers.update(ctx, partner_id, customer_id, body, by_customer=True)
         )
     except (ServiceError, ValueError) as refused:
         detail = refused.detail if isinstance(refused, ServiceError) else str(refused)
         return _settings_form(
-            portal, customer_id, contact_email, access, products, 422, error=detail
+            portal, customer_id, contact_email, access, products, payer, 422, error=detail
         )
     return _settings_form(
         portal,
@@ -261,5 +286,6 @@ def change_customer_settings(
         customer.contact_email,
         customer.access,
         customer.access_products,
+        customer.payer,
         notice="Saved.",
     )

@@ -5,6 +5,7 @@ from typing import Any
 
 from partnerfleet_backend.accounts import repository as accounts
 from partnerfleet_backend.accounts.service import invite as invite_user
+from partnerfleet_backend.billing import service as billing
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.mail import service as mail
@@ -25,9 +26,12 @@ def vendor(settings: Settings) -> dict[str, str]:
     }
 
 
-def customer_page(ctx: Ctx, partner_id: str, customer_id: str) -> dict[str, Any]:
+def customer_page(
+    ctx: Ctx, partner_id: str, customer_id: str, *, with_invoices: bool = False
+) -> dict[str, Any]:
     """An org's licenses and who supports it: the partner's contact when the partner
-    supports, the vendor's otherwise; the partner's name and logo with white label."""
+    supports, the vendor's otherwise; the partner's name and logo with white label; its
+    invoices `with_invoices` (for its own admins and the operator, never the partner)."""
     customer = customers.get(ctx, partner_id, customer_id)
     partner = partners.get(ctx, partner_id)
     contact = partner.support_contact or {}
@@ -39,6 +43,7 @@ def customer_page(ctx: Ctx, partner_id: str, customer_id: str) -> dict[str, Any]
     return {
         "c": customer,
         "licenses": customers.licenses_of(ctx, customer_id),
+        "invoices": billing.of_customer(ctx, customer_id, 50) if with_invoices else None,
         "brand": branding(ctx, partner),
         "vendor": vendor(ctx.settings),
         "support": support,

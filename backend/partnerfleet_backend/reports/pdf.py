@@ -9,6 +9,7 @@ from fpdf.enums import XPos, YPos
 
 from partnerfleet_backend.kit.errors import ServiceUnavailable
 from partnerfleet_backend.kit.slots import Slots
+from partnerfleet_backend.models import Invoice
 from partnerfleet_backend.reports.service import CustomerReport, Statement, euros
 
 
@@ -172,3 +173,22 @@ def _customer_report_pdf(r: CustomerReport) -> bytes:
     if not r.licenses:
         doc.row(["none", "", "", "", "", "", ""], widths)
     return bytes(doc.output())
+
+
+def invoice_pdf(invoice: Invoice, customer_name: str, vendor: str) -> bytes:
+    """The vendor's invoice to a customer that pays for itself: one line at the public price."""
+    with making.taken(wait=30):
+        doc = _Doc(vendor, None, f"Invoice {invoice.number}", customer_name)
+        doc.heading(f"Invoice {invoice.number} to {customer_name}")
+        widths = [40, 150]
+        for label, value in (
+            ("Issued", f"{invoice.issued_at:%Y-%m-%d}"),
+            ("Due", f"{invoice.due_at:%Y-%m-%d}"),
+            ("Status", invoice.status),
+        ):
+            doc.row([label, value], widths)
+        doc.heading("Lines")
+        doc.row(["Description", "Amount"], [150, 40], bold=True)
+        doc.row([invoice.description, _money(invoice.amount_cents)], [150, 40])
+        doc.row(["Total (public price)", _money(invoice.amount_cents)], [150, 40], bold=True)
+        return bytes(doc.output())
