@@ -81,6 +81,7 @@ def test_one_price_two_payers_and_the_cashback_when_paid(
     assert paid["status"] == "paid"
     assert _wallet(p) == before + invoice["cashback_cents"]
     (cashback,) = ledger(p.read)[entries:]
+    assert cashback["description"].startswith(f"cashback on invoice {invoice['number']} of Pays")
     assert (cashback["kind"], cashback["amount_cents"], cashback["net_cents"]) == (
         "cashback",
         invoice["cashback_cents"],

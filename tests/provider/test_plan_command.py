@@ -176,3 +176,36 @@ def test_a_bad_key_or_no_backend_stops_the_review_in_one_line(
     away = plan(stack, partner.read.key, endpoint="http://127.0.0.1:9")
     assert away.returncode == 2 and len(away.stderr.strip().splitlines()) == 1
     assert "127.0.0.1:9" in away.stderr and "Traceback" not in away.stderr
+
+
+def test_a_customer_that_pays_for_itself_is_invoiced_not_charged(
+    up_fleet: tuple[PartnerHandle, Stack, Path], live_operator: Caller
+) -> None:
+    partner, stack, fleet_file = up_fleet
+    lic = license_by_reference(partner, "crm-1004-dns")
+    org = lic["customer_id"]
+    grant = f"/v1/partners/{partner.id}/customers/{org}/grant"
+    live_operator.patch(grant, {"payer": "customer"}, expect=200)  # the customer's choice
+    set_seats(fleet_file, "crm-1001-dns", 450)  # the partner pays this one
+    set_seats(fleet_file, "crm-1004-dns", 950)  # the customer this one
+    table = plan(stack, partner.read.key)
+    assert table.returncode == 0, table.stderr
+    assert "the customer pays: invoiced" in table.stdout
+    assert "invoiced to customers that pay for themselves" in table.stdout
+    done = plan(stack, partner.read.key, "--format", "json")
+    document = json.loads(done.stdout)
+    theirs = next(r for r in document["resources"] if r["payer"] == "customer")
+    planned = document["plan"]
+    line = next(c for c in planned["changes"] if c["payer"] == "customer")
+    assert line["charge_now_cents"] == 0 and line["invoiced_cents"] > 0
+    assert theirs["label"] == line["label"]
+
+    since = len(ledger(partner.read))
+    stack.up()
+    _, nominal, net = charged(partner, since)
+    totals = planned["totals"]
+    assert (nominal, net) == (totals["charge_now_cents"], totals["charge_now_net_cents"])
+    invoices = live_operator.get("/v1/invoices", params={"customer_id": org}).json()["items"]
+    assert [(i["amount_cents"], i["cashback_cents"]) for i in invoices] == [
+        (line["invoiced_cents"], line["cashback_cents"])
+    ]

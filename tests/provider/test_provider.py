@@ -224,6 +224,18 @@ class TestLifecycle:
         checked = provider.check({}, {**program, IDENTITY_KEY: "proj/stack/CustomerOrg/r"})
         assert not provider.diff(org_id, outs(read), checked.inputs).changes
         assert not provider.diff(org_id, org, checked.inputs).changes
+        # once a read (a refresh) found the narrowed grant, asking for more is refused at
+        # preview, saying who grants it; asking for what was granted (or less) is fine
+        asking = {**program, IDENTITY_KEY: "proj/stack/CustomerOrg/r"}
+        refused = provider.check(inputs(read), asking).failures
+        assert [f.property for f in refused] == ["access"]
+        assert "only the customer's admins (in the portal) or the vendor" in refused[0].reason
+        granted = {**asking, "access": "limited", "access_products": ["mail"]}
+        assert provider.check(inputs(read), granted).failures == []
+        more = {**granted, "access_products": ["mail", "dns-filter"]}
+        recorded = provider.check({}, granted).inputs  # a program that named its products
+        assert "access to dns-filter" in provider.check(recorded, more).failures[0].reason
+        assert provider.check({}, asking).failures == []  # a new org: the partner asks
 
     def test_refresh_sees_a_change_made_at_the_backend(self, partner: PartnerHandle) -> None:
         org_id, _ = created(CustomerOrgProvider(), ORG)

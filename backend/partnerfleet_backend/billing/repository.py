@@ -19,6 +19,10 @@ def level_of(session: Session, partner_id: str) -> str:
     return str(session.scalar(select(Partner.level).where(Partner.id == partner_id)))
 
 
+def customer_name(session: Session, customer_id: str) -> str:
+    return str(session.scalar(select(Customer.name).where(Customer.id == customer_id)))
+
+
 def levels_of(session: Session, partner_ids: set[str]) -> dict[str, str]:
     """The levels of these partners now."""
     if not partner_ids:

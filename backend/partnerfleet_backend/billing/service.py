@@ -107,7 +107,12 @@ def pay(ctx: Ctx, invoice_id: str) -> Invoice:
             ctx,
             found.partner_id,
             found.cashback_cents,
-            Charge(f"cashback on invoice {found.number}: {found.description}", "invoice", found.id),
+            Charge(
+                f"cashback on invoice {found.number} of "
+                f"{repository.customer_name(ctx.session, found.customer_id)}: {found.description}",
+                "invoice",
+                found.id,
+            ),
         )
         found.cashback_entry_id = entry.id
         ctx.session.flush()

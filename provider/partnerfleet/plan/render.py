@@ -95,7 +95,16 @@ def _rows(plan: dict[str, Any], customers: dict[str, str]) -> list[list[str]]:
         if change["type"] == "customer":
             customer = change["label"]
         delta = change["monthly_after_cents"] - change["monthly_before_cents"]
-        note = "; ".join(change["notes"])
+        notes = list(change["notes"])
+        now = euros(change["charge_now_cents"])
+        if change.get("invoiced_cents"):  # the customer pays this one, not the wallet
+            now = f"{euros(change['invoiced_cents'])} inv."
+            notes.insert(
+                0,
+                f"the customer pays: invoiced {euros(change['invoiced_cents'])} EUR, your "
+                f"cashback {euros(change['cashback_cents'])} EUR when it is paid",
+            )
+        note = "; ".join(notes)
         if change["refused"] is not None:
             note = f"REFUSED: {change['refused']['code']}"
         elif change.get("skipped"):
@@ -105,7 +114,7 @@ def _rows(plan: dict[str, Any], customers: dict[str, str]) -> list[list[str]]:
                 customer or "-",
                 change["label"],
                 f"{change['action']} {change['type']}",
-                euros(change["charge_now_cents"]),
+                now,
                 _when(change),
                 euros(delta, sign=True),
                 note,
@@ -120,9 +129,19 @@ HEADER = ["customer", "object", "change", "now (EUR)", "from", "monthly", "notes
 def _summary(plan: dict[str, Any]) -> list[str]:
     totals, wallet, level = plan["totals"], plan["wallet"], plan["level"]
     expires = f", expires {wallet['expires_at'][:10]}" if wallet["expires_at"] else ""
+    invoiced = (
+        [
+            f"invoiced to customers that pay for themselves {euros(totals['invoiced_cents'])} EUR"
+            f" (not from your wallet; your cashback {euros(totals['cashback_cents'])} EUR when "
+            "they pay)"
+        ]
+        if totals.get("invoiced_cents")
+        else []
+    )
     return [
         f"charged now {euros(totals['charge_now_cents'])} EUR nominal "
         f"({euros(totals['charge_now_net_cents'])} EUR net through your lots)",
+        *invoiced,
         f"forfeited {euros(totals['forfeit_cents'])} EUR",
         f"monthly run-rate {euros(totals['monthly_before_cents'])} -> "
         f"{euros(totals['monthly_after_cents'])} EUR "
@@ -202,6 +221,8 @@ def as_json(plan: dict[str, Any], customers: dict[str, str]) -> str:
         "chargeNow": _decimal(totals["charge_now_cents"]),
         "chargeNowNet": _decimal(totals["charge_now_net_cents"]),
         "forfeit": _decimal(totals["forfeit_cents"]),
+        "invoicedToCustomers": _decimal(totals.get("invoiced_cents", 0)),
+        "cashbackWhenPaid": _decimal(totals.get("cashback_cents", 0)),
         "refused": plan["refused"],
         "warnings": warnings(plan, customers),
         "wallet": plan["wallet"],
@@ -215,12 +236,15 @@ def as_json(plan: dict[str, Any], customers: dict[str, str]) -> str:
                 or customers.get(change.get("customer_id") or ""),
                 "action": change["action"],
                 "type": change["type"],
+                "payer": change.get("payer", "partner"),
                 "pastMonthlyCost": _decimal(change["monthly_before_cents"]),
                 "monthlyCost": _decimal(change["monthly_after_cents"]),
                 "components": [
                     {"name": "charge now", "cost": _decimal(change["charge_now_cents"])},
                     {"name": "charge now (net)", "cost": _decimal(change["charge_now_net_cents"])},
                     {"name": "forfeit", "cost": _decimal(change["forfeit_cents"])},
+                    {"name": "invoiced", "cost": _decimal(change.get("invoiced_cents", 0))},
+                    {"name": "cashback", "cost": _decimal(change.get("cashback_cents", 0))},
                 ],
                 "effective": change["effective"],
                 "effectiveAt": change["effective_at"],

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult
 
 from partnerfleet.resources.provider import BackendProvider
 from partnerfleet.resources.resource import BackendResource
@@ -29,6 +30,37 @@ class CustomerOrgProvider(BackendProvider):
     kind = "CustomerOrg"
     schema_name = "customer_org"
     collection = "/v1/customers"
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Besides the schema: a program asking for more access than the customer granted
+        (as the last read or refresh found it) is refused at preview, saying who grants it."""
+        result = super().check(olds, news)
+        if olds:
+            wider = wider_than_granted(self.inputs(olds).known, self.inputs(news).known)
+            if wider is not None:
+                result.failures.append(CheckFailure("access", wider))
+        return result
+
+
+def wider_than_granted(granted: dict[str, Any], asked: dict[str, Any]) -> str | None:
+    """Why `asked` asks for more access than `granted`, or None: the customer grants it; the
+    partner's key never widens it."""
+    if granted.get("access") != "limited" or "access" not in asked:
+        return None
+    held = granted.get("access_products")  # known when the program names products too
+    if asked["access"] == "full":
+        more = "full access"
+    else:
+        extra = sorted(set(asked.get("access_products") or []) - set(held or []))
+        if held is None or not extra:
+            return None
+        more = f"access to {', '.join(extra)}"
+    products = f" ({', '.join(sorted(held))})" if held else ""
+    return (
+        f"the customer granted you limited access{products} "
+        f"and this program asks for {more}: only the customer's admins (in the portal) or the "
+        "vendor widen it. Ask them, or declare the access they granted"
+    )
 
 
 class CustomerOrg(BackendResource, module="partnerfleet", name="CustomerOrg"):
