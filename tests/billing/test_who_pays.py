@@ -5,6 +5,7 @@ partner's cashback (by its level at the order) lands in its wallet when the invo
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from partnerfleet_backend.settings import Settings
 from tests.support.api import (
     Caller,
     PartnerHandle,
@@ -16,6 +17,7 @@ from tests.support.api import (
     make_partner,
     run_jobs,
 )
+from tests.support.database import query
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 RATES = {"bronze": 2_000, "silver": 2_500, "gold": 3_000, "platinum": 3_500}
@@ -216,7 +218,7 @@ def test_the_calendar_bills_renewals_and_trials_to_whoever_pays(
 
 
 def test_an_unpaid_invoice_is_chased_then_its_license_lapses(
-    operator: Caller, set_clock: SetClock
+    operator: Caller, set_clock: SetClock, settings: Settings
 ) -> None:
     set_clock(T0)
     p = make_partner(operator, top_up_cents=550_000)
@@ -230,6 +232,10 @@ def test_an_unpaid_invoice_is_chased_then_its_license_lapses(
     keep_level(operator, p)
     kinds = [n["kind"] for n in p.read.get("/v1/notifications").json()["items"]]
     assert kinds.count("invoice_overdue") == kinds.count("customer_invoice_overdue") == 1
+    mails = query(settings, "SELECT kind, to_address FROM outbox WHERE partner_id = :p", p=p.id)
+    assert ("customer_invoice_overdue", org["contact_email"]) in {
+        (m["kind"], m["to_address"]) for m in mails
+    }
     run_jobs(operator)  # told once
     kinds = [n["kind"] for n in p.read.get("/v1/notifications").json()["items"]]
     assert kinds.count("invoice_overdue") == 1

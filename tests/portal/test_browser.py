@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -263,7 +264,9 @@ def test_a_customer_chooses_who_pays_and_downloads_its_invoice(
     driver.get(f"{base}/portal/c/{org['id']}/settings")
     Select(driver.find_element(By.ID, "payer")).select_by_value("customer")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda d: "Saved." in d.find_element(By.TAG_NAME, "body").text)
+    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "Saved." in d.find_element(By.TAG_NAME, "body").text
+    )
     shot(driver, "6-customer-chooses-who-pays")
     assert p.read.get(f"/v1/customers/{org['id']}").json()["pays"] == "customer"
 

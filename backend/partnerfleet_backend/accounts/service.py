@@ -226,6 +226,32 @@ def invitation_of(settings: Settings, token: str) -> Invitation:
     return run_in_transaction(lambda s: pending_invitation(s, token), settings, write=False)
 
 
+class PasswordNotConfirmed(ServiceError):
+    status = 403
+    code = "password_not_confirmed"
+    title = "Password not confirmed"
+
+
+def confirm_password(settings: Settings, user_id: str, password: str) -> None:
+    """A signed-in person confirms a grave step (ending a partnership) with its password;
+    at most five tries a minute per person, then 429."""
+
+    def look(session: Session) -> tuple[bool, int, str | None]:
+        allowed, retry_after = take_shared(session, f"confirm:{user_id}", 5)
+        user = repository.get_user(session, user_id)
+        return allowed, retry_after, user.password_hash if user is not None else None
+
+    allowed, retry_after, stored = run_in_transaction(look, settings)
+    if not allowed:
+        refused = RateLimited(f"too many tries; wait {retry_after} seconds")
+        refused.headers["Retry-After"] = str(retry_after)
+        raise refused
+    with verifying.taken(wait=10):
+        matches = _verify(stored or _DUMMY, password)
+    if stored is None or not matches:
+        raise PasswordNotConfirmed("that is not your password", field="password")
+
+
 def _verify(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)

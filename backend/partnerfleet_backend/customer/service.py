@@ -55,16 +55,26 @@ def get(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
     return customer
 
 
+def own_org(ctx: Ctx, customer_id: str) -> Customer:
+    """The org as its own people see it: also after its partnership ended (its licenses stay
+    with it)."""
+    customer = repository.get(ctx.session, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found", field="customer_id")
+    return customer
+
+
 def names_of(ctx: Ctx, partner_id: str, customer_ids: set[str]) -> dict[str, str]:
     """Names of the partner's orgs among `customer_ids`, ended ones too (a user list keeps
     showing whose people they were)."""
     return repository.names_of(ctx.session, partner_id, customer_ids)
 
 
-def partner_of(ctx: Ctx, customer_id: str) -> str | None:
-    """The partner of an active customer org (None: no such org)."""
+def partner_of(ctx: Ctx, customer_id: str, *, ended_too: bool = False) -> str | None:
+    """The partner of an active customer org (None: no such org); `ended_too`: of an org
+    whose partnership ended as well (as its own people see it)."""
     customer = repository.get(ctx.session, customer_id)
-    if customer is None or customer.status != CustomerStatus.ACTIVE:
+    if customer is None or (customer.status != CustomerStatus.ACTIVE and not ended_too):
         return None
     return customer.partner_id
 
@@ -209,8 +219,9 @@ def _tell_payer_changed(ctx: Ctx, customer: Customer) -> None:
     )
 
 
-def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
-    """End the relationship; the customer's licenses stay with it, unmanaged (no renewals)."""
+def end(ctx: Ctx, partner_id: str, customer_id: str, *, by_customer: bool = False) -> Customer:
+    """End the relationship (either side: the partner, or `by_customer`, the org's admin);
+    the customer's licenses stay with it, unmanaged (no renewals); the other side is told."""
     customer = get(ctx, partner_id, customer_id)
     ctx.check_version(customer.version)
     before = ctx.snapshot(customer)
@@ -221,6 +232,25 @@ def end(ctx: Ctx, partner_id: str, customer_id: str) -> Customer:
         lic.managed = False
         lic.auto_renew = False
     ctx.session.flush()
+    if by_customer:
+        notify(
+            ctx,
+            partner_id,
+            "customer.partnership_ended",
+            f"{customer.name} ended your partnership: its licenses stay with it, unmanaged",
+            dedupe_key=f"ended:{customer.id}",
+            data={"customer_id": customer.id},
+        )
+    else:
+        notify(
+            ctx,
+            partner_id,
+            "customer_partnership_ended",
+            f"to {customer.contact_email}: your partner ended the partnership with "
+            f"{customer.name}; your licenses stay with you and are no longer renewed by it",
+            dedupe_key=f"ended-customer:{customer.id}",
+            data={"customer_id": customer.id, "to": customer.contact_email},
+        )
     ctx.audit(
         "customer.ended",
         "customer",

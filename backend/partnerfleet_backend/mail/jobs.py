@@ -17,6 +17,11 @@ MAILED = {
     "license_lapsed": "partner",
     "lapsed_reminder": "partner",
     "credit_expiring": "partner",
+    "customer.payer_changed": "partner",
+    "invoice_overdue": "partner",
+    "customer_invoice_overdue": "customer",
+    "customer.partnership_ended": "partner",
+    "customer_partnership_ended": "customer",
 }
 SUBJECTS = {
     "renewal_reminder": "A license term ends in 45 days",
@@ -25,6 +30,11 @@ SUBJECTS = {
     "license_lapsed": "A license lapsed",
     "lapsed_reminder": "A license lapsed 7 days ago",
     "credit_expiring": "Credit expires in 30 days",
+    "customer.payer_changed": "A customer changed who pays",
+    "invoice_overdue": "A customer's invoice is overdue",
+    "customer_invoice_overdue": "Your invoice is overdue",
+    "customer.partnership_ended": "A customer ended your partnership",
+    "customer_partnership_ended": "Your partner ended the partnership",
 }
 
 

@@ -27,12 +27,15 @@ def vendor(settings: Settings) -> dict[str, str]:
 
 
 def customer_page(
-    ctx: Ctx, partner_id: str, customer_id: str, *, with_invoices: bool = False
+    ctx: Ctx, partner_id: str, customer_id: str, *, with_invoices: bool = False, own: bool = False
 ) -> dict[str, Any]:
     """An org's licenses and who supports it: the partner's contact when the partner
     supports, the vendor's otherwise; the partner's name and logo with white label; its
-    invoices `with_invoices` (for its own admins and the operator, never the partner)."""
-    customer = customers.get(ctx, partner_id, customer_id)
+    invoices `with_invoices` (for its own admins and the operator, never the partner). Its
+    `own` people see it after the partnership ended too."""
+    customer = (
+        customers.own_org(ctx, customer_id) if own else customers.get(ctx, partner_id, customer_id)
+    )
     partner = partners.get(ctx, partner_id)
     contact = partner.support_contact or {}
     support = (
