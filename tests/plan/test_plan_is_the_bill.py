@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.support.api import Caller, PartnerHandle, SetClock, ledger, make_partner
+from tests.support.api import Caller, PartnerHandle, SetClock, all_items, ledger, make_partner
 from tests.support.plan import apply, plan
 
 START = datetime(2027, 5, 3, 9, 30, tzinfo=UTC)
@@ -60,6 +60,8 @@ step = st.tuples(
     st.integers(0, 200),  # days to move on
     st.one_of(st.none(), st.sampled_from((100, 20_000, 300_000))),  # a top-up first
     st.lists(change, min_size=1, max_size=4),
+    # a customer's choice of who pays, made before the plan (the customer's, not the fleet's)
+    st.one_of(st.none(), st.tuples(st.integers(0, 20), st.sampled_from(("customer", "partner")))),
 )
 
 
@@ -159,16 +161,28 @@ class Fleet:
         ].append(new_id)
 
 
+def _invoices(operator: Caller, p: PartnerHandle) -> list[dict[str, Any]]:
+    return all_items(operator, "/v1/invoices", partner_id=p.id)
+
+
 def _applied(
-    p: PartnerHandle, change_: dict[str, Any], created: dict[str, str]
-) -> tuple[int, int, int]:
-    """Apply one change: (HTTP status, nominal charged, net charged)."""
-    before = len(ledger(p.read))
+    operator: Caller, p: PartnerHandle, change_: dict[str, Any], created: dict[str, str]
+) -> tuple[int, int, int, int, int]:
+    """Apply one change: (HTTP status, nominal charged, net charged, invoiced to the
+    customer, the cashback that invoice promises)."""
+    before, issued = len(ledger(p.read)), len(_invoices(operator, p))
     response = apply(p, change_, created)
     drawn = [e for e in ledger(p.read)[before:] if e["kind"] in ("charge", "adjustment")]
     nominal = -sum(e["amount_cents"] for e in drawn)
     net = -sum(e["net_cents"] for e in drawn)
-    return response.status_code, nominal, net
+    invoiced = _invoices(operator, p)[issued:]
+    return (
+        response.status_code,
+        nominal,
+        net,
+        sum(i["amount_cents"] for i in invoiced),
+        sum(i["cashback_cents"] for i in invoiced),
+    )
 
 
 @settings(
@@ -183,39 +197,63 @@ def _applied(
 )
 # Found by this test: premium support cancelled in the plan that bought it still counts in the
 # run-rate until its month ends; the plan's line said it did not.
-@example(first_top_up=55_000, steps=[(0, None, [("support", "premium"), ("support", "basic")])])
+@example(
+    first_top_up=55_000, steps=[(0, None, [("support", "premium"), ("support", "basic")], None)]
+)
+# Both payers in one plan: a customer that pays for itself, invoiced, beside one that does not.
+@example(
+    first_top_up=110_000,
+    steps=[
+        (0, None, [("new_license", "school", "pro", 12, 50, False)], None),
+        (
+            3,
+            None,
+            [("seats", 0, 80), ("new_license", "business", "proplus", 1, 5, False)],
+            (0, "customer"),
+        ),
+    ],
+)
 def test_what_the_plan_says_is_what_the_ledger_records(
     operator: Caller,
     set_clock: SetClock,
     first_top_up: int,
-    steps: list[tuple[int, int | None, list[tuple[Any, ...]]]],
+    steps: list[tuple[int, int | None, list[tuple[Any, ...]], tuple[int, str] | None]],
 ) -> None:
     now = START
     set_clock(now)
     p = make_partner(operator, top_up_cents=first_top_up)
     fleet = Fleet()
-    for days, top_up, specs in steps:
+    for days, top_up, specs, payer in steps:
         now += timedelta(days=days)
         set_clock(now)
         if top_up:
             operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": top_up}, expect=201)
+        if payer is not None and fleet.customers:
+            org = fleet.customers[payer[0] % len(fleet.customers)]
+            grant = f"/v1/partners/{p.id}/customers/{org}/grant"
+            answer = operator.patch(grant, {"payer": payer[1]})
+            assert answer.status_code in (200, 404)  # 404: an org ended before
         changes = [c for spec in specs for c in fleet.changes(spec)]
         if not changes:
             continue
         planned = plan(p, changes)
         created: dict[str, str] = {}
         for change_, priced in zip(changes, planned["changes"], strict=True):
-            status, nominal, net = _applied(p, change_, created)
+            status, nominal, net, invoiced, cashback = _applied(operator, p, change_, created)
             where = f"{change_} planned as {priced}"
             if priced["refused"] is not None:
                 assert status >= 400, where
                 assert status == {"insufficient_credit": 402}.get(priced["refused"]["code"], status)
-                assert (nominal, net) == (0, 0), where
+                assert (nominal, net, invoiced) == (0, 0, 0), where
                 continue
             assert status < 300, f"{where}: {status}"
             assert (nominal, net) == (priced["charge_now_cents"], priced["charge_now_net_cents"]), (
                 where
             )
+            assert (invoiced, cashback) == (priced["invoiced_cents"], priced["cashback_cents"]), (
+                where
+            )
+            assert priced["payer"] == ("customer" if invoiced else "partner"), where
             if change_["action"] == "create" and change_["key"] in created:
                 fleet.created(change_, created[change_["key"]])
         wallet = p.read.get("/v1/wallet").json()

@@ -21,12 +21,14 @@ def list_invoices(
     limit: Limit = 50,
     cursor: Cursor = None,
     customer_id: str | None = Query(default=None, max_length=40),
+    partner_id: str | None = Query(default=None, max_length=40),
     status: Literal["open", "paid", "void"] | None = None,
 ) -> Page[InvoiceRead]:
-    """Invoices to customers, oldest first, filterable by customer and status (operator)."""
+    """Invoices to customers, oldest first, filterable by customer, partner and status
+    (operator)."""
 
     def work(ctx: Ctx) -> Page[InvoiceRead]:
-        rows, next_cursor = service.page(ctx, limit, cursor, customer_id, status)
+        rows, next_cursor = service.page(ctx, limit, cursor, customer_id, partner_id, status)
         return Page(items=[InvoiceRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
     return api.read(work)

@@ -107,11 +107,14 @@ def page(
     cursor: str | None,
     *,
     customer_id: str | None = None,
+    partner_id: str | None = None,
     status: str | None = None,
 ) -> tuple[list[Invoice], str | None]:
     statement = select(Invoice)
     if customer_id is not None:
         statement = statement.where(Invoice.customer_id == customer_id)
+    if partner_id is not None:
+        statement = statement.where(Invoice.partner_id == partner_id)
     if status is not None:
         statement = statement.where(Invoice.status == status)
     return page_rows(session, statement, Invoice.id, limit, cursor)

@@ -170,9 +170,21 @@ def _settled(ctx: Ctx, found: Invoice) -> InvoiceSettled:
 
 
 def page(
-    ctx: Ctx, limit: int, cursor: str | None, customer_id: str | None, status: str | None
+    ctx: Ctx,
+    limit: int,
+    cursor: str | None,
+    customer_id: str | None,
+    partner_id: str | None,
+    status: str | None,
 ) -> tuple[list[Invoice], str | None]:
-    return repository.page(ctx.session, limit, cursor, customer_id=customer_id, status=status)
+    return repository.page(
+        ctx.session,
+        limit,
+        cursor,
+        customer_id=customer_id,
+        partner_id=partner_id,
+        status=status,
+    )
 
 
 def of_customer(ctx: Ctx, customer_id: str, limit: int) -> list[Invoice]:
