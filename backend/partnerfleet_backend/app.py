@@ -20,6 +20,7 @@ from partnerfleet_backend.notification.endpoints import router as notification_r
 from partnerfleet_backend.operations.endpoints import router as operations_router
 from partnerfleet_backend.overview.endpoints import router as overview_router
 from partnerfleet_backend.partner.endpoints import router as partner_router
+from partnerfleet_backend.partnership.endpoints import router as partnership_router
 from partnerfleet_backend.pipeline.contract import install_contract
 from partnerfleet_backend.pipeline.middleware import RequestIdAndBodyLimit
 from partnerfleet_backend.pipeline.problems import install_problem_handlers
@@ -29,6 +30,7 @@ from partnerfleet_backend.portal.docs import router as docs_router
 from partnerfleet_backend.portal.downloads import router as downloads_router
 from partnerfleet_backend.portal.endpoints import router as portal_router
 from partnerfleet_backend.portal.pages import router as pages_router
+from partnerfleet_backend.portal.partnership import router as partnership_pages_router
 from partnerfleet_backend.portal.people import router as people_router
 from partnerfleet_backend.portal.web import HERE as PORTAL_HERE
 from partnerfleet_backend.portal.web import SignInRequired, error_page
@@ -61,8 +63,16 @@ ROUTERS = (
     audit_router,
     operations_router,
     billing_router,
+    partnership_router,
 )
-PAGES = (portal_router, pages_router, people_router, downloads_router, docs_router)
+PAGES = (
+    portal_router,
+    pages_router,
+    people_router,
+    downloads_router,
+    partnership_pages_router,
+    docs_router,
+)
 
 
 def portal_error_page(request: Request, error: ServiceError) -> Response | None:

@@ -45,6 +45,10 @@ OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("DELETE", "/v1/addons/{addon_id}"),
     ("DELETE", "/v1/me/api-keys/{key_id}"),
     ("GET", "/v1/customers/{customer_id}/report"),
+    ("POST", "/v1/customers/{customer_id}/access-requests"),
+    ("GET", "/v1/customers/{customer_id}/access-requests"),
+    ("POST", "/v1/customers/{customer_id}/access-requests/{request_id}/resend"),
+    ("DELETE", "/v1/customers/{customer_id}/access-requests/{request_id}"),
 }
 LISTS = {
     ("GET", "/v1/customers"),
@@ -84,6 +88,7 @@ BODIES: dict[str, Any] = {
     "/v1/licenses/{license_id}": {"seats": 500},
     "/v1/licenses/{license_id}/usage": {"used": 3},
     "/v1/addons/{addon_id}": {"auto_renew": False},
+    "/v1/customers/{customer_id}/access-requests": {"access": "full"},
 }
 
 
@@ -103,7 +108,12 @@ def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
         expect=201,
     ).json()
     addon = a.write.post("/v1/addons", {"option": "api-calls-25k"}, expect=201).json()
+    asked = {"access": "limited", "access_products": ["mail"]}
+    request = a.write.post(
+        f"/v1/customers/{customer['id']}/access-requests", asked, expect=201
+    ).json()
     ids = {
+        "request_id": request["id"],
         "customer_id": customer["id"],
         "license_id": lic["id"],
         "addon_id": addon["id"],

@@ -292,7 +292,7 @@ def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
     403 without the page's token); a new such route is walked without being listed here."""
     from starlette.routing import Route
 
-    from partnerfleet_backend.portal import downloads, endpoints, pages, people
+    from partnerfleet_backend.portal import downloads, endpoints, pages, partnership, people
 
     org = make_customer(partner)
     other = make_partner(operator)
@@ -321,6 +321,7 @@ def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
         *pages.router.routes,
         *people.router.routes,
         *downloads.router.routes,
+        *partnership.router.routes,
     ]
     for route in routes:
         if not isinstance(route, Route) or not route.path.startswith("/portal/"):

@@ -133,3 +133,13 @@ def test_one_reference_among_customers_and_licenses(live_operator: Caller) -> No
         {201: 1, 409: RACERS - 1}
     )
     assert len([e for e in ledger(p.read) if e["object_type"] == "license"]) == 1
+
+
+def test_one_access_request_waits_at_a_time(live_operator: Caller) -> None:
+    p = live_partner(live_operator)
+    customer = make_customer(p)
+    path = f"/v1/customers/{customer['id']}/access-requests"
+    statuses = race(p, lambda c: c.post(path, {"access": "limited", "access_products": ["mail"]}))
+    assert statuses == Counter({201: 1, 409: RACERS - 1})
+    items = p.read.get(path).json()["items"]
+    assert [r["status"] for r in items] == ["pending"]

@@ -175,11 +175,11 @@ def sign_in_with(
     known = run_in_transaction(lambda s: repository.user_by_email(s, email), settings, write=False)
     usable = known is not None and known.disabled_at is None
     with verifying.taken(wait=10):
-        matches = _verify(known.password_hash if known is not None and usable else _DUMMY, password)
+        right = matches(known.password_hash if known is not None and usable else None, password)
 
     def work(session: Session) -> Signed | ServiceError:
         user = repository.user_by_email_locked(session, email) if usable else None
-        if user is None or not matches or user.disabled_at is not None:
+        if user is None or not right or user.disabled_at is not None:
             if user is not None:
                 user.failed_logins += 1
                 _audit(session, user, "user.sign_in_failed", request_id, {"address": address})
@@ -226,35 +226,11 @@ def invitation_of(settings: Settings, token: str) -> Invitation:
     return run_in_transaction(lambda s: pending_invitation(s, token), settings, write=False)
 
 
-class PasswordNotConfirmed(ServiceError):
-    status = 403
-    code = "password_not_confirmed"
-    title = "Password not confirmed"
-
-
-def confirm_password(settings: Settings, user_id: str, password: str) -> None:
-    """A signed-in person confirms a grave step (ending a partnership) with its password;
-    at most five tries a minute per person, then 429."""
-
-    def look(session: Session) -> tuple[bool, int, str | None]:
-        allowed, retry_after = take_shared(session, f"confirm:{user_id}", 5)
-        user = repository.get_user(session, user_id)
-        return allowed, retry_after, user.password_hash if user is not None else None
-
-    allowed, retry_after, stored = run_in_transaction(look, settings)
-    if not allowed:
-        refused = RateLimited(f"too many tries; wait {retry_after} seconds")
-        refused.headers["Retry-After"] = str(retry_after)
-        raise refused
-    with verifying.taken(wait=10):
-        matches = _verify(stored or _DUMMY, password)
-    if stored is None or not matches:
-        raise PasswordNotConfirmed("that is not your password", field="password")
-
-
-def _verify(stored: str, password: str) -> bool:
+def matches(stored: str | None, password: str) -> bool:
+    """Whether `password` is the one `stored` hashes (None, nobody's: a dummy hash is checked
+    all the same, so an unknown person costs the same time)."""
     try:
-        return _hasher.verify(stored, password)
+        return _hasher.verify(stored or _DUMMY, password)
     except (VerificationError, InvalidHashError):
         return False
 

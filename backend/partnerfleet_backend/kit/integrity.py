@@ -22,6 +22,10 @@ RULES: dict[str, tuple[str, str]] = {
         "client_reference_exists",
         "a license has this client_reference",
     ),
+    "uq_access_requests_one_pending": (
+        "access_request_pending",
+        "a request of yours waits for this customer's answer: resend or withdraw it",
+    ),
     "uq_addons_partner_client_reference": (
         "client_reference_exists",
         "an add-on has this client_reference",

@@ -32,6 +32,7 @@ from partnerfleet_backend.models.license import (
 )
 from partnerfleet_backend.models.outbox import SECRET_MARK, MailState, OutboxMail
 from partnerfleet_backend.models.partner import Partner, PartnerLogo, PartnerStatus, Wallet
+from partnerfleet_backend.models.partnership import AccessRequest, RequestStatus
 from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import (
     CalendarFailure,
@@ -51,6 +52,7 @@ __all__ = [
     "ROLES",
     "SECRET_MARK",
     "VALIDATING",
+    "AccessRequest",
     "AddOn",
     "AddOnStatus",
     "ApiKey",
@@ -79,6 +81,7 @@ __all__ = [
     "PartnerStatus",
     "QuotaCounter",
     "RateCounter",
+    "RequestStatus",
     "TestClock",
     "TokenPurpose",
     "UsageBill",

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from partnerfleet_backend.accounts import service as accounts
-from partnerfleet_backend.accounts.service import PasswordNotConfirmed, confirm_password
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.customer.schemas import CustomerUpdate
 from partnerfleet_backend.db.context import Ctx
@@ -293,62 +292,4 @@ def change_customer_settings(
         customer.access_products,
         customer.payer,
         notice="Saved.",
-    )
-
-
-@router.get("/portal/c/{customer_id}/end")
-def end_partnership_form(customer_id: str, portal: SignedIn) -> HTMLResponse:
-    """The customer's admin, or the partner's, ends the partnership (with its password)."""
-    customer_scope(portal, customer_id)
-    return _end_form(portal, ending_side(portal) is not None)
-
-
-@router.post("/portal/c/{customer_id}/end")
-def end_partnership(
-    customer_id: str, portal: SignedIn, password: Field = "", csrf_token: Field = ""
-) -> HTMLResponse:
-    """End the partnership, confirmed with the signed-in person's password: the customer's
-    licenses stay with it, unmanaged, and the other side is told."""
-    portal.check_csrf(csrf_token)
-    partner_id = customer_scope(portal, customer_id)
-    side = ending_side(portal)
-    if side is None:
-        raise Forbidden("only the organisation's admins or its partner's admins end it")
-    try:
-        confirm_password(portal.settings, portal.user.id, password)
-    except PasswordNotConfirmed as refused:
-        return _end_form(portal, True, 403, error=refused.detail)
-    portal.write(
-        lambda ctx: customers.end(ctx, partner_id, customer_id, by_customer=side == "customer")
-    )
-    return portal.render(
-        "form.html",
-        heading="The partnership ended",
-        intro="The licenses stay with the organisation, no longer managed nor renewed by the "
-        "partner; the other side is told.",
-    )
-
-
-def ending_side(portal: Portal) -> str | None:
-    """Who may end a partnership: the org's admins ("customer") or its partner's admins
-    ("partner")."""
-    user = portal.user
-    if user.role != "admin" or user.kind not in ("customer", "partner"):
-        return None
-    return str(user.kind)
-
-
-def _end_form(
-    portal: Portal, editable: bool, status: int = 200, error: str | None = None
-) -> HTMLResponse:
-    return portal.render(
-        "form.html",
-        status_code=status,
-        heading="End the partnership",
-        intro="The organisation keeps its licenses; the partner no longer manages nor renews "
-        "them. Confirm with your password.",
-        editable=editable,
-        error=error,
-        submit="End the partnership",
-        fields=[{"name": "password", "label": "Your password", "type": "password", "value": ""}],
     )

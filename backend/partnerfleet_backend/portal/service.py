@@ -13,6 +13,7 @@ from partnerfleet_backend.models import SECRET_MARK
 from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.overview.service import branding
 from partnerfleet_backend.partner import service as partners
+from partnerfleet_backend.partnership import service as partnership
 from partnerfleet_backend.portal.schemas import InvitationForm
 from partnerfleet_backend.settings import Settings
 
@@ -47,6 +48,7 @@ def customer_page(
         "c": customer,
         "licenses": customers.licenses_of(ctx, customer_id),
         "invoices": billing.of_customer(ctx, customer_id, 50) if with_invoices else None,
+        "access_request": partnership.pending_of(ctx, customer_id) if own else None,
         "brand": branding(ctx, partner),
         "vendor": vendor(ctx.settings),
         "support": support,
