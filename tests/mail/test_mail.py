@@ -156,6 +156,14 @@ def test_a_server_that_is_down_keeps_the_mail(
     assert "later@msp.example" in admin.get(f"/portal/p/{p.id}/outbox").text
 
 
+def drain() -> None:
+    """Send everything due, batch after batch: other tests leave mail waiting in the shared
+    outbox (no SMTP server then), and one batch may be theirs."""
+    for _ in range(100):
+        if sum(send_due(get_settings()).values()) == 0:
+            return
+
+
 def test_reminders_and_the_statement_arrive(
     smtp: Inbox, operator: Caller, set_clock: SetClock
 ) -> None:
@@ -175,18 +183,18 @@ def test_reminders_and_the_statement_arrive(
         expect=201,
     )
     run_jobs(operator)  # the term ends within 45 days: both are reminded
-    send_due(get_settings())
+    drain()
     customer = smtp.to("it@praxis.example")
     assert len(customer) == 1 and "ends in 45 days" in customer[0]["Subject"]
     assert "dns-filter" in body_of(customer[0]) and "Hanse Systems" in customer[0]["Subject"]
     billing = smtp.to("billing@hanse.example")
     assert any("ends in 45 days" in m["Subject"] for m in billing)
     run_jobs(operator)
-    send_due(get_settings())
+    drain()
     assert len(smtp.to("it@praxis.example")) == 1  # once
     set_clock(datetime(2034, 7, 2, tzinfo=UTC))  # June is over: its statement
     run_jobs(operator)
-    send_due(get_settings())
+    drain()
     statements = [m for m in smtp.to("billing@hanse.example") if "statement" in m["Subject"]]
     assert len(statements) == 1 and "2034-06" in statements[0]["Subject"]
     attachment = next(

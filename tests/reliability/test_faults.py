@@ -219,12 +219,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def _fill(disk: Path) -> Path:
     """Write a ballast file until the disk refuses more."""
     ballast = disk / "ballast"
-    with open(ballast, "wb") as out:
+    # unbuffered: a buffered file keeps the part a full disk refused and raises again when it
+    # is closed (it did once the schema grew and the free space stopped being whole chunks)
+    with open(ballast, "wb", buffering=0) as out:
         chunk = b"\0" * 65536
         try:
             while True:
                 out.write(chunk)
-                out.flush()
         except OSError as full:
             assert full.errno == errno.ENOSPC
     return ballast
