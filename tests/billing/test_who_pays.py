@@ -2,6 +2,8 @@
 for itself is invoiced the public price, nothing is drawn from the partner's wallet, and the
 partner's cashback (by its level at the order) lands in its wallet when the invoice is paid."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -93,6 +95,16 @@ def test_one_price_two_payers_and_the_cashback_when_paid(
     lot = next(x for x in lots if x["amount_cents"] == invoice["cashback_cents"])
     assert (lot["discount_bp"], lot["price_cents"]) == (10_000, 0)
     assert lot["expires_at"].startswith("2028-06-09")  # 12 months from the payment
+
+    # the ledger's CSV names the customer of a cashback and who paid the order
+    month = paid["paid_at"][:7]
+    csv_text = p.read.get("/v1/exports/ledger.csv", params={"month": month}).text
+    rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    (back,) = [r for r in rows if r["kind"] == "cashback"]
+    assert (back["customer"], back["payer"]) == ("Pays for itself", "customer")
+    march = p.read.get("/v1/exports/ledger.csv", params={"month": f"{T0:%Y-%m}"}).text
+    charges = [r for r in csv.DictReader(io.StringIO(march.lstrip("\ufeff")))]
+    assert {r["payer"] for r in charges if r["kind"] == "charge"} == {"partner"}
 
     # a second confirmation changes nothing
     again = operator.post(f"/v1/invoices/{invoice['id']}/payment", expect=409).json()

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.models import AddOn, CreditLot, Customer, LedgerEntry, License
+from partnerfleet_backend.models import AddOn, CreditLot, Customer, Invoice, LedgerEntry, License
 
 
 def balance_before(session: Session, partner_id: str, moment: datetime) -> int:
@@ -46,7 +46,12 @@ def ledger_lines(
             License,
             and_(LedgerEntry.object_type == "license", License.id == LedgerEntry.object_id),
         )
-        .outerjoin(Customer, Customer.id == License.customer_id)
+        .outerjoin(
+            Invoice,
+            and_(LedgerEntry.object_type == "invoice", Invoice.id == LedgerEntry.object_id),
+        )
+        # a charge's customer through its license, a cashback's through its invoice
+        .outerjoin(Customer, Customer.id == func.coalesce(License.customer_id, Invoice.customer_id))
         .outerjoin(
             AddOn, and_(LedgerEntry.object_type == "addon", AddOn.id == LedgerEntry.object_id)
         )

@@ -39,6 +39,7 @@ CSV_HEADER = [
     "nominal_cents",
     "net_cents",
     "entry_id",
+    "payer",
 ]
 
 
@@ -61,6 +62,12 @@ def month_range(month: str) -> tuple[datetime, datetime]:
             field="month",
         ) from None
     return start, add_months(start, 1)
+
+
+def payer_of(object_type: str | None) -> str:
+    """Who paid the order behind a ledger line: the customer for a cashback (and its
+    reversal: the lines of an invoice the customer paid), the partner's wallet for the rest."""
+    return "customer" if object_type == "invoice" else "partner"
 
 
 def euros(cents: int) -> str:
@@ -135,6 +142,7 @@ def ledger_csv(read: Reader, partner_id: str, month: str) -> Iterator[str]:
                     entry.amount_cents,
                     entry.net_cents,
                     entry.id,
+                    payer_of(entry.object_type),
                 ]
             )
         yield buffer.getvalue()
