@@ -2,7 +2,7 @@
 operator's list of partners, and a customer org's own page and settings."""
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -150,6 +150,23 @@ def partner_list(portal: SignedIn, cursor: str | None = None) -> HTMLResponse:
     return portal.render("partners.html", partners=rows, next_url=next_url)
 
 
+def access_fields(label: str, access: str, products: list[str] | None) -> list[dict[str, Any]]:
+    """The form's fields of an access the customer grants: full, or limited to products."""
+    return [
+        {
+            "name": "access",
+            "label": label,
+            "value": access,
+            "choices": [("full", "full: every product"), ("limited", "limited to products")],
+        },
+        {
+            "name": "access_products",
+            "label": "Products (comma-separated, when limited)",
+            "value": ", ".join(products or []),
+        },
+    ]
+
+
 def customer_scope(portal: Portal, customer_id: str) -> str:
     """The partner of an org this user may see: its own users, its partner's users, and
     operators; anyone else gets the same 404 as a missing org."""
@@ -233,17 +250,7 @@ def _settings_form(
                 "type": "email",
                 "value": contact_email,
             },
-            {
-                "name": "access",
-                "label": "Your partner's access",
-                "value": access,
-                "choices": [("full", "full: every product"), ("limited", "limited to products")],
-            },
-            {
-                "name": "access_products",
-                "label": "Products (comma-separated, when limited)",
-                "value": ", ".join(products or []),
-            },
+            *access_fields("Your partner's access", access, products),
             {
                 "name": "payer",
                 "label": "Who pays (with full access; limited access: you do)",

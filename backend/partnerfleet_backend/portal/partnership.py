@@ -11,7 +11,7 @@ from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.models import AccessRequest
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partnership import service as partnership
-from partnerfleet_backend.portal.endpoints import Field, customer_scope
+from partnerfleet_backend.portal.endpoints import Field, access_fields, customer_scope
 from partnerfleet_backend.portal.web import Portal, SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -157,16 +157,6 @@ def _access_form(
                 "value": "grant",
                 "choices": [("grant", "grant this access"), ("decline", "decline")],
             },
-            {
-                "name": "access",
-                "label": "Access you grant",
-                "value": pending.access,
-                "choices": [("full", "full: every product"), ("limited", "limited to products")],
-            },
-            {
-                "name": "access_products",
-                "label": "Products (comma-separated, when limited)",
-                "value": ", ".join(pending.access_products or []),
-            },
+            *access_fields("Access you grant", pending.access, pending.access_products),
         ],
     )
