@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from partnerfleet_backend.settings import Settings
+from tests.reports.test_reports import text_of
 from tests.support.api import (
     Caller,
     PartnerHandle,
@@ -105,6 +106,12 @@ def test_one_price_two_payers_and_the_cashback_when_paid(
     march = p.read.get("/v1/exports/ledger.csv", params={"month": f"{T0:%Y-%m}"}).text
     charges = [r for r in csv.DictReader(io.StringIO(march.lstrip("\ufeff")))]
     assert {r["payer"] for r in charges if r["kind"] == "charge"} == {"partner"}
+
+    # the month's statement lists the cashback per customer and order
+    statement = p.read.get(f"/v1/statements/{month}", expect=200).content
+    words = " ".join(text_of(statement).split())
+    assert "Cashback on what your customers paid" in words and "Pays for itself" in words
+    assert f"{invoice['cashback_cents'] // 100}.{invoice['cashback_cents'] % 100:02d} EUR" in words
 
     # a second confirmation changes nothing
     again = operator.post(f"/v1/invoices/{invoice['id']}/payment", expect=409).json()

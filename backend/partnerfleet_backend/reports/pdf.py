@@ -126,6 +126,21 @@ def _statement_pdf(s: Statement, vendor: str) -> bytes:
             )
     if not s.charges:
         doc.row(["", "none", "", ""], widths)
+    if s.cashback:  # only for partners whose customers pay for themselves
+        doc.heading("Cashback on what your customers paid, per customer and order")
+        doc.row(["Date", "Order", "Credit", "Cost"], widths, bold=True)
+        for customer, rows in s.cashback.items():
+            doc.row(["", customer, "", ""], widths, bold=True)
+            for r in rows:
+                doc.row(
+                    [
+                        r["date"],
+                        r["description"],
+                        f"{euros(int(str(r['nominal_cents'])))} EUR",
+                        f"{euros(int(str(r['net_cents'])))} EUR",
+                    ],
+                    widths,
+                )
     doc.heading("Refunds, adjustments and expiries")
     for r in s.other:
         doc.row(

@@ -166,13 +166,16 @@ class Statement:
     closing_cents: int
     top_ups: list[dict[str, object]] = field(default_factory=list)
     charges: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    # cashback on invoices customers paid (and taken back), per customer and order
+    cashback: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     other: list[dict[str, object]] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
 
 
 def statement(ctx: Ctx, partner_id: str, month: str) -> Statement:
     """The month's statement: opening and closing credit, top-ups with their discounts,
-    charges per customer and license, refunds, adjustments and expiries."""
+    charges per customer and license, cashback per customer and order, refunds, adjustments
+    and expiries."""
     partner = partners.get(ctx, partner_id)
     start, end = month_range(month)
     branded = white_label(ctx, partner)
@@ -188,6 +191,7 @@ def statement(ctx: Ctx, partner_id: str, month: str) -> Statement:
         closing_cents=repository.balance_before(ctx.session, partner_id, end),
     )
     charges: dict[str, list[dict[str, object]]] = defaultdict(list)
+    cashback: dict[str, list[dict[str, object]]] = defaultdict(list)
     totals: dict[str, int] = defaultdict(int)
     for line in _lines(ctx, partner_id, month):
         entry = line["entry"]
@@ -206,9 +210,12 @@ def statement(ctx: Ctx, partner_id: str, month: str) -> Statement:
                 f"add-on {line['option']}" if line["option"] else "account"
             )
             charges[who].append(row)
+        elif payer_of(entry.object_type) == "customer":
+            cashback[line["customer_name"] or "customer"].append(row)
         else:
             result.other.append(row)
     result.charges = dict(sorted(charges.items()))
+    result.cashback = dict(sorted(cashback.items()))
     result.totals = dict(totals)
     return result
 
