@@ -23,7 +23,9 @@ from tests.support.server import running_service
 
 MONTH_START = datetime(2039, 4, 1, tzinfo=UTC)
 ENTRIES = 30_000  # about 6 MB of CSV
-DEADLINE = 8  # a whole 6 MB download fits well inside it on a busy 2-core machine
+# A whole 6 MB download takes about 2.4 s on an idle 2-core machine, and took more than 8 s
+# once while the suite ran beside CI's other work: the deadline leaves room for that.
+DEADLINE = 15
 
 
 def _timed_write(writer: Caller, customer_id: str, seats: int) -> float:

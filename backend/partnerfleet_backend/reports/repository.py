@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from partnerfleet_backend.models import AddOn, CreditLot, Customer, Invoice, LedgerEntry, License
 
@@ -31,14 +31,15 @@ def ledger_lines(
     """Up to `limit` ledger entries of [start, end) after the entry `after` (its time and
     id), oldest first, each with its license, customer, add-on or top-up: a page, so that a
     month of a large fleet is read in short transactions, never in one held while it is sent."""
+    invoiced = aliased(Customer)  # a cashback's customer, through its invoice
     statement = (
         select(
             LedgerEntry,
             License.product,
             License.edition,
-            Customer.id,
-            Customer.name,
-            Customer.reference,
+            func.coalesce(Customer.id, invoiced.id),
+            func.coalesce(Customer.name, invoiced.name),
+            func.coalesce(Customer.reference, invoiced.reference),
             AddOn.option,
             CreditLot.discount_bp,
         )
@@ -46,12 +47,12 @@ def ledger_lines(
             License,
             and_(LedgerEntry.object_type == "license", License.id == LedgerEntry.object_id),
         )
+        .outerjoin(Customer, Customer.id == License.customer_id)
         .outerjoin(
             Invoice,
             and_(LedgerEntry.object_type == "invoice", Invoice.id == LedgerEntry.object_id),
         )
-        # a charge's customer through its license, a cashback's through its invoice
-        .outerjoin(Customer, Customer.id == func.coalesce(License.customer_id, Invoice.customer_id))
+        .outerjoin(invoiced, invoiced.id == Invoice.customer_id)
         .outerjoin(
             AddOn, and_(LedgerEntry.object_type == "addon", AddOn.id == LedgerEntry.object_id)
         )
