@@ -75,26 +75,22 @@ def unpaid_since(session: Session, issued_by: datetime, scope: PartnerScope) -> 
     )
 
 
-def settle(session: Session, invoice_id: str, to: InvoiceStatus, at: datetime) -> bool:
-    """Move an open invoice to paid or void, once: of two confirmations at once, or a payment
-    and a void, one finds it open (the row's lock decides) and the other finds it settled."""
+def settle(
+    session: Session,
+    invoice_id: str,
+    to: InvoiceStatus,
+    at: datetime,
+    *,
+    was: InvoiceStatus = InvoiceStatus.OPEN,
+) -> bool:
+    """Move an invoice that `was` open (or paid) to paid or void, once: of two confirmations
+    at once, or a payment and a void, one finds it as it was (the row's lock decides) and the
+    other finds it moved on."""
     stamp = {"paid_at": at} if to == InvoiceStatus.PAID else {"voided_at": at}
     moved = session.execute(
         update(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.OPEN)
+        .where(Invoice.id == invoice_id, Invoice.status == was)
         .values(status=to, **stamp)
-        .returning(Invoice.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    return moved is not None
-
-
-def void_paid(session: Session, invoice_id: str, at: datetime) -> bool:
-    """Move a paid invoice to void, once (its cashback is taken back by the caller)."""
-    moved = session.execute(
-        update(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.PAID)
-        .values(status=InvoiceStatus.VOID, voided_at=at)
         .returning(Invoice.id)
         .execution_options(synchronize_session=False)
     ).first()

@@ -134,7 +134,9 @@ def void(ctx: Ctx, invoice_id: str, reason: str) -> Invoice:
     before = ctx.snapshot(found)
     if repository.settle(ctx.session, invoice_id, InvoiceStatus.VOID, ctx.now):
         ctx.session.refresh(found)
-    elif repository.void_paid(ctx.session, invoice_id, ctx.now):
+    elif repository.settle(
+        ctx.session, invoice_id, InvoiceStatus.VOID, ctx.now, was=InvoiceStatus.PAID
+    ):
         ctx.session.refresh(found)
         if found.cashback_cents > 0:
             entry = wallet.charge(

@@ -112,35 +112,13 @@ def _statement_pdf(s: Statement, vendor: str) -> bytes:
         doc.row(["", "none", "", ""], widths)
     doc.heading("Charges per customer and license")
     doc.row(["Date", "Charge", "Nominal", "Net"], widths, bold=True)
-    for customer, rows in s.charges.items():
-        doc.row(["", customer, "", ""], widths, bold=True)
-        for r in rows:
-            doc.row(
-                [
-                    r["date"],
-                    r["description"],
-                    f"{euros(int(str(r['nominal_cents'])))} EUR",
-                    f"{euros(int(str(r['net_cents'])))} EUR",
-                ],
-                widths,
-            )
+    _per_customer(doc, s.charges, widths)
     if not s.charges:
         doc.row(["", "none", "", ""], widths)
     if s.cashback:  # only for partners whose customers pay for themselves
         doc.heading("Cashback on what your customers paid, per customer and order")
         doc.row(["Date", "Order", "Credit", "Cost"], widths, bold=True)
-        for customer, rows in s.cashback.items():
-            doc.row(["", customer, "", ""], widths, bold=True)
-            for r in rows:
-                doc.row(
-                    [
-                        r["date"],
-                        r["description"],
-                        f"{euros(int(str(r['nominal_cents'])))} EUR",
-                        f"{euros(int(str(r['net_cents'])))} EUR",
-                    ],
-                    widths,
-                )
+        _per_customer(doc, s.cashback, widths)
     doc.heading("Refunds, adjustments and expiries")
     for r in s.other:
         doc.row(
@@ -155,6 +133,22 @@ def _statement_pdf(s: Statement, vendor: str) -> bytes:
     if not s.other:
         doc.row(["", "none", "", ""], widths)
     return bytes(doc.output())
+
+
+def _per_customer(doc: _Doc, groups: dict[str, list[dict[str, object]]], widths: list[int]) -> None:
+    """Ledger lines under their customer's name: date, description, nominal and net."""
+    for customer, rows in groups.items():
+        doc.row(["", customer, "", ""], widths, bold=True)
+        for r in rows:
+            doc.row(
+                [
+                    r["date"],
+                    r["description"],
+                    f"{euros(int(str(r['nominal_cents'])))} EUR",
+                    f"{euros(int(str(r['net_cents'])))} EUR",
+                ],
+                widths,
+            )
 
 
 def customer_report_pdf(r: CustomerReport) -> bytes:
