@@ -133,7 +133,7 @@ def test_stalled_downloads_hold_no_transaction_and_slow_no_one(
             # downloads made them wait 30 s and answer 500. Against the same writes before the
             # downloads (a busy machine slows both alike), and never near the pool's timeout.
             meanwhile = [_timed_write(writer, org["id"], seats) for seats in range(6, 11)]
-            assert statistics.median(meanwhile) < max(1.0, 3 * statistics.median(usual)), (
+            assert statistics.median(meanwhile) < max(2.0, 3 * statistics.median(usual)), (
                 usual,
                 meanwhile,
             )
