@@ -24,6 +24,7 @@ from partnerfleet_backend.addon.schemas import AddOnCreate
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.db.engines import migrate, run_in_transaction
+from partnerfleet_backend.keys.schemas import ApiKeyCreate
 from partnerfleet_backend.keys.service import (
     create_partner_key,
     issue_key,
@@ -167,7 +168,7 @@ def create_partner(
             wallet.top_up(ctx, partner.id, top_up_cents)
         for option in options:
             addons.buy(ctx, partner, AddOnCreate.model_validate({"option": option}))
-        created = create_partner_key(ctx, partner.id, "write")
+        created = create_partner_key(ctx, partner.id, ApiKeyCreate(scope="write"))
         return partner.id, created.key
 
     return run_in_transaction(work, settings)
@@ -187,7 +188,9 @@ def operate(settings: Settings, action: str, partner_id: str, **options: Any) ->
                 f"balance_cents={wallet.balance(ctx, partner_id)}"
             )
         if action == "key":
-            created = create_partner_key(ctx, partner_id, str(options["scope"]))
+            created = create_partner_key(
+                ctx, partner_id, ApiKeyCreate.model_validate({"scope": options["scope"]})
+            )
             return f"key_id={created.id}\nscope={created.scope}\napi_key={created.key}"
         if action == "revoke-key":
             row = revoke_partner_key(ctx, partner_id, str(options["key_id"]))

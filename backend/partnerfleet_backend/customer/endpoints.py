@@ -12,7 +12,12 @@ from partnerfleet_backend.customer.schemas import (
 )
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
-from partnerfleet_backend.pipeline.api import OperatorApi, PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import (
+    OperatorApi,
+    PartnerReadApi,
+    PartnerWriteApi,
+    TeamWriteApi,
+)
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 
@@ -50,7 +55,7 @@ def get_customer(customer_id: str, api: PartnerReadApi) -> JSONResponse:
 
 
 @router.patch("/customers/{customer_id}", response_model=CustomerRead)
-def update_customer(customer_id: str, body: CustomerUpdate, api: PartnerWriteApi) -> JSONResponse:
+def update_customer(customer_id: str, body: CustomerUpdate, api: TeamWriteApi) -> JSONResponse:
     """Change a customer org (honours If-Match)."""
     pid = api.partner_id
     return api.write(
@@ -59,7 +64,7 @@ def update_customer(customer_id: str, body: CustomerUpdate, api: PartnerWriteApi
 
 
 @router.delete("/customers/{customer_id}", response_model=CustomerRead)
-def end_customer(customer_id: str, api: PartnerWriteApi) -> JSONResponse:
+def end_customer(customer_id: str, api: TeamWriteApi) -> JSONResponse:
     """End the relationship: the customer's licenses stay with it, unmanaged, never renewed."""
     pid = api.partner_id
     return api.write(lambda ctx: CustomerRead.model_validate(service.end(ctx, pid, customer_id)))

@@ -6,6 +6,7 @@ from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository
 from partnerfleet_backend.customer.schemas import CustomerCreate, CustomerUpdate
 from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.keys.service import customers_of_team
 from partnerfleet_backend.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.unique import ensure_unique
@@ -28,6 +29,21 @@ def check_access(customer: Customer, product: str) -> None:
             f"{customer.name} limits your access to "
             f"{', '.join(customer.access_products or []) or 'no product'}: not {product}",
             field="product",
+        )
+
+
+class TeamCustomersOnly(Forbidden):
+    code = "team_customers_only"
+
+
+def check_team(ctx: Ctx, customer: Customer) -> None:
+    """Staff rights: a team key changes only the customers it names."""
+    names = customers_of_team(ctx)
+    if names is not None and customer.id not in names:
+        raise TeamCustomersOnly(
+            f"this team key does not manage {customer.name}; the partner's admins choose the "
+            "customers a team key manages",
+            field="customer_id",
         )
 
 
@@ -139,6 +155,8 @@ def update(
 ) -> Customer:
     """Change an org; its access only `by_customer` (the org's admin in the portal)."""
     customer = get(ctx, partner_id, customer_id)
+    if not by_customer:
+        check_team(ctx, customer)
     ctx.check_version(customer.version)
     changes = body.model_dump(exclude_unset=True)
     granting = [
@@ -223,6 +241,8 @@ def end(ctx: Ctx, partner_id: str, customer_id: str, *, by_customer: bool = Fals
     """End the relationship (either side: the partner, or `by_customer`, the org's admin);
     the customer's licenses stay with it, unmanaged (no renewals); the other side is told."""
     customer = get(ctx, partner_id, customer_id)
+    if not by_customer:
+        check_team(ctx, customer)
     ctx.check_version(customer.version)
     before = ctx.snapshot(customer)
     customer.status = CustomerStatus.ENDED

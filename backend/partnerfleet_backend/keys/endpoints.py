@@ -23,11 +23,12 @@ P, ME = "partners", "me"
     "/partners/{partner_id}/api-keys", status_code=201, response_model=ApiKeyCreated, tags=[P]
 )
 def create_api_key(partner_id: str, body: ApiKeyCreate, api: OperatorApi) -> JSONResponse:
-    """Issue a partner key with scope `read` or `write`; the key is shown once (operator)."""
+    """Issue a partner key with scope `read`, `write` or `team` (with the customers it
+    manages); the key is shown once (operator)."""
 
     def work(ctx: Ctx) -> ApiKeyCreated:
         partners.get(ctx, partner_id)
-        return service.create_partner_key(ctx, partner_id, body.scope)
+        return service.create_partner_key(ctx, partner_id, body)
 
     return api.write(work, 201)
 
@@ -62,9 +63,10 @@ def list_own_api_keys(api: PartnerReadApi) -> list[ApiKeyRead]:
 
 @router.post("/me/api-keys", status_code=201, response_model=ApiKeyCreated, tags=[ME])
 def create_own_api_key(body: ApiKeyCreate, api: PartnerWriteApi) -> JSONResponse:
-    """Make a key for CI or a tool, `read` or `write` (with a write key); shown once."""
+    """Make a key for CI, a tool or a team, `read`, `write` or `team` (staff rights: the
+    customers it manages), with a write key; shown once."""
     pid = api.partner_id
-    return api.write(lambda ctx: service.create_partner_key(ctx, pid, body.scope), 201)
+    return api.write(lambda ctx: service.create_partner_key(ctx, pid, body), 201)
 
 
 @router.delete("/me/api-keys/{key_id}", response_model=ApiKeyRevoked, tags=[ME])

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db.compiled import Prepared
-from partnerfleet_backend.models import ApiKey, Partner
+from partnerfleet_backend.models import ApiKey, Customer, CustomerStatus, Partner
 
 
 class KeyRow(NamedTuple):
@@ -66,4 +66,25 @@ def revoke_all(session: Session, partner_id: str, now: datetime) -> None:
         update(ApiKey)
         .where(ApiKey.partner_id == partner_id, ApiKey.revoked_at.is_(None))
         .values(revoked_at=now)
+    )
+
+
+def customer_ids_of(session: Session, key_id: str) -> list[str]:
+    """The customers a team key names."""
+    return session.scalar(select(ApiKey.customer_ids).where(ApiKey.id == key_id)) or []
+
+
+def active_customers(session: Session, partner_id: str, customer_ids: list[str]) -> int:
+    """How many of `customer_ids` are active customer orgs of this partner."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Customer)
+            .where(
+                Customer.partner_id == partner_id,
+                Customer.id.in_(customer_ids),
+                Customer.status == CustomerStatus.ACTIVE,
+            )
+        )
+        or 0
     )

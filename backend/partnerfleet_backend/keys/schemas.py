@@ -1,15 +1,27 @@
 """Bodies of the key routes."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from partnerfleet_backend.kit.schemas import InputModel
 
 
 class ApiKeyCreate(InputModel):
-    scope: Literal["read", "write"]
+    """`read`, `write` (the partner's admins: everything) or `team` (staff rights: manages
+    the licenses and settings of the customers in `customer_ids` only)."""
+
+    scope: Literal["read", "write", "team"]
+    customer_ids: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="With scope 'team' (and only then): the customer orgs it manages",
+    )
+    label: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Whose key: a person, a team"
+    )
 
 
 class ApiKeyCreated(BaseModel):
@@ -19,6 +31,7 @@ class ApiKeyCreated(BaseModel):
     key: str
     scope: str
     partner_id: str | None
+    customer_ids: list[str] | None = None
 
 
 class ApiKeyRead(BaseModel):
@@ -27,6 +40,8 @@ class ApiKeyRead(BaseModel):
     id: str
     prefix: str
     scope: str
+    label: str | None = None
+    customer_ids: list[str] | None = None
     created_at: datetime
     revoked_at: datetime | None
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.keys import repository
 from partnerfleet_backend.keys.repository import KeyRow
-from partnerfleet_backend.keys.schemas import ApiKeyCreated, ApiKeyRead
-from partnerfleet_backend.kit.errors import Forbidden, NotFound, Unauthenticated
+from partnerfleet_backend.keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from partnerfleet_backend.kit.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.models import ApiKey, PartnerStatus
 
@@ -107,8 +107,14 @@ def refuse_changes_when_suspended(partner_status: str | None, *, taking_back: bo
         )
 
 
-def require_partner(actor: Actor, *, write: bool) -> str:
-    """The partner id of a partner key; 403 for a read key on a change."""
+class PartnerAdminOnly(Forbidden):
+    code = "partner_admin_only"
+
+
+def require_partner(actor: Actor, *, write: bool, team: bool = False) -> str:
+    """The partner id of a partner key; 403 for a read key on a change, and for a team key on
+    a change that is not one customer's (`team`: adding customers, buying, keys, the profile
+    are the partner's admins')."""
     if actor.is_operator and not write:
         raise Forbidden(
             "this route needs a partner key; an operator reads a partner's data here with the "
@@ -116,8 +122,14 @@ def require_partner(actor: Actor, *, write: bool) -> str:
         )
     if actor.is_operator or actor.partner_id is None:
         raise Forbidden("this route needs a partner key")
-    if write and actor.scope != "write":
+    if write and actor.scope == "read":
         raise Forbidden("this key is read-only; changes need a key with scope 'write'")
+    if write and actor.scope == "team" and not team:
+        raise PartnerAdminOnly(
+            "a team key manages the licenses of the customers it names; adding customers, "
+            "buying credit or add-ons, keys and the profile need a key of the partner's admins "
+            "(scope 'write')"
+        )
     return actor.partner_id
 
 
@@ -126,25 +138,54 @@ def revoke_all(session: Session, partner_id: str, now: datetime) -> None:
     repository.revoke_all(session, partner_id, now)
 
 
-def create_partner_key(ctx: Ctx, partner_id: str, scope: str) -> ApiKeyCreated:
-    """Issue a partner key (audited without the key itself)."""
+def create_partner_key(ctx: Ctx, partner_id: str, body: ApiKeyCreate) -> ApiKeyCreated:
+    """Issue a partner key (audited without the key itself); a team key names customers of
+    this partner (active ones)."""
+    if (body.scope == "team") != (body.customer_ids is not None):
+        raise ValidationFailed(
+            "customer_ids is given with scope 'team' (the customers it manages), and only then",
+            field="customer_ids",
+        )
+    ids = sorted(set(body.customer_ids or [])) or None
+    if ids is not None and repository.active_customers(ctx.session, partner_id, ids) != len(ids):
+        raise ValidationFailed(
+            "customer_ids names a customer org that is not one of yours", field="customer_ids"
+        )
     row, plain = issue_key(
         ctx.session,
         ctx.settings.resolved_secret_key(),
         kind="partner",
-        scope=scope,
+        scope=body.scope,
         partner_id=partner_id,
         now=ctx.now,
     )
+    row.customer_ids, row.label = ids, body.label
     ctx.audit(
         "api_key.created",
         "api_key",
         row.id,
         partner_id=partner_id,
         before=None,
-        after={"id": row.id, "scope": scope, "prefix": row.prefix},
+        after={
+            "id": row.id,
+            "scope": body.scope,
+            "prefix": row.prefix,
+            "label": body.label,
+            "customer_ids": ids,
+        },
     )
-    return ApiKeyCreated(id=row.id, key=plain, scope=scope, partner_id=partner_id)
+    return ApiKeyCreated(
+        id=row.id, key=plain, scope=body.scope, partner_id=partner_id, customer_ids=ids
+    )
+
+
+def customers_of_team(ctx: Ctx) -> list[str] | None:
+    """The customers the calling key manages: None for every customer of the partner (a write
+    key), the list a team key names."""
+    actor = ctx.actor
+    if actor is None or actor.scope != "team":
+        return None
+    return repository.customer_ids_of(ctx.session, actor.key_id)
 
 
 def list_partner_keys(ctx: Ctx, partner_id: str) -> list[ApiKeyRead]:

@@ -17,14 +17,19 @@ from partnerfleet_backend.license.schemas import (
     LicenseStatus,
     LicenseUpdate,
 )
-from partnerfleet_backend.pipeline.api import CHARGES, OperatorApi, PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import (
+    CHARGES,
+    OperatorApi,
+    PartnerReadApi,
+    TeamWriteApi,
+)
 
 router = APIRouter(prefix="/v1")
 L = "licenses"
 
 
 @router.post("/licenses", status_code=201, response_model=LicenseRead, tags=[L], responses=CHARGES)
-def create_license(body: LicenseCreate, api: PartnerWriteApi) -> JSONResponse:
+def create_license(body: LicenseCreate, api: TeamWriteApi) -> JSONResponse:
     """Assign a license; a prepaid term is charged in full now (402 when credit is short)."""
     pid = api.partner_id
     return api.write(
@@ -85,7 +90,7 @@ def get_license(license_id: str, api: PartnerReadApi) -> JSONResponse:
 
 
 @router.patch("/licenses/{license_id}", response_model=LicenseRead, tags=[L], responses=CHARGES)
-def update_license(license_id: str, body: LicenseUpdate, api: PartnerWriteApi) -> JSONResponse:
+def update_license(license_id: str, body: LicenseUpdate, api: TeamWriteApi) -> JSONResponse:
     """Seats up or edition up: charged now, prorated. Down: at the next renewal, no refund."""
     pid = api.partner_id
     return api.write(
@@ -94,7 +99,7 @@ def update_license(license_id: str, body: LicenseUpdate, api: PartnerWriteApi) -
 
 
 @router.delete("/licenses/{license_id}", response_model=LicenseRead, tags=[L])
-def cancel_license(license_id: str, api: PartnerWriteApi) -> JSONResponse:
+def cancel_license(license_id: str, api: TeamWriteApi) -> JSONResponse:
     """Cancel a license; a prepaid term is not refunded."""
     pid = api.partner_id
     return api.write(lambda ctx: LicenseRead.model_validate(service.cancel(ctx, pid, license_id)))

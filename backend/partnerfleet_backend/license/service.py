@@ -51,11 +51,13 @@ def view(ctx: Ctx, partner_id: str, license_id: str) -> dict[str, Any]:
 
 
 def get_with_customer(ctx: Ctx, partner_id: str, license_id: str) -> tuple[License, Customer]:
-    """`get` and the license's customer org (checked by `customers.get`), in one query."""
+    """`get` and its customer org in one query, for a change (org and staff rights checked)."""
     found = repository.get_with_customer(ctx.session, license_id)
     if found is None or not _yours(partner_id, found[0].partner_id, found[0].managed):
         raise NotFound(f"license {license_id} not found")
-    return found[0], customers.get(ctx, partner_id, found[1].id)
+    customer = customers.get(ctx, partner_id, found[1].id)
+    customers.check_team(ctx, customer)
+    return found[0], customer
 
 
 def _yours(partner_id: str, owner_id: str, managed: bool) -> bool:
@@ -136,6 +138,7 @@ def _unit(catalog: Catalog, segment: str, lic: License, edition: str) -> int:
 
 def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
     customer = customers.get(ctx, partner_id, body.customer_id)
+    customers.check_team(ctx, customer)
     customers.check_access(customer, body.product)
     catalog = load_catalog(ctx.session)
     usage_billed = catalog.is_usage_billed(body.product)

@@ -32,7 +32,11 @@ from partnerfleet_backend.models.license import (
 )
 from partnerfleet_backend.models.outbox import SECRET_MARK, MailState, OutboxMail
 from partnerfleet_backend.models.partner import Partner, PartnerLogo, PartnerStatus, Wallet
-from partnerfleet_backend.models.partnership import AccessRequest, RequestStatus
+from partnerfleet_backend.models.partnership import (
+    AccessRequest,
+    PartnerInvitation,
+    RequestStatus,
+)
 from partnerfleet_backend.models.quota_counter import QuotaCounter
 from partnerfleet_backend.models.system import (
     CalendarFailure,
@@ -77,6 +81,7 @@ __all__ = [
     "Notification",
     "OutboxMail",
     "Partner",
+    "PartnerInvitation",
     "PartnerLogo",
     "PartnerStatus",
     "QuotaCounter",

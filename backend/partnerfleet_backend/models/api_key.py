@@ -15,7 +15,11 @@ class ApiKey(Base):
     key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     prefix: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(10))  # operator | partner
-    scope: Mapped[str] = mapped_column(String(10))  # operator | read | write
+    scope: Mapped[str] = mapped_column(String(10))  # operator | read | write | team
+    # A team key (scope "team"): the customer orgs whose licenses it may manage (staff rights:
+    # the partner's admins choose them; a team key adds no customer and buys nothing else).
+    customer_ids: Mapped[list[str] | None] = mapped_column()
+    label: Mapped[str | None] = mapped_column(String(100))  # whose key: a person, a team
     partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"), index=True)
     created_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()

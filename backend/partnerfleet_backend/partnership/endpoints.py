@@ -8,16 +8,14 @@ from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Page
 from partnerfleet_backend.partnership import service
 from partnerfleet_backend.partnership.schemas import AccessRequestCreate, AccessRequestRead
-from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
+from partnerfleet_backend.pipeline.api import PartnerReadApi, TeamWriteApi
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 BASE = "/customers/{customer_id}/access-requests"
 
 
 @router.post(BASE, status_code=201, response_model=AccessRequestRead)
-def request_access(
-    customer_id: str, body: AccessRequestCreate, api: PartnerWriteApi
-) -> JSONResponse:
+def request_access(customer_id: str, body: AccessRequestCreate, api: TeamWriteApi) -> JSONResponse:
     """Ask the org's admins for access (mailed to its contact); they grant it, other access,
     or decline in the portal. 409 `access_request_pending` while one waits."""
     pid = api.partner_id
@@ -42,7 +40,7 @@ def list_requests(customer_id: str, api: PartnerReadApi) -> Page[AccessRequestRe
 
 
 @router.post(BASE + "/{request_id}/resend", response_model=AccessRequestRead)
-def resend(customer_id: str, request_id: str, api: PartnerWriteApi) -> JSONResponse:
+def resend(customer_id: str, request_id: str, api: TeamWriteApi) -> JSONResponse:
     """Mail a pending request again (at most once an hour: 429 before)."""
     pid = api.partner_id
     return api.write(
@@ -53,7 +51,7 @@ def resend(customer_id: str, request_id: str, api: PartnerWriteApi) -> JSONRespo
 
 
 @router.delete(BASE + "/{request_id}", response_model=AccessRequestRead)
-def withdraw(customer_id: str, request_id: str, api: PartnerWriteApi) -> JSONResponse:
+def withdraw(customer_id: str, request_id: str, api: TeamWriteApi) -> JSONResponse:
     """Withdraw a pending request (409 once answered)."""
     pid = api.partner_id
     return api.write(

@@ -32,6 +32,7 @@ def request_access(
 ) -> AccessRequest:
     """Ask the org's admins for access (a mail to its contact with the portal's link)."""
     customer = customers.get(ctx, partner_id, customer_id)
+    customers.check_team(ctx, customer)
     customers.check_access_products(ctx, body.access, body.access_products)
     products = sorted(body.access_products or []) if body.access == "limited" else None
     if (body.access, products) == (customer.access, _sorted(customer.access_products)):
@@ -100,6 +101,7 @@ def _pending(ctx: Ctx, partner_id: str, customer_id: str, request_id: str) -> Ac
 def resend(ctx: Ctx, partner_id: str, customer_id: str, request_id: str) -> AccessRequest:
     """Mail a pending request again (at most once an hour)."""
     customer = customers.get(ctx, partner_id, customer_id)
+    customers.check_team(ctx, customer)
     row = _pending(ctx, partner_id, customer_id, request_id)
     wait = row.sent_at + RESEND_AFTER - ctx.now
     if wait > timedelta(0):
@@ -113,7 +115,7 @@ def resend(ctx: Ctx, partner_id: str, customer_id: str, request_id: str) -> Acce
 
 
 def withdraw(ctx: Ctx, partner_id: str, customer_id: str, request_id: str) -> AccessRequest:
-    customers.get(ctx, partner_id, customer_id)
+    customers.check_team(ctx, customers.get(ctx, partner_id, customer_id))
     row = _pending(ctx, partner_id, customer_id, request_id)
     if not repository.settle(ctx.session, row.id, RequestStatus.WITHDRAWN, ctx.now):
         raise RequestSettled(f"access request {request_id} was answered meanwhile")

@@ -332,9 +332,11 @@ def _admit(
         require_operator(actor)
     elif actor.is_operator and kind == "partner_read" and on_behalf is not None:
         api._partner_id = _operator_reads(request, caller, on_behalf, api.request_id)
-    elif kind in ("partner_read", "partner_write"):
-        api._partner_id = require_partner(actor, write=kind == "partner_write")
-        if kind == "partner_write":
+    elif kind in ("partner_read", "partner_write", "team_write"):
+        api._partner_id = require_partner(
+            actor, write=kind != "partner_read", team=kind == "team_write"
+        )
+        if kind != "partner_read":
             refuse_changes_when_suspended(
                 actor.partner_status, taking_back=request.method == "DELETE"
             )
@@ -382,6 +384,9 @@ OperatorApi = Annotated[Api, Depends(_make_dependency("operator", Api))]
 ProductApi = Annotated[Api, Depends(_product)]
 PartnerReadApi = Annotated[PartnerApi, Depends(_make_dependency("partner_read", PartnerApi))]
 PartnerWriteApi = Annotated[PartnerApi, Depends(_make_dependency("partner_write", PartnerApi))]
+# A change of one customer's licenses or settings: a team key may make it too, for the
+# customers its key names (the service checks which: `customers.check_team`).
+TeamWriteApi = Annotated[PartnerApi, Depends(_make_dependency("team_write", PartnerApi))]
 AnyActorApi = Annotated[Api, Depends(_make_dependency("any", Api, way_out=True))]
 # Never refused for quota (counted all the same): the way out of an exhausted quota.
 OwnAccountApi = Annotated[
