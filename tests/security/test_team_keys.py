@@ -110,9 +110,7 @@ def test_team_keys_are_made_with_care(operator: Caller) -> None:
     listed = {k["id"]: k for k in p.read.get(base, expect=200).json()}
     assert listed[made["id"]]["label"] == "Night shift"
     assert listed[made["id"]]["customer_ids"] == [org["id"]]
-    created = [
-        e for e in all_items(p.read, "/v1/audit-events") if e["action"] == "api_key.created"
-    ]
+    created = [e for e in all_items(p.read, "/v1/audit-events") if e["action"] == "api_key.created"]
     assert any(e["after"]["customer_ids"] == [org["id"]] for e in created)
 
 
