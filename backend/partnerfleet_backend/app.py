@@ -29,6 +29,7 @@ from partnerfleet_backend.portal import docs
 from partnerfleet_backend.portal.docs import router as docs_router
 from partnerfleet_backend.portal.downloads import router as downloads_router
 from partnerfleet_backend.portal.endpoints import router as portal_router
+from partnerfleet_backend.portal.invitations import router as invitation_pages_router
 from partnerfleet_backend.portal.pages import router as pages_router
 from partnerfleet_backend.portal.partnership import router as partnership_pages_router
 from partnerfleet_backend.portal.people import router as people_router
@@ -71,6 +72,7 @@ PAGES = (
     people_router,
     downloads_router,
     partnership_pages_router,
+    invitation_pages_router,
     docs_router,
 )
 

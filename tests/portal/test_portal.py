@@ -292,7 +292,14 @@ def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
     403 without the page's token); a new such route is walked without being listed here."""
     from starlette.routing import Route
 
-    from partnerfleet_backend.portal import downloads, endpoints, pages, partnership, people
+    from partnerfleet_backend.portal import (
+        downloads,
+        endpoints,
+        invitations,
+        pages,
+        partnership,
+        people,
+    )
 
     org = make_customer(partner)
     other = make_partner(operator)
@@ -310,6 +317,7 @@ def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
         "month": "2026-01",
         "user_id": member,
         "action": "disable",
+        "invitation_id": "pinv_none",
     }
     strangers = [
         signed_in(client, partner_user(settings, other, "admin")),
@@ -322,6 +330,7 @@ def test_every_portal_route_of_a_partner_or_org_refuses_strangers(
         *people.router.routes,
         *downloads.router.routes,
         *partnership.router.routes,
+        *invitations.router.routes,
     ]
     for route in routes:
         if not isinstance(route, Route) or not route.path.startswith("/portal/"):

@@ -12,6 +12,7 @@ from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.models import Customer, CustomerStatus, License
 from partnerfleet_backend.notification.service import notify
+from partnerfleet_backend.partnership import repository as requests
 
 
 class SegmentLocked(Conflict):
@@ -251,6 +252,7 @@ def end(ctx: Ctx, partner_id: str, customer_id: str, *, by_customer: bool = Fals
     for lic in repository.licenses_of(ctx.session, customer.id):
         lic.managed = False
         lic.auto_renew = False
+    requests.withdraw_pending(ctx.session, customer.id, ctx.now)  # a partner's ask ends too
     ctx.session.flush()
     if by_customer:
         notify(
@@ -258,7 +260,7 @@ def end(ctx: Ctx, partner_id: str, customer_id: str, *, by_customer: bool = Fals
             partner_id,
             "customer.partnership_ended",
             f"{customer.name} ended your partnership: its licenses stay with it, unmanaged",
-            dedupe_key=f"ended:{customer.id}",
+            dedupe_key=f"ended:{customer.id}:{customer.version}",
             data={"customer_id": customer.id},
         )
     else:
@@ -268,7 +270,7 @@ def end(ctx: Ctx, partner_id: str, customer_id: str, *, by_customer: bool = Fals
             "customer_partnership_ended",
             f"to {customer.contact_email}: your partner ended the partnership with "
             f"{customer.name}; your licenses stay with you and are no longer renewed by it",
-            dedupe_key=f"ended-customer:{customer.id}",
+            dedupe_key=f"ended-customer:{customer.id}:{customer.version}",
             data={"customer_id": customer.id, "to": customer.contact_email},
         )
     ctx.audit(
@@ -280,3 +282,36 @@ def end(ctx: Ctx, partner_id: str, customer_id: str, *, by_customer: bool = Fals
         after=ctx.snapshot(customer),
     )
     return customer
+
+
+def join(
+    ctx: Ctx,
+    org: Customer,
+    partner_id: str,
+    access: str,
+    access_products: list[str] | None,
+    payer: str,
+) -> Customer:
+    """An org with its own account joins the partner that accepted its invitation: the org and
+    its licenses are the partner's to manage, with the access and the payer the org chose.
+    Renewal stays off until the partner turns it on; references the last partner gave are
+    dropped (they were that partner's names)."""
+    before = ctx.snapshot(org)
+    if org.partner_id != partner_id:
+        org.partner_id, org.reference = partner_id, None
+    org.status, org.ended_at, org.updated_at = CustomerStatus.ACTIVE, None, ctx.now
+    org.access, org.access_products, org.payer = access, access_products, payer
+    for lic in repository.licenses_of(ctx.session, org.id):
+        if lic.partner_id != partner_id:
+            lic.partner_id, lic.reference, lic.client_reference = partner_id, None, None
+        lic.managed = True
+    ctx.session.flush()
+    ctx.audit(
+        "customer.joined",
+        "customer",
+        org.id,
+        partner_id=partner_id,
+        before=before,
+        after=ctx.snapshot(org),
+    )
+    return org

@@ -26,6 +26,10 @@ RULES: dict[str, tuple[str, str]] = {
         "access_request_pending",
         "a request of yours waits for this customer's answer: resend or withdraw it",
     ),
+    "uq_partner_invitations_one_pending": (
+        "invitation_pending",
+        "an invitation of this organisation waits for a partner's answer: resend or withdraw it",
+    ),
     "uq_addons_partner_client_reference": (
         "client_reference_exists",
         "an add-on has this client_reference",

@@ -23,7 +23,7 @@ class RequestSettled(Conflict):
     code = "access_request_settled"
 
 
-def _described(access: str, products: list[str] | None) -> str:
+def described(access: str, products: list[str] | None) -> str:
     return "full access" if access == "full" else f"access to {', '.join(products or [])}"
 
 
@@ -37,7 +37,7 @@ def request_access(
     products = sorted(body.access_products or []) if body.access == "limited" else None
     if (body.access, products) == (customer.access, _sorted(customer.access_products)):
         raise ValidationFailed(
-            f"{customer.name} granted you {_described(body.access, products)} already",
+            f"{customer.name} granted you {described(body.access, products)} already",
             field="access",
         )
     row = AccessRequest(
@@ -81,7 +81,7 @@ def _mail(ctx: Ctx, customer: Customer, row: AccessRequest) -> None:
         to=customer.contact_email,
         subject=f"{partner.name} asks for access to {customer.name}",
         body=(
-            f"{partner.name} asks for {_described(row.access, row.access_products)} to the "
+            f"{partner.name} asks for {described(row.access, row.access_products)} to the "
             f"configuration of {customer.name}.{note}\n\nYour admins grant it (as asked, or "
             f"other access) or decline it, signed in: {link}\n"
         ),
@@ -167,9 +167,9 @@ def answer(
     ctx.session.refresh(row)
     name = customers.own_org(ctx, customer_id).name
     told = (
-        f"{name} declined your request for {_described(row.access, row.access_products)}"
+        f"{name} declined your request for {described(row.access, row.access_products)}"
         if grant is None
-        else f"{name} granted you {_described(row.granted_access or '', row.granted_products)}"
+        else f"{name} granted you {described(row.granted_access or '', row.granted_products)}"
     )
     notify(
         ctx,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import service as accounts
@@ -19,6 +20,7 @@ from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
+from partnerfleet_backend.kit.integrity import conflict_of
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.settings import Settings, get_settings
@@ -102,7 +104,14 @@ class Portal:
         return run_in_transaction(lambda s: work(self._ctx(s)), self.settings, write=False)
 
     def write(self, work: Callable[[Ctx], T]) -> T:
-        return run_in_transaction(lambda s: work(self._ctx(s)), self.settings)
+        """`work` in a transaction; an "at most one" the database held is its rule's 409."""
+        try:
+            return run_in_transaction(lambda s: work(self._ctx(s)), self.settings)
+        except IntegrityError as violated:
+            conflict = conflict_of(violated)
+            if conflict is None:
+                raise
+            raise conflict from None
 
     def check_csrf(self, token: str | None) -> None:
         """Every form that changes something carries the session's form token."""
