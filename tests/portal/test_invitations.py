@@ -2,6 +2,7 @@
 (found by its exact name or billing email) with the access and payer it chooses; the partner's
 admins accept or decline; a pending invitation is resent at most once an hour, or withdrawn."""
 
+import functools
 import threading
 import uuid
 from collections.abc import Callable
@@ -185,15 +186,7 @@ def test_invitations_racing_leave_one_pending_and_one_answer(
     names = [f"Racer {i} {org['id'][-6:]}" for i in range(8)]
     for name in names:
         make_partner(operator, name=name)
-    outcomes = _race(
-        settings,
-        [
-            lambda ctx, name=name: invitations.invite(
-                ctx, org["id"], "usr_x", name, "full", None, "partner"
-            )
-            for name in names
-        ],
-    )
+    outcomes = _race(settings, [functools.partial(_invite, org["id"], name) for name in names])
     assert outcomes.count("ok") == 1 and outcomes.count("invitation_pending") == 7, outcomes
     (row,) = query(
         settings,
@@ -211,6 +204,10 @@ def test_invitations_racing_leave_one_pending_and_one_answer(
     (final,) = query(settings, "SELECT status FROM partner_invitations WHERE id = :i", i=row["id"])
     joined = query(settings, "SELECT status FROM customers WHERE id = :c", c=org["id"])
     assert joined == [{"status": "active" if final["status"] == "accepted" else "ended"}]
+
+
+def _invite(customer_id: str, partner: str, ctx: Ctx) -> Any:
+    return invitations.invite(ctx, customer_id, "usr_x", partner, "full", None, "partner")
 
 
 def _race(settings: Settings, works: list[Callable[[Ctx], Any]]) -> list[str]:
