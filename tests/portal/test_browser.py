@@ -287,3 +287,44 @@ def test_a_customer_chooses_who_pays_and_downloads_its_invoice(
     driver.get(f"{base}/portal/c/{org['id']}")
     assert number not in driver.find_element(By.TAG_NAME, "body").text
     assert not driver.find_elements(By.ID, "inv-h")
+
+
+def test_an_org_on_its_own_invites_a_partner_who_accepts(
+    chrome: tuple[WebDriver, Path],
+    live_service: str,
+    live_operator: Caller,
+    settings: Settings,
+) -> None:
+    driver, _ = chrome
+    base = live_service
+    old = make_partner(live_operator, name="Altes Systemhaus")
+    org = make_customer(old, name="Stiftung Heide", segment="business")
+    admin = make_user(settings, "customer", "admin", customer_id=org["id"])
+    old.write.delete(f"/v1/customers/{org['id']}", expect=200)  # on its own now
+    chosen = make_partner(live_operator, name="Heide IT " + org["id"][-6:])
+    live_operator.patch(f"/v1/partners/{chosen.id}", {"billing_email": "it@heide.example"})
+    chosen_admin = make_user(settings, "partner", "admin", partner_id=chosen.id)
+
+    sign_in(driver, base, admin)
+    driver.get(f"{base}/portal/c/{org['id']}")
+    driver.find_element(By.LINK_TEXT, "Invite a partner").click()
+    driver.find_element(By.ID, "partner").send_keys("IT@heide.example")
+    Select(driver.find_element(By.ID, "access")).select_by_value("full")
+    Select(driver.find_element(By.ID, "payer")).select_by_value("customer")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "Invitation sent" in d.find_element(By.TAG_NAME, "body").text
+    )
+    shot(driver, "8-org-invites-a-partner")
+
+    sign_in(driver, base, chosen_admin)
+    driver.get(f"{base}/portal/p/{chosen.id}")
+    driver.find_element(By.LINK_TEXT, "Invitations").click()
+    assert "Stiftung Heide" in driver.find_element(By.TAG_NAME, "main").text
+    shot(driver, "9-partner-answers-an-invitation")
+    driver.find_element(By.CSS_SELECTOR, "button[value=accept]").click()
+    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "accepted" in d.find_element(By.TAG_NAME, "body").text
+    )
+    mine = chosen.read.get(f"/v1/customers/{org['id']}", expect=200).json()
+    assert (mine["access"], mine["pays"]) == ("full", "customer")
