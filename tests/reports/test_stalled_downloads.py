@@ -1,7 +1,8 @@
 """Downloads that are opened and not read hold nothing of the service: no database
 transaction while a client reads (the CSV is read page by page in short transactions), at
-most two at once per key and worker, cut off at the send deadline; other partners' writes
-answer as usual meanwhile. Against the served backend on the suite's database."""
+most two at once per partner and worker (through any number of keys), cut off at the send
+deadline; other partners' writes answer as usual meanwhile, and their downloads start.
+Against the served backend on the suite's database."""
 
 import socket
 import statistics
@@ -125,19 +126,29 @@ def test_stalled_downloads_hold_no_transaction_and_slow_no_one(
         stalled = [_stall(served, key) for key in readers for _ in range(2)]
         try:
             statuses = [_status(sock) for sock in stalled]
-            assert statuses.count(200) >= 10, statuses
+            assert 2 <= statuses.count(200) <= 4 and statuses.count(429) >= 16, statuses
             time.sleep(2)  # every answered download is now blocked in its send
             if DB_KIND == "postgresql":  # (other tests' sessions are none of this one's)
                 assert _idle_in_transaction(settings) <= idle_before
             # another partner's writes answer at their usual pace: a pool held by the stalled
-            # downloads made them wait 30 s and answer 500. Against the same writes before the
+            # downloads made them wait 30 s and answer 500; twenty downloads of one partner
+            # (two per key) being made at once made them take 0.4-2 s each (7-15 ms before),
+            # four (two per partner and worker) 20-100 ms. Against the same writes before the
             # downloads (a busy machine slows both alike), and never near the pool's timeout.
             meanwhile = [_timed_write(writer, org["id"], seats) for seats in range(6, 11)]
-            assert statistics.median(meanwhile) < max(2.0, 3 * statistics.median(usual)), (
+            assert statistics.median(meanwhile) < max(0.5, 4 * statistics.median(usual)), (
                 usual,
                 meanwhile,
             )
-            assert max(meanwhile) < 5, (usual, meanwhile)
+            assert max(meanwhile) < 2, (usual, meanwhile)
+            # and another partner downloads its own month at once
+            theirs = requests.get(
+                f"{served}/v1/exports/ledger.csv",
+                params={"month": "2039-04"},
+                headers={"Authorization": f"Bearer {other.read.key}"},
+                timeout=10,
+            )
+            assert theirs.status_code == 200, theirs.text
             # the deadline cuts every stalled download off: the connection ends early
             time.sleep(DEADLINE + 1)
             cut_off: list[int] = []
@@ -161,7 +172,7 @@ def test_stalled_downloads_hold_no_transaction_and_slow_no_one(
         assert cut_off and max(cut_off) < len(whole.content), (cut_off, len(whole.content))
 
 
-def test_a_key_streams_at_most_two_downloads_at_once_per_worker(
+def test_a_partner_streams_at_most_two_downloads_at_once_per_worker(
     served: str, big_month: PartnerHandle
 ) -> None:
     stalled = [_stall(served, big_month.read.key) for _ in range(6)]

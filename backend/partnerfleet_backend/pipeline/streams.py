@@ -1,7 +1,8 @@
 """A streamed answer that cannot hold the service: it has a deadline for the whole send (a
-client that stops reading is cut off), it holds a slot of its caller's (a key may stream only
-a few answers at once per worker), and its source is closed when the answer ends, fails or
-is cancelled. The source itself must hold no database transaction between its chunks."""
+client that stops reading is cut off), it holds a slot of its holder's (a partner may stream
+only a few answers at once per worker, through any number of keys or people), and its source
+is closed when the answer ends, fails or is cancelled. The source itself must hold no database
+transaction between its chunks."""
 
 import asyncio
 import logging
@@ -17,12 +18,12 @@ from partnerfleet_backend.kit.slots import Slots
 
 log = logging.getLogger("partnerfleet.streams")
 
-EXPORTS_AT_ONCE = 2  # per key (or person) and worker
+EXPORTS_AT_ONCE = 2  # per partner and worker
 
 
 def _too_many() -> RateLimited:
     refused = RateLimited(
-        f"at most {EXPORTS_AT_ONCE} downloads at once per key; wait for one to finish"
+        f"at most {EXPORTS_AT_ONCE} downloads of your account at once; wait for one to finish"
     )
     refused.headers["Retry-After"] = "10"
     return refused

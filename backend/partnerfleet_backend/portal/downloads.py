@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/portal/p/{partner_id}/exports/ledger.csv")
 def ledger_csv(partner_id: str, portal: SignedIn, month: str) -> StreamingResponse:
     pid = portal.partner(partner_id)
-    return ledger_csv_response(portal.read, portal.settings, portal.user.id, pid, month)
+    return ledger_csv_response(portal.read, portal.settings, pid, month)
 
 
 @router.get("/portal/p/{partner_id}/statements/{month}.pdf")

@@ -18,11 +18,13 @@ CSV = {"200": {"content": {"text/csv": {}}, "description": "UTF-8 with BOM, comm
 
 
 def ledger_csv_response(
-    read: service.Reader, settings: Settings, holder: str, partner_id: str, month: str
+    read: service.Reader, settings: Settings, partner_id: str, month: str
 ) -> StreamingResponse:
     """The CSV, streamed page by page, each page read in a short transaction of its own
     through `read` (the month and the partner are checked before the answer starts); at most
-    a few at once per `holder` (a key, a person) and within the send deadline."""
+    a few at once per partner and worker, whatever key or person asks (a partner with many
+    keys makes no more of them: their making is work the other partners' requests wait for),
+    and within the send deadline."""
     chunks = service.ledger_csv(read, partner_id, month)
     first = next(chunks)  # checks the month and the partner: a 4xx, not a broken stream
 
@@ -33,7 +35,7 @@ def ledger_csv_response(
 
     return BoundedStream(
         stream(),
-        holder=holder,
+        holder=partner_id,
         deadline=settings.export_send_seconds,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="ledger-{month}.csv"'},
@@ -53,7 +55,7 @@ def export_ledger(api: PartnerReadApi, month: Month) -> StreamingResponse:
     """The month's ledger as CSV: every entry, nominal and net, with its customer and
     license (or add-on, or top-up)."""
     pid = api.partner_id
-    return ledger_csv_response(api.read, api.settings, api.actor.key_id, pid, month)
+    return ledger_csv_response(api.read, api.settings, pid, month)
 
 
 @router.get("/statements/{month}", responses=PDF)  # type: ignore[arg-type]
