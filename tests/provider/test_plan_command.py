@@ -209,3 +209,12 @@ def test_a_customer_that_pays_for_itself_is_invoiced_not_charged(
     assert [(i["amount_cents"], i["cashback_cents"]) for i in invoices] == [
         (line["invoiced_cents"], line["cashback_cents"])
     ]
+
+    # the customer narrows the partner's access to another product: a change of this license
+    # waits for the customer, and the plan says so (the up would be refused the same way)
+    live_operator.patch(grant, {"access": "limited", "access_products": ["mail"]}, expect=200)
+    stack.refresh()
+    set_seats(fleet_file, "crm-1004-dns", 1000)
+    waits = plan(stack, partner.read.key)
+    assert "WAITS FOR THE CUSTOMER (access_limited)" in waits.stdout, waits.stdout + waits.stderr
+    assert "limits your access to mail" in waits.stdout

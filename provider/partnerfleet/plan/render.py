@@ -31,6 +31,11 @@ def _when(change: dict[str, Any]) -> str:
     return f"{effective} {at[:10]}" if at and change["effective"] != "now" else effective
 
 
+# Refusals that only the customer's admins (or the vendor) can lift: access and who pays are
+# theirs to grant, never the partner's key's.
+CUSTOMER_GRANTS = ("access_limited", "access_granted_by_customer")
+
+
 def warnings(plan: dict[str, Any], customers: dict[str, str]) -> list[str]:
     """What a reviewer must read first: refusals, forfeits, under-licensing, quota, expiry."""
     found = []
@@ -43,6 +48,11 @@ def warnings(plan: dict[str, Any], customers: dict[str, str]) -> list[str]:
                 f"{change['label']}: REFUSED, not enough credit: needs "
                 f"{euros(refused['needed_cents'])}, available {euros(refused['available_cents'])} "
                 f"(short {euros(refused['shortfall_cents'])} EUR)"
+            )
+        elif refused["code"] in CUSTOMER_GRANTS:
+            found.append(
+                f"{change['label']}: WAITS FOR THE CUSTOMER ({refused['code']}): "
+                f"{refused['detail']}"
             )
         else:
             found.append(f"{change['label']}: REFUSED ({refused['code']}): {refused['detail']}")
@@ -106,7 +116,10 @@ def _rows(plan: dict[str, Any], customers: dict[str, str]) -> list[list[str]]:
             )
         note = "; ".join(notes)
         if change["refused"] is not None:
-            note = f"REFUSED: {change['refused']['code']}"
+            waits = change["refused"]["code"] in CUSTOMER_GRANTS
+            note = (
+                f"{'WAITS FOR THE CUSTOMER' if waits else 'REFUSED'}: {change['refused']['code']}"
+            )
         elif change.get("skipped"):
             note = "NOT RUN: " + note
         rows.append(
