@@ -11,7 +11,7 @@ import requests
 from partnerfleet import errors
 from partnerfleet.client import Client
 from partnerfleet.config import resolve
-from partnerfleet.export import export
+from partnerfleet.export import export, export_imports
 from partnerfleet.plan import command as plan
 from partnerfleet.plan import comment
 
@@ -36,6 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="https://partnerfleet.dev/schemas/fleet.schema.json",
         help="the schema URL for the editor comment on top",
     )
+    exporting.add_argument(
+        "--format",
+        choices=("fleet", "pulumi-import"),
+        default="fleet",
+        help="a fleet file (default), or the engine's bulk import file for the provider plugin "
+        "(`pulumi import --file`)",
+    )
     exporting.set_defaults(run=_export)
     args = parser.parse_args(argv)
     if args.command in ("plan", "up"):
@@ -56,7 +63,10 @@ def _export(args: argparse.Namespace) -> int:
         raise errors.PartnerfleetError(
             "no API key: set PARTNERFLEET_API_KEY (a read key is enough)"
         )
-    return export(Client(connection.endpoint, connection.api_key), args.output, args.schema)
+    client = Client(connection.endpoint, connection.api_key)
+    if args.format == "pulumi-import":
+        return export_imports(client, args.output)
+    return export(client, args.output, args.schema)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@ Every customer org, license in force, add-on that no program manages and the sup
 with adoption set: the first `pulumi up` on the file takes everything over and changes and
 charges nothing. Customers and licenses without a reference cannot be adopted (adoption finds
 them by it); they are left out and named on stderr. The file is checked against the fleet
-schema before it is written.
+schema before it is written. With `--format pulumi-import` it writes the engine's bulk import
+file instead, for programs on the provider plugin (any language).
 """
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +18,7 @@ import yaml
 
 from partnerfleet.client import Client
 from partnerfleet.fleet import load_fleet
+from partnerfleet.resources.support_level import SUPPORT_ID
 
 IN_FORCE = ("trial", "active", "over_limit", "suspended")
 ADD_ON_IN_FORCE = ("active", "included", "requested")
@@ -141,6 +144,47 @@ def export(client: Client, output: Path | None, schema_url: str) -> int:
         customers = len(document["customers"])
         licenses = sum(len(c.get("licenses", [])) for c in document["customers"])
         print(f"partnerfleet export: {customers} customers, {licenses} licenses -> {output}")
+    for problem in problems:
+        print(f"partnerfleet export: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def import_document(client: Client, problems: list[str]) -> dict[str, Any]:
+    """The engine's bulk import file (`pulumi import --file`) for the provider plugin: every
+    customer org and license in force (named by its reference, else its id), every add-on in
+    force that no program manages, and the support level. Importing changes and charges
+    nothing."""
+    resources: list[dict[str, str]] = []
+
+    def add(kind: str, name: str, object_id: str) -> None:
+        resources.append({"type": f"partnerfleet:index:{kind}", "name": name, "id": object_id})
+
+    for customer in sorted(client.list_all("/v1/customers"), key=lambda c: str(c["id"])):
+        add("CustomerOrg", str(customer.get("reference") or customer["id"]), customer["id"])
+    for lic in sorted(client.list_all("/v1/licenses"), key=lambda x: str(x["id"])):
+        if lic["status"] in IN_FORCE:
+            add("License", str(lic.get("reference") or lic["id"]), lic["id"])
+    for addon in client.list_all("/v1/addons"):
+        in_force = addon["status"] in ADD_ON_IN_FORCE and addon.get("cancelled_at") is None
+        if not in_force or addon["option"] == "premium-support":
+            continue
+        if addon.get("client_reference"):
+            problems.append(f"add-on {addon['id']} ({addon['option']}) is managed elsewhere")
+            continue
+        add("AddOn", str(addon["option"]), addon["id"])
+    add("SupportLevel", "support", SUPPORT_ID)
+    return {"resources": resources}
+
+
+def export_imports(client: Client, output: Path | None) -> int:
+    """Write the bulk import file; 1 when something was left out."""
+    problems: list[str] = []
+    text = json.dumps(import_document(client, problems), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"partnerfleet export: pulumi import file -> {output}")
     for problem in problems:
         print(f"partnerfleet export: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -135,7 +135,7 @@ class PartnerfleetProvider(Provider):
         props, secret = to_plain(request.properties)
         secret |= set(backend.spec.secret_outputs)
         object_id = request.resource_id
-        if not props:  # an import or a get: nothing recorded yet
+        if IDENTITY_KEY not in props:  # an import or a get: nothing recorded yet
             props = {IDENTITY_KEY: identity(request.urn)}
             object_id = await asyncio.to_thread(self._resolve, backend, request.urn, object_id)
         result = await asyncio.to_thread(backend.read, object_id, props)

@@ -29,5 +29,26 @@ lic = pulumi.CustomResource(
         "status": None,
     },
 )
+if config.get_bool("declareImported"):  # what `pulumi import` took over, now in the code
+    pulumi.CustomResource(
+        "partnerfleet:index:License",
+        "plug-2-dns",
+        {
+            "customerId": org.id,
+            "product": "dns-filter",
+            "edition": "pro",
+            "termMonths": 12,
+            "seats": 3,
+            "reference": "plug-2-dns",
+        },
+    )
+if config.get("getLicense"):  # an existing license read, not managed
+    seen = pulumi.CustomResource(
+        "partnerfleet:index:License",
+        "seen",
+        {"seats": None, "status": None},
+        opts=pulumi.ResourceOptions(id=config.get("getLicense")),
+    )
+    pulumi.export("seenSeats", seen.seats)  # type: ignore[attr-defined]
 pulumi.export("org", org.id)
 pulumi.export("key", lic.licenseKey)  # type: ignore[attr-defined]
