@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo demo-serve demo-stop test test-sqlite test-postgres engine postgres chromium lint fmt bench clean lock
+.PHONY: install demo demo-serve demo-stop test test-sqlite test-postgres engine postgres chromium lint fmt bench clean lock sdk
 
 # Installs exactly what requirements/dev.lock pins, then this project (editable, no deps).
 $(STAMP): pyproject.toml requirements/dev.lock
@@ -29,6 +29,10 @@ engine:
 
 postgres:
 	scripts/ensure-postgres
+
+# The plugin's schema and the SDKs generated from it (TypeScript, Python, Go) under sdk/.
+sdk: install
+	scripts/gen-sdk.sh
 
 demo: install engine
 	$(PY) scripts/demo.py

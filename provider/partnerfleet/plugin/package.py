@@ -130,7 +130,13 @@ def package_schema() -> dict[str, Any]:
         "resources": {token(name): resource(file) for name, file in RESOURCES.items()},
         "functions": {token(name): _function(text) for name, (_, text) in FUNCTIONS.items()},
         "language": {
-            "nodejs": {"packageName": "@partnerfleet/pulumi", "respectSchemaVersion": True},
+            "nodejs": {
+                "packageName": "@partnerfleet/pulumi",
+                "respectSchemaVersion": True,
+                # the last @pulumi/pulumi for Node 20 (what this project tests with)
+                "dependencies": {"@pulumi/pulumi": "3.248.0"},
+                "typescriptVersion": "5.4.5",
+            },
             "python": {"packageName": "pulumi_partnerfleet", "respectSchemaVersion": True},
             "go": {
                 "importBasePath": "partnerfleet.dev/sdk/go/partnerfleet",
@@ -138,3 +144,10 @@ def package_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+if __name__ == "__main__":  # `python -m partnerfleet.plugin.package`: the schema, as JSON
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(package_schema(), indent=2, sort_keys=True) + "\n")
