@@ -155,13 +155,13 @@ def test_a_bad_fleet_file_fails_at_preview_naming_file_customer_and_field(
     assert "edition 'pro-plus' is not one of pro, proplus" in planned.stderr, planned.stderr
 
 
-def test_thousands_of_resources_and_the_call_economy(live_operator: Caller, tmp_path: Path) -> None:
+def test_hundreds_of_resources_and_the_call_economy(live_operator: Caller, tmp_path: Path) -> None:
     partner = make_partner(live_operator)
     workspace = PulumiWorkspace(tmp_path / "pulumi", {"PULUMI_SKIP_CHECKPOINTS": "true"})
     stack = workspace.stack(PROGRAMS / "scale")
     stack.config("partnerfleet:endpoint", live_operator.base)
     stack.config("partnerfleet:apiKey", partner.write.key, secret=True)
-    n = 2000
+    n = 500  # 2,000 and more: bench/preview.py
     stack.config("count", str(n))
 
     calls = used_calls(partner)
