@@ -8,7 +8,8 @@ delete and replace) and this pack makes that protection mandatory; how much a ch
 forfeits is ``partnerfleet plan``'s job.
 """
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -22,8 +23,51 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-LICENSE = "pulumi-python:dynamic/partnerfleet:License"
-CUSTOMER = "pulumi-python:dynamic/partnerfleet:CustomerOrg"
+# A resource's kind by its type token: the Python dynamic provider's, or the provider plugin's
+# (every language; its property names are camelCase, read here as snake_case).
+DYNAMIC, PLUGIN = "pulumi-python:dynamic/partnerfleet:", "partnerfleet:index:"
+LICENSE, CUSTOMER = "License", "CustomerOrg"
+
+
+def _kind(resource_type: str) -> str | None:
+    for prefix in (DYNAMIC, PLUGIN):
+        if resource_type.startswith(prefix):
+            return resource_type.removeprefix(prefix)
+    return None
+
+
+def _camel(name: str) -> str:
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+
+
+class _Named(Mapping[str, Any]):
+    """A resource's properties read by the resources' own (snake_case) names, whichever
+    provider declared them; read one by one (a value unknown at preview is read only when a
+    rule asks for it, as with the dynamic provider's properties)."""
+
+    def __init__(self, resource_type: str, props: Mapping[str, Any]) -> None:
+        self._props = props
+        self._plugin = resource_type.startswith(PLUGIN)
+
+    def _key(self, name: str) -> str:
+        return _camel(name) if self._plugin else name
+
+    def __getitem__(self, name: str) -> Any:
+        return self._props[self._key(name)]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        key = self._key(name)
+        return self._props.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._props)
+
+    def __len__(self) -> int:
+        return len(self._props)
+
+
+def _props(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _Named(resource_type, props)
 
 
 def _name(props: Mapping[str, Any], fallback: str) -> str:
@@ -31,9 +75,9 @@ def _name(props: Mapping[str, Any], fallback: str) -> str:
 
 
 def _prepaid_needs_consent(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != LICENSE:
+    if _kind(args.resource_type) != LICENSE:
         return
-    props, config = args.props, args.get_config()
+    props, config = _props(args.resource_type, args.props), args.get_config()
     term = props.get("term_months") or 0
     if term < config.get("min_term_months", 12) or props.get("trial"):
         return
@@ -61,8 +105,8 @@ prepaid_needs_consent = ResourceValidationPolicy(
 
 def _references(args: ResourceValidationArgs, report: ReportViolation) -> None:
     wanted = {CUSTOMER} | ({LICENSE} if args.get_config().get("licenses", True) else set())
-    if args.resource_type in wanted and not args.props.get("reference"):
-        kind = "customer" if args.resource_type == CUSTOMER else "license"
+    if _kind(args.resource_type) in wanted and not args.props.get("reference"):
+        kind = "customer" if _kind(args.resource_type) == CUSTOMER else "license"
         report(
             f"{kind} {args.name} has no reference: give it your CRM id (adoption, the plan and "
             "the reports find it by that)",
@@ -84,14 +128,16 @@ def _editions_per_segment(args: StackValidationArgs, report: ReportViolation) ->
     if not allowed:
         return
     for resource in args.resources:
-        if resource.resource_type != LICENSE:
+        if _kind(resource.resource_type) != LICENSE:
             continue
-        customers = resource.property_dependencies.get("customer_id") or []
+        dependencies = _props(resource.resource_type, resource.property_dependencies)
+        customers = dependencies.get("customer_id") or []
         segment = customers[0].props.get("segment") if customers else None
-        edition = resource.props.get("edition")
+        props = _props(resource.resource_type, resource.props)
+        edition = props.get("edition")
         if segment in allowed and edition not in allowed[str(segment)]:
             report(
-                f"license {_name(resource.props, resource.name)}: edition {edition} is not "
+                f"license {_name(props, resource.name)}: edition {edition} is not "
                 f"allowed for {segment} customers (allowed: {', '.join(allowed[str(segment)])})",
                 resource.urn,
             )
@@ -117,7 +163,7 @@ editions_per_segment = StackValidationPolicy(
 def _seat_ceiling(args: ResourceValidationArgs, report: ReportViolation) -> None:
     ceiling = args.get_config().get("max_seats", 5_000)
     seats = args.props.get("seats")
-    if args.resource_type == LICENSE and isinstance(seats, int | float) and seats > ceiling:
+    if _kind(args.resource_type) == LICENSE and isinstance(seats, int | float) and seats > ceiling:
         report(
             f"license {_name(args.props, args.name)} asks for {int(seats)} seats, more than "
             f"{int(ceiling):,}: a typo? (config: max_seats)",

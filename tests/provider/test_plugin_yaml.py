@@ -4,6 +4,8 @@ replace, drift found by refresh, a refused input named by its field, an import, 
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,11 @@ import pytest
 
 from tests.support.api import Caller, PartnerHandle, ledger, license_body, make_partner
 from tests.support.paths import ROOT
+from tests.support.plan import charged
 from tests.support.pulumi import PulumiWorkspace, engine_bin
 
+PACK = str(ROOT / "policy")
+PLAN = [str(Path(sys.executable).parent / "partnerfleet"), "plan"]
 pytestmark = [
     pytest.mark.engine,
     pytest.mark.slow,
@@ -90,3 +95,47 @@ def test_the_yaml_example_under_the_engine(live_operator: Caller, tmp_path: Path
     urn = "urn:pulumi:test::partnerfleet-yaml::partnerfleet:index:License::kb2"
     stack.cmd("state", "unprotect", urn, "--yes")
     assert stack.destroy().changes.get("delete") == 6
+
+
+def test_the_review_loop_on_the_plugins_types(live_operator: Caller, tmp_path: Path) -> None:
+    """The policy pack and `partnerfleet plan` read the plugin's resources (their type tokens,
+    their camelCase properties) as they read the dynamic provider's."""
+    partner = make_partner(live_operator, top_up_cents=800_000)
+    stack = PulumiWorkspace(tmp_path / "pulumi").stack(ROOT / "examples" / "yaml")
+    stack.config("partnerfleet:endpoint", live_operator.base)
+    stack.config("partnerfleet:apiKey", partner.write.key, secret=True)
+
+    # a prepaid license without protect is refused by the pack, as in a Python fleet
+    refused = stack.cmd("preview", "--policy-pack", PACK, check=False)
+    assert refused.returncode != 0
+    assert "license kb-1-dns prepays 12 months: protect it" in refused.stdout + refused.stderr
+    program = stack.program / "Pulumi.yaml"
+    protected = program.read_text().replace(
+        "      reference: kb-1-dns\n",
+        "      reference: kb-1-dns\n    options:\n      protect: true\n",
+    )
+    program.write_text(protected)
+    assert stack.cmd("preview", "--policy-pack", PACK).returncode == 0
+    stack.up("--policy-pack", PACK)
+
+    # the plan prices the seat increase, and the up charges exactly that
+    stack.config("seats", "30")
+    env = {**stack.workspace.env(), "PARTNERFLEET_API_KEY": partner.read.key}
+    done = subprocess.run(
+        [*PLAN, "--cwd", str(stack.program), "--stack", stack.name, "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    planned = json.loads(done.stdout)["plan"]
+    (change,) = planned["changes"]
+    assert (change["type"], change["action"], change["label"]) == ("license", "update", "kb-1-dns")
+    assert change["charge_now_cents"] > 0
+    since = len(ledger(partner.read))
+    stack.up()
+    _, nominal, net = charged(partner, since)
+    totals = planned["totals"]
+    assert (nominal, net) == (totals["charge_now_cents"], totals["charge_now_net_cents"])

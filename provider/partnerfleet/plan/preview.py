@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from partnerfleet.errors import PartnerfleetError
+from partnerfleet.plugin.wire import snake
 from partnerfleet.resources.addon import AddOnProvider
 from partnerfleet.resources.customer_org import CustomerOrgProvider
 from partnerfleet.resources.license import LicenseProvider
@@ -20,7 +21,8 @@ from partnerfleet.resources.provider import BackendProvider, keeps_reference
 from partnerfleet.resources.support_level import SupportLevelProvider
 from partnerfleet.resources.values import is_unknown
 
-TYPE_PREFIX = "pulumi-python:dynamic/partnerfleet:"
+TYPE_PREFIX = "pulumi-python:dynamic/partnerfleet:"  # the dynamic provider's resources
+PLUGIN_PREFIX = "partnerfleet:index:"  # the provider plugin's (camelCase names)
 PROVIDERS: dict[str, tuple[str, BackendProvider]] = {
     "CustomerOrg": ("customer", CustomerOrgProvider()),
     "License": ("license", LicenseProvider()),
@@ -103,7 +105,22 @@ def _parse(text: str) -> dict[str, Any]:
 def _kind(step: dict[str, Any]) -> str | None:
     state = step.get("newState") or step.get("oldState") or {}
     token = str(state.get("type", ""))
-    return token.removeprefix(TYPE_PREFIX) if token.startswith(TYPE_PREFIX) else None
+    for prefix in (TYPE_PREFIX, PLUGIN_PREFIX):
+        if token.startswith(prefix):
+            return token.removeprefix(prefix)
+    return None
+
+
+def _snaked(state: dict[str, Any]) -> dict[str, Any]:
+    """A step's state with the plugin's camelCase property names as the resources name them
+    (a dynamic resource's state is as it is)."""
+    if not str(state.get("type", "")).startswith(PLUGIN_PREFIX):
+        return state
+    snaked = dict(state)
+    for key in ("inputs", "outputs", "propertyDependencies"):
+        if isinstance(state.get(key), dict):
+            snaked[key] = {snake(k): v for k, v in state[key].items()}
+    return snaked
 
 
 def _name(urn: str) -> str:
@@ -122,7 +139,7 @@ def extract(document: dict[str, Any]) -> Extracted:
         op = str(step.get("op", ""))
         if kind is None or kind not in PROVIDERS:
             continue
-        old, new = step.get("oldState") or {}, step.get("newState") or {}
+        old, new = _snaked(step.get("oldState") or {}), _snaked(step.get("newState") or {})
         if kind == "CustomerOrg":
             for state, values in ((old, old.get("outputs") or {}), (new, new.get("inputs") or {})):
                 if values.get("reference"):
