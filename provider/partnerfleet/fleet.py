@@ -6,6 +6,7 @@ Errors name the file, the line, the customer and the field, e.g.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -90,6 +91,11 @@ def load_fleet(path: str | Path) -> FleetSpec:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise FleetError(f"{path}: cannot read the fleet file: {error.strerror}") from None
+    return load_fleet_text(text, path)
+
+
+def load_fleet_text(text: str, path: Path) -> FleetSpec:
+    """Validate a fleet file's content; errors name `path` and the line."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -175,11 +181,67 @@ def forfeits_prepaid_term(lic: dict[str, Any]) -> bool:
     return term >= PREPAID_MONTHS and not lic.get("trial") and not lic.get("allow_forfeit")
 
 
+# Declares one resource of a fleet: (kind, resource name, inputs, options) -> the resource.
+# The dynamic provider's classes here; the plugin's type tokens in `partnerfleet.plugin.fleet`.
+Declare = Callable[[str, str, dict[str, Any], pulumi.ResourceOptions], pulumi.CustomResource]
+
+
+def declare_fleet(
+    spec: FleetSpec, name: str, child: pulumi.ResourceOptions, declare: Declare
+) -> tuple[dict[str, pulumi.CustomResource], dict[str, pulumi.CustomResource]]:
+    """Every customer org, license, add-on and the support level of `spec`, named as the
+    fleet has always named them (a program that moves between providers keeps its names):
+    the customer orgs and the licenses by reference."""
+    customers: dict[str, pulumi.CustomResource] = {}
+    licenses: dict[str, pulumi.CustomResource] = {}
+    for customer in spec.customers:
+        org = declare("CustomerOrg", f"{name}-{customer.reference}", customer.inputs, child)
+        customers[customer.reference] = org
+        seen: Counter[str] = Counter()
+        for lic in customer.licenses:
+            label = lic.get("reference") or f"{customer.reference}-{lic['product']}"
+            seen[label] += 1
+            if seen[label] > 1:
+                label = f"{label}-{seen[label]}"
+            opts = child
+            if spec.protect_prepaid and forfeits_prepaid_term(lic):
+                opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
+            licenses[label] = declare(
+                "License", f"{name}-{label}", {**lic, "customer_id": org.id}, opts
+            )
+    counted: Counter[str] = Counter()
+    for addon in spec.addons:
+        counted[addon["option"]] += 1
+        declare("AddOn", f"{name}-addon-{addon['option']}-{counted[addon['option']]}", addon, child)
+    if spec.support_level:
+        level = "premium" if spec.support_level == "premium" else "basic"
+        inputs: dict[str, Any] = {"support_level": level}
+        if spec.support_adopt:
+            inputs["adopt"] = True
+        declare("SupportLevel", f"{name}-support", inputs, child)
+    return customers, licenses
+
+
+def _dynamic(
+    kind: str, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions
+) -> pulumi.CustomResource:
+    if kind == "CustomerOrg":
+        return CustomerOrg(name, opts=opts, **inputs)
+    if kind == "License":
+        return License(name, opts=opts, **inputs)
+    if kind == "AddOn":
+        return AddOn(name, opts=opts, **inputs)
+    level: Literal["basic", "premium"] = (
+        "premium" if inputs["support_level"] == "premium" else "basic"
+    )
+    return SupportLevel(name, level, opts=opts, adopt=inputs.get("adopt"))
+
+
 class Fleet(pulumi.ComponentResource):
     """Every customer org, license, add-on and the support level of a fleet file."""
 
-    customers: dict[str, CustomerOrg]
-    licenses: dict[str, License]
+    customers: dict[str, pulumi.CustomResource]
+    licenses: dict[str, pulumi.CustomResource]
 
     def __init__(
         self, name: str, path: str | Path, opts: pulumi.ResourceOptions | None = None
@@ -189,32 +251,9 @@ class Fleet(pulumi.ComponentResource):
         except FleetError as error:
             raise pulumi.RunError(str(error)) from None
         super().__init__("partnerfleet:index:Fleet", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.customers, self.licenses = {}, {}
-        for customer in spec.customers:
-            org = CustomerOrg(f"{name}-{customer.reference}", opts=child, **customer.inputs)
-            self.customers[customer.reference] = org
-            seen: Counter[str] = Counter()
-            for lic in customer.licenses:
-                label = lic.get("reference") or f"{customer.reference}-{lic['product']}"
-                seen[label] += 1
-                if seen[label] > 1:
-                    label = f"{label}-{seen[label]}"
-                opts = child
-                if spec.protect_prepaid and forfeits_prepaid_term(lic):
-                    opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
-                self.licenses[label] = License(
-                    f"{name}-{label}", customer_id=org.id, opts=opts, **lic
-                )
-        counted: Counter[str] = Counter()
-        for addon in spec.addons:
-            counted[addon["option"]] += 1
-            AddOn(f"{name}-addon-{addon['option']}-{counted[addon['option']]}", opts=child, **addon)
-        if spec.support_level:
-            level: Literal["basic", "premium"] = (
-                "premium" if spec.support_level == "premium" else "basic"
-            )
-            SupportLevel(f"{name}-support", level, opts=child, adopt=spec.support_adopt or None)
+        self.customers, self.licenses = declare_fleet(
+            spec, name, pulumi.ResourceOptions(parent=self), _dynamic
+        )
         self.register_outputs(
             {
                 "customers": {ref: org.id for ref, org in self.customers.items()},

@@ -15,6 +15,11 @@ export type CustomerOrg = import("./customerOrg").CustomerOrg;
 export const CustomerOrg: typeof import("./customerOrg").CustomerOrg = null as any;
 utilities.lazyLoad(exports, ["CustomerOrg"], () => require("./customerOrg"));
 
+export { FleetArgs } from "./fleet";
+export type Fleet = import("./fleet").Fleet;
+export const Fleet: typeof import("./fleet").Fleet = null as any;
+utilities.lazyLoad(exports, ["Fleet"], () => require("./fleet"));
+
 export { GetCatalogResult } from "./getCatalog";
 export const getCatalog: typeof import("./getCatalog").getCatalog = null as any;
 export const getCatalogOutput: typeof import("./getCatalog").getCatalogOutput = null as any;
@@ -71,6 +76,8 @@ const _module = {
                 return new AddOn(name, <any>undefined, { urn })
             case "partnerfleet:index:CustomerOrg":
                 return new CustomerOrg(name, <any>undefined, { urn })
+            case "partnerfleet:index:Fleet":
+                return new Fleet(name, <any>undefined, { urn })
             case "partnerfleet:index:License":
                 return new License(name, <any>undefined, { urn })
             case "partnerfleet:index:Partner":

@@ -139,3 +139,33 @@ def test_the_review_loop_on_the_plugins_types(live_operator: Caller, tmp_path: P
     _, nominal, net = charged(partner, since)
     totals = planned["totals"]
     assert (nominal, net) == (totals["charge_now_cents"], totals["charge_now_net_cents"])
+
+
+def test_a_whole_fleet_file_in_one_yaml_resource(live_operator: Caller, tmp_path: Path) -> None:
+    """examples/yaml-fleet: `partnerfleet:Fleet` with the example fleet file's content makes
+    the same resources as the Python fleet program, by the same names; a bad file is refused
+    at preview naming its line and field."""
+    partner = make_partner(live_operator, top_up_cents=6_000_000)
+    fleet_file = tmp_path / "fleet.yaml"
+    shutil.copy(ROOT / "examples" / "fleet.yaml", fleet_file)
+    stack = PulumiWorkspace(tmp_path / "pulumi").stack(ROOT / "examples" / "yaml-fleet")
+    stack.config("partnerfleet:endpoint", live_operator.base)
+    stack.config("partnerfleet:apiKey", partner.write.key, secret=True)
+    stack.config("fleetFile", str(fleet_file))
+
+    # 14 customers, 20 licenses, one add-on, the support level, the component, the stack
+    assert stack.up().changes == {"create": 38}
+    assert stack.outputs() == {"customers": 14, "licenses": 20}
+    names = {
+        r["urn"].rsplit("::", 1)[-1]
+        for r in json.loads(stack.cmd("stack", "export").stdout)["deployment"]["resources"]
+    }
+    assert {"fleet-crm-1001", "fleet-crm-1001-dns", "fleet-support"} <= names
+    assert len(partner.read.get("/v1/customers", params={"limit": 100}).json()["items"]) == 14
+    assert stack.preview().changes == {"same": 38}
+
+    fleet_file.write_text(fleet_file.read_text().replace("seats: 400", "seats: -4", 1))
+    refused = stack.preview(check=False)
+    assert refused.returncode != 0
+    said = " ".join(refused.diagnostics)
+    assert "fleet.yaml (content):" in said and "seats" in said, said

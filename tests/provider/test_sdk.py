@@ -28,7 +28,9 @@ def _files(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): p.read_text()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "node_modules" not in p.parts and p.name != "package-lock.json"
+        if p.is_file()
+        and not {"node_modules", "bin"} & set(p.relative_to(root).parts)  # installed, built
+        and p.name != "package-lock.json"
     }
 
 

@@ -34,6 +34,25 @@ CONFIG = {
         "`pulumi config set --secret partnerfleet:apiKey`.",
     },
 }
+FLEET_COMPONENT = {
+    "isComponent": True,
+    "description": "A whole fleet file (schemas/fleet.schema.json) in one resource: every "
+    "customer org, license, add-on and the support level it declares, named as the Python "
+    "Fleet names them. Give the file's path or its content (Pulumi YAML: "
+    "`content: {fn::readFile: ./fleet.yaml}`).",
+    "inputProperties": {
+        "file": {
+            "type": "string",
+            "description": "The fleet file's path (absolute, or relative to where pulumi runs).",
+        },
+        "content": {"type": "string", "description": "The fleet file's content (YAML)."},
+    },
+    "properties": {
+        "customerCount": {"type": "integer", "description": "Customer orgs in the file."},
+        "licenseCount": {"type": "integer", "description": "Licenses in the file."},
+    },
+    "required": ["customerCount", "licenseCount"],
+}
 # The read functions: token name -> (the API path, what it returns)
 FUNCTIONS = {
     "getWallet": ("/v1/wallet", "The prepaid credit: balance, what is available, its lots."),
@@ -127,7 +146,10 @@ def package_schema() -> dict[str, Any]:
             "description": "Where the licensing backend is, and the key to use.",
             "inputProperties": CONFIG,
         },
-        "resources": {token(name): resource(file) for name, file in RESOURCES.items()},
+        "resources": {
+            **{token(name): resource(file) for name, file in RESOURCES.items()},
+            token("Fleet"): FLEET_COMPONENT,
+        },
         "functions": {token(name): _function(text) for name, (_, text) in FUNCTIONS.items()},
         "language": {
             "nodejs": {

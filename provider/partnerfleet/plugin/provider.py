@@ -6,12 +6,16 @@ What the plugin adds to the dynamic provider's behaviour: a preview never calls 
 is an import or a `get` (by the backend's id, or by the partner's reference); the resource's
 identity (which makes retries and re-runs safe) comes from its URN, the same identity the
 dynamic resource of that name had; the network work runs in threads so the engine's parallel
-steps stay parallel.
+steps stay parallel: threads of our own (`WORK`), never the event loop's default pool, which
+the SDK fills with the registrations of a Fleet's children while the engine asks this same
+process to create them (sharing it deadlocked).
 """
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from pulumi.dynamic import CheckResult, DiffResult
 from pulumi.provider.experimental.property_value import PropertyValue
@@ -21,6 +25,8 @@ from pulumi.provider.experimental.provider import (
     CheckResponse,
     ConfigureRequest,
     ConfigureResponse,
+    ConstructRequest,
+    ConstructResponse,
     CreateRequest,
     CreateResponse,
     DeleteRequest,
@@ -39,7 +45,7 @@ from pulumi.provider.experimental.provider import (
 
 from partnerfleet import config, errors
 from partnerfleet.errors import ProviderError
-from partnerfleet.plugin import package
+from partnerfleet.plugin import fleet, package
 from partnerfleet.plugin.wire import UNKNOWN, camel, camel_path, to_plain, to_wire
 from partnerfleet.resources.addon import AddOnProvider
 from partnerfleet.resources.customer_org import CustomerOrgProvider
@@ -48,6 +54,15 @@ from partnerfleet.resources.license import LicenseProvider
 from partnerfleet.resources.partner import PartnerProvider
 from partnerfleet.resources.provider import BackendProvider
 from partnerfleet.resources.support_level import SupportLevelProvider
+
+WORK = ThreadPoolExecutor(max_workers=16, thread_name_prefix="partnerfleet")
+T = TypeVar("T")
+
+
+async def off_loop(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` in one of the plugin's own threads."""
+    return await asyncio.get_running_loop().run_in_executor(WORK, work, *args)
+
 
 BACKENDS: dict[str, BackendProvider] = {
     "CustomerOrg": CustomerOrgProvider(),
@@ -102,7 +117,7 @@ class PartnerfleetProvider(Provider):
         news[IDENTITY_KEY] = identity(request.urn)
         if olds:
             olds[IDENTITY_KEY] = news[IDENTITY_KEY]
-        result: CheckResult = await asyncio.to_thread(backend.check, olds, news)
+        result: CheckResult = await off_loop(backend.check, olds, news)
         failures = [CheckFailure(camel_path(f.property), f.reason) for f in (result.failures or [])]
         return CheckResponse(inputs=to_wire(result.inputs or {}, secret), failures=failures)
 
@@ -127,7 +142,7 @@ class PartnerfleetProvider(Provider):
             unknown = {name: UNKNOWN for name in backend.spec.outputs}
             return CreateResponse(properties=to_wire({**unknown, **props}, secret))
         props[IDENTITY_KEY] = identity(request.urn)
-        result = await asyncio.to_thread(backend.create, props)
+        result = await off_loop(backend.create, props)
         return CreateResponse(result.id, to_wire(result.outs or {}, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -137,8 +152,8 @@ class PartnerfleetProvider(Provider):
         object_id = request.resource_id
         if IDENTITY_KEY not in props:  # an import or a get: nothing recorded yet
             props = {IDENTITY_KEY: identity(request.urn)}
-            object_id = await asyncio.to_thread(self._resolve, backend, request.urn, object_id)
-        result = await asyncio.to_thread(backend.read, object_id, props)
+            object_id = await off_loop(self._resolve, backend, request.urn, object_id)
+        result = await off_loop(backend.read, object_id, props)
         if not result.id:  # gone
             return ReadResponse()
         inputs, _ = to_plain(request.inputs)
@@ -174,13 +189,16 @@ class PartnerfleetProvider(Provider):
         news[IDENTITY_KEY] = identity(request.urn)
         if request.preview:
             return UpdateResponse(to_wire({**olds, **news}, secret))
-        result = await asyncio.to_thread(backend.update, request.resource_id, olds, news)
+        result = await off_loop(backend.update, request.resource_id, olds, news)
         return UpdateResponse(to_wire(result.outs or {}, secret))
 
     async def delete(self, request: DeleteRequest) -> None:
         backend = backend_of(request.urn)
         props, _ = to_plain(request.properties)
-        await asyncio.to_thread(backend.delete, request.resource_id, props)
+        await off_loop(backend.delete, request.resource_id, props)
+
+    async def construct(self, request: ConstructRequest) -> ConstructResponse:
+        return await fleet.construct(request)
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         name = type_name(request.tok)
@@ -188,7 +206,7 @@ class PartnerfleetProvider(Provider):
             raise ProviderError(f"partnerfleet has no function {request.tok}")
         path = package.FUNCTIONS[name][0]
         try:
-            answer: dict[str, Any] = await asyncio.to_thread(config.client().get, path)
+            answer: dict[str, Any] = await off_loop(config.client().get, path)
         except errors.PartnerfleetError as error:
             raise ProviderError(f"{request.tok}: {error}") from None
         if name == "getLevel":

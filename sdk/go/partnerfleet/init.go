@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &AddOn{}
 	case "partnerfleet:index:CustomerOrg":
 		r = &CustomerOrg{}
+	case "partnerfleet:index:Fleet":
+		r = &Fleet{}
 	case "partnerfleet:index:License":
 		r = &License{}
 	case "partnerfleet:index:Partner":

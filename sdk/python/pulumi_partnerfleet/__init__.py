@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .add_on import *
 from .customer_org import *
+from .fleet import *
 from .get_catalog import *
 from .get_level import *
 from .get_quota import *
@@ -34,6 +35,7 @@ _utilities.register(
   "classes": {
    "partnerfleet:index:AddOn": "AddOn",
    "partnerfleet:index:CustomerOrg": "CustomerOrg",
+   "partnerfleet:index:Fleet": "Fleet",
    "partnerfleet:index:License": "License",
    "partnerfleet:index:Partner": "Partner",
    "partnerfleet:index:SupportLevel": "SupportLevel"
