@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: install demo demo-serve demo-stop test test-sqlite test-postgres engine postgres chromium lint fmt bench clean lock sdk
 
 # Installs exactly what requirements/dev.lock pins, then this project (editable, no deps).
-$(STAMP): pyproject.toml requirements/dev.lock
+$(STAMP): pyproject.toml requirements/dev.lock sdk/python/setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps -e sdk/python
 	touch $(STAMP)
 
 # Re-resolve the lock from the ranges in pyproject.toml (newest versions that fit).

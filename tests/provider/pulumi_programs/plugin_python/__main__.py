@@ -1,54 +1,41 @@
-"""A customer org and a license through the provider plugin, by their type tokens (no SDK)."""
+"""A customer org, a license, an API-call pack and the support level through the provider
+plugin, with the Python SDK generated from its schema (sdk/python, `pulumi_partnerfleet`)."""
 
 import pulumi
+import pulumi_partnerfleet as partnerfleet
 
 config = pulumi.Config()
-org = pulumi.CustomResource(
-    "partnerfleet:index:CustomerOrg",
+org = partnerfleet.CustomerOrg(
     "org",
-    {
-        "name": "Kanzlei Plug",
-        "segment": "business",
-        "country": "DE",
-        "contactEmail": "it@plug.example",
-        "reference": "plug-1",
-        "status": None,
-    },
+    name="Kanzlei Plug",
+    segment="business",
+    country="DE",
+    contact_email="it@plug.example",
+    reference="plug-1",
 )
-lic = pulumi.CustomResource(
-    "partnerfleet:index:License",
+lic = partnerfleet.License(
     "lic",
-    {
-        "customerId": org.id,
-        "product": "dns-filter",
-        "edition": "pro",
-        "termMonths": 12,
-        "seats": int(config.get("seats") or 5),
-        "reference": "plug-1-dns",
-        "licenseKey": None,
-        "status": None,
-    },
+    customer_id=org.id,
+    product="dns-filter",
+    edition="pro",
+    term_months=12,
+    seats=config.get_int("seats") or 5,
+    reference="plug-1-dns",
 )
+partnerfleet.AddOn("calls", option="api-calls-25k")
+partnerfleet.SupportLevel("support", support_level="basic")
 if config.get_bool("declareImported"):  # what `pulumi import` took over, now in the code
-    pulumi.CustomResource(
-        "partnerfleet:index:License",
+    partnerfleet.License(
         "plug-2-dns",
-        {
-            "customerId": org.id,
-            "product": "dns-filter",
-            "edition": "pro",
-            "termMonths": 12,
-            "seats": 3,
-            "reference": "plug-2-dns",
-        },
+        customer_id=org.id,
+        product="dns-filter",
+        edition="pro",
+        term_months=12,
+        seats=3,
+        reference="plug-2-dns",
     )
 if config.get("getLicense"):  # an existing license read, not managed
-    seen = pulumi.CustomResource(
-        "partnerfleet:index:License",
-        "seen",
-        {"seats": None, "status": None},
-        opts=pulumi.ResourceOptions(id=config.get("getLicense")),
-    )
-    pulumi.export("seenSeats", seen.seats)  # type: ignore[attr-defined]
+    seen = partnerfleet.License.get("seen", config.require("getLicense"))
+    pulumi.export("seenSeats", seen.seats)
 pulumi.export("org", org.id)
-pulumi.export("key", lic.licenseKey)  # type: ignore[attr-defined]
+pulumi.export("key", lic.license_key)
