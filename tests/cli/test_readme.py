@@ -20,11 +20,11 @@ pytestmark = [
 ]
 
 
-def after_the_demo() -> str:
+def after_the_demo(marker: str = "after-the-demo") -> str:
     """The shell block that follows the README's marker."""
     text = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- after-the-demo -->\n```sh\n(.*?)```", text, re.S)
-    assert block is not None, "the README lost its after-the-demo block"
+    block = re.search(rf"<!-- {marker} -->\n```sh\n(.*?)```", text, re.S)
+    assert block is not None, f"the README lost its {marker} block"
     return block.group(1)
 
 
@@ -97,5 +97,19 @@ def test_the_readme_after_the_demo_works_word_for_word() -> None:
         ).fetchone()
         db.close()
         assert last == (-16_800, -8_400)  # what the plan said, to the cent
+
+        # the same in Pulumi YAML through the provider plugin
+        yaml_steps = subprocess.run(
+            ["bash", "-e", "-c", after_the_demo("after-the-demo-yaml")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        said = yaml_steps.stdout + yaml_steps.stderr
+        assert yaml_steps.returncode == 0, said[-4000:]
+        assert yaml_steps.stdout.strip().splitlines()[-1].strip() == "25", said[-2000:]
+        assert "partnerfleet:index:License" in said
     finally:
         subprocess.run(["make", "demo-stop"], cwd=ROOT, env=env, capture_output=True, check=False)
