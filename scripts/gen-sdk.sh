@@ -19,3 +19,7 @@ for language in nodejs python go; do
         -delete 2>/dev/null || true
     "$bin/gen-sdk" "$out/schema.json" "$language" "$out/$language"
 done
+# the Go SDK as a module of its own (the generator writes the packages only)
+version=$(sed -n 's/.*"pulumi==\([0-9.]*\)".*/\1/p' "$here/pyproject.toml" | head -n1)
+printf 'module partnerfleet.dev/sdk/go\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \
+    "$version" >"$out/go/go.mod"
