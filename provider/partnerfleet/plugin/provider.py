@@ -117,7 +117,7 @@ class PartnerfleetProvider(Provider):
         news[IDENTITY_KEY] = identity(request.urn)
         if olds:
             olds[IDENTITY_KEY] = news[IDENTITY_KEY]
-        result: CheckResult = await off_loop(backend.check, olds, news)
+        result: CheckResult = backend.check(olds, news)  # no network: on the loop
         failures = [CheckFailure(camel_path(f.property), f.reason) for f in (result.failures or [])]
         return CheckResponse(inputs=to_wire(result.inputs or {}, secret), failures=failures)
 
