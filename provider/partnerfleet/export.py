@@ -87,8 +87,10 @@ def _customers(client: Client, problems: list[str]) -> list[dict[str, Any]]:
     return entries
 
 
-def _addons(client: Client, problems: list[str]) -> list[dict[str, Any]]:
-    addons = []
+def _unmanaged_addons(client: Client, problems: list[str]) -> list[dict[str, Any]]:
+    """The add-ons in force that no program manages (premium-support is the support level);
+    those a program manages are named in `problems`."""
+    found = []
     for addon in client.list_all("/v1/addons"):
         in_force = addon["status"] in ADD_ON_IN_FORCE and addon.get("cancelled_at") is None
         if not in_force or addon["option"] == "premium-support":  # that is the support level
@@ -96,6 +98,13 @@ def _addons(client: Client, problems: list[str]) -> list[dict[str, Any]]:
         if addon.get("client_reference"):
             problems.append(f"add-on {addon['id']} ({addon['option']}) is managed elsewhere")
             continue
+        found.append(addon)
+    return found
+
+
+def _addons(client: Client, problems: list[str]) -> list[dict[str, Any]]:
+    addons = []
+    for addon in _unmanaged_addons(client, problems):
         item: dict[str, Any] = {"option": addon["option"], "adopt": True}
         if not addon.get("auto_renew", True):
             item["auto_renew"] = False
@@ -164,13 +173,7 @@ def import_document(client: Client, problems: list[str]) -> dict[str, Any]:
     for lic in sorted(client.list_all("/v1/licenses"), key=lambda x: str(x["id"])):
         if lic["status"] in IN_FORCE:
             add("License", str(lic.get("reference") or lic["id"]), lic["id"])
-    for addon in client.list_all("/v1/addons"):
-        in_force = addon["status"] in ADD_ON_IN_FORCE and addon.get("cancelled_at") is None
-        if not in_force or addon["option"] == "premium-support":
-            continue
-        if addon.get("client_reference"):
-            problems.append(f"add-on {addon['id']} ({addon['option']}) is managed elsewhere")
-            continue
+    for addon in _unmanaged_addons(client, problems):
         add("AddOn", str(addon["option"]), addon["id"])
     add("SupportLevel", "support", SUPPORT_ID)
     return {"resources": resources}

@@ -23,10 +23,15 @@ def get_wallet() -> dict[str, Any]:
     return _get("/v1/wallet")
 
 
+def level_of(me: dict[str, Any]) -> dict[str, Any]:
+    """``{level, support_level, benefits}`` of the partner's ``/v1/me`` (here and in the
+    plugin's getLevel)."""
+    return {k: me.get(k) for k in ("level", "support_level", "benefits")}
+
+
 def get_level() -> dict[str, Any]:
     """``{level, support_level, benefits}`` of the partner."""
-    me = _get("/v1/me")
-    return {k: me[k] for k in ("level", "support_level", "benefits")}
+    return level_of(_get("/v1/me"))
 
 
 def get_quota() -> dict[str, Any]:

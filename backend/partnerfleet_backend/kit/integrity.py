@@ -5,6 +5,9 @@ requests race, the second one's insert fails here. The answer names the rule and
 values (an error text can carry a new license key).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Index, Table
 from sqlalchemy.exc import IntegrityError
 
@@ -71,3 +74,16 @@ def conflict_of(error: IntegrityError) -> Conflict | None:
         return None
     code, detail = RULES[name]
     return RuleConflict(code, f"{detail} (another request got there first)")
+
+
+@contextmanager
+def rules_held() -> Iterator[None]:
+    """A unique index of ours that the database enforced is answered as its rule's 409 (the
+    API's writes and the portal's alike); any other integrity error is a bug and goes on."""
+    try:
+        yield
+    except IntegrityError as violated:
+        conflict = conflict_of(violated)
+        if conflict is None:
+            raise
+        raise conflict from None

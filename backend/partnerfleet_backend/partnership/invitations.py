@@ -5,18 +5,16 @@ partner's admins accept or decline from the mailed link; until then the org's ad
 the invitation (at most once an hour) or withdraw it. Accepted, the org and its licenses are
 the partner's to manage again (renewal stays off until the partner turns it on)."""
 
-from datetime import timedelta
-
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.db.context import Ctx
-from partnerfleet_backend.kit.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from partnerfleet_backend.kit.errors import Conflict, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.mail.service import queue
 from partnerfleet_backend.models import Customer, CustomerStatus, PartnerInvitation, RequestStatus
 from partnerfleet_backend.notification.service import notify
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partnership import repository
-from partnerfleet_backend.partnership.service import RESEND_AFTER, RequestSettled, described
+from partnerfleet_backend.partnership.service import RequestSettled, count_resend, described
 
 
 class OrgHasPartner(Conflict):
@@ -116,13 +114,7 @@ def _pending_of_org(ctx: Ctx, customer_id: str, invitation_id: str) -> PartnerIn
 def resend(ctx: Ctx, customer_id: str, invitation_id: str) -> PartnerInvitation:
     """Mail a pending invitation again (at most once an hour)."""
     row = _pending_of_org(ctx, customer_id, invitation_id)
-    wait = row.sent_at + RESEND_AFTER - ctx.now
-    if wait > timedelta(0):
-        refused = RateLimited(f"sent at {row.sent_at:%H:%M} UTC; resend after an hour")
-        refused.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
-        raise refused
-    row.sent_at, row.sends = ctx.now, row.sends + 1
-    ctx.session.flush()
+    count_resend(ctx, row)
     _mail(ctx, customers.own_org(ctx, customer_id), row)
     return row
 

@@ -10,7 +10,7 @@ from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.mail.service import queue
-from partnerfleet_backend.models import AccessRequest, Customer, RequestStatus
+from partnerfleet_backend.models import AccessRequest, Customer, PartnerInvitation, RequestStatus
 from partnerfleet_backend.notification.service import notify
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partnership import repository
@@ -103,6 +103,14 @@ def resend(ctx: Ctx, partner_id: str, customer_id: str, request_id: str) -> Acce
     customer = customers.get(ctx, partner_id, customer_id)
     customers.check_team(ctx, customer)
     row = _pending(ctx, partner_id, customer_id, request_id)
+    count_resend(ctx, row)
+    _mail(ctx, customer, row)
+    return row
+
+
+def count_resend(ctx: Ctx, row: AccessRequest | PartnerInvitation) -> None:
+    """A pending request or invitation is sent again at most once an hour (429 with
+    Retry-After before); counted here."""
     wait = row.sent_at + RESEND_AFTER - ctx.now
     if wait > timedelta(0):
         refused = RateLimited(f"sent at {row.sent_at:%H:%M} UTC; resend after an hour")
@@ -110,8 +118,6 @@ def resend(ctx: Ctx, partner_id: str, customer_id: str, request_id: str) -> Acce
         raise refused
     row.sent_at, row.sends = ctx.now, row.sends + 1
     ctx.session.flush()
-    _mail(ctx, customer, row)
-    return row
 
 
 def withdraw(ctx: Ctx, partner_id: str, customer_id: str, request_id: str) -> AccessRequest:

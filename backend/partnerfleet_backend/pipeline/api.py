@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,7 +25,7 @@ from partnerfleet_backend.kit.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from partnerfleet_backend.kit.integrity import conflict_of
+from partnerfleet_backend.kit.integrity import rules_held
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline import idempotency
@@ -197,17 +196,13 @@ class Api:
         """`unit` in a transaction; what the database refused as the service's error (a
         violated "at most one": 409; a change meanwhile: 409)."""
         try:
-            for _ in range(3):
-                try:
-                    return self._run(unit)
-                except idempotency.ClaimedMeanwhile:
-                    continue  # the other request committed: this time we read its answer
+            with rules_held():  # a rule the database holds: an "at most one"
+                for _ in range(3):
+                    try:
+                        return self._run(unit)
+                    except idempotency.ClaimedMeanwhile:
+                        continue  # the other request committed: this time we read its answer
             raise IdempotencyKeyInUse("a request with this Idempotency-Key keeps running")
-        except IntegrityError as violated:  # a rule the database holds: an "at most one"
-            conflict = conflict_of(violated)
-            if conflict is None:
-                raise
-            raise conflict from None
         except StaleDataError:
             raise VersionConflict("the object changed meanwhile; read it again and retry") from None
 

@@ -12,7 +12,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import service as accounts
@@ -20,7 +19,7 @@ from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
-from partnerfleet_backend.kit.integrity import conflict_of
+from partnerfleet_backend.kit.integrity import rules_held
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.settings import Settings, get_settings
@@ -105,13 +104,8 @@ class Portal:
 
     def write(self, work: Callable[[Ctx], T]) -> T:
         """`work` in a transaction; an "at most one" the database held is its rule's 409."""
-        try:
+        with rules_held():
             return run_in_transaction(lambda s: work(self._ctx(s)), self.settings)
-        except IntegrityError as violated:
-            conflict = conflict_of(violated)
-            if conflict is None:
-                raise
-            raise conflict from None
 
     def check_csrf(self, token: str | None) -> None:
         """Every form that changes something carries the session's form token."""

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from pulumi.dynamic import CheckResult, DiffResult
-from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.dynamic import CheckResult
 from pulumi.provider.experimental.provider import (
     CheckFailure,
     CheckRequest,
@@ -45,6 +44,7 @@ from pulumi.provider.experimental.provider import (
 
 from partnerfleet import config, errors
 from partnerfleet.errors import ProviderError
+from partnerfleet.functions import level_of
 from partnerfleet.plugin import fleet, package
 from partnerfleet.plugin.wire import UNKNOWN, camel, camel_path, to_plain, to_wire
 from partnerfleet.resources.addon import AddOnProvider
@@ -125,12 +125,11 @@ class PartnerfleetProvider(Provider):
         backend = backend_of(request.urn)
         olds, _ = to_plain(request.old_state)
         news, _ = to_plain(request.new_inputs)
-        result: DiffResult = backend.diff(request.resource_id, olds, news)
-        changed = backend.changed_inputs(backend.state(olds), backend.inputs(news))
+        changed, replaces, delete_first = backend.differences(olds, news)
         return DiffResponse(
-            changes=bool(result.changes),
-            replaces=[camel(k) for k in result.replaces or []],
-            delete_before_replace=bool(result.delete_before_replace),
+            changes=bool(changed),
+            replaces=[camel(k) for k in replaces],
+            delete_before_replace=delete_first,
             diffs=[camel(k) for k in changed],
         )
 
@@ -210,11 +209,5 @@ class PartnerfleetProvider(Provider):
         except errors.PartnerfleetError as error:
             raise ProviderError(f"{request.tok}: {error}") from None
         if name == "getLevel":
-            answer = {k: answer.get(k) for k in ("level", "support_level", "benefits")}
+            answer = level_of(answer)
         return InvokeResponse(return_value={"result": to_wire({"result": answer})["result"]})
-
-
-def value_of(values: dict[str, PropertyValue], name: str) -> Any:
-    """One plain value of a property map (tests and tools)."""
-    plain, _ = to_plain(values)
-    return plain.get(name)

@@ -104,14 +104,21 @@ class BackendProvider(ResourceProvider):
                 changed.append(name)
         return changed
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def differences(
+        self, olds: dict[str, Any], news: dict[str, Any]
+    ) -> tuple[list[str], list[str], bool]:
+        """The inputs asked for differently, those of them that replace the object, and whether
+        the old object must go before its replacement (the dynamic provider's diff and the
+        plugin's alike)."""
         state, inputs = self.state(olds), self.inputs(news)
         changed = self.changed_inputs(state, inputs)
         replaces = [name for name in changed if name in self.spec.replace_on]
+        return changed, replaces, bool(replaces) and keeps_reference(state, inputs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed, replaces, delete_first = self.differences(olds, news)
         return DiffResult(
-            changes=bool(changed),
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and keeps_reference(state, inputs),
+            changes=bool(changed), replaces=replaces, delete_before_replace=delete_first
         )
 
     # read ----------------------------------------------------------------------------------
