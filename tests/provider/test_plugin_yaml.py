@@ -4,20 +4,18 @@ replace, drift found by refresh, a refused input named by its field, an import, 
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.provider.test_ci_example import run_script
 from tests.support.api import Caller, PartnerHandle, ledger, license_body, make_partner
+from tests.support.fake_github import fake_github
 from tests.support.paths import ROOT
 from tests.support.plan import charged
 from tests.support.pulumi import PulumiWorkspace, engine_bin
 
-PACK = str(ROOT / "policy")
-PLAN = [str(Path(sys.executable).parent / "partnerfleet"), "plan"]
 pytestmark = [
     pytest.mark.engine,
     pytest.mark.slow,
@@ -97,16 +95,19 @@ def test_the_yaml_example_under_the_engine(live_operator: Caller, tmp_path: Path
     assert stack.destroy().changes.get("delete") == 6
 
 
-def test_the_review_loop_on_the_plugins_types(live_operator: Caller, tmp_path: Path) -> None:
-    """The policy pack and `partnerfleet plan` read the plugin's resources (their type tokens,
-    their camelCase properties) as they read the dynamic provider's."""
+def test_the_ci_example_on_the_plugins_types(live_operator: Caller, tmp_path: Path) -> None:
+    """The CI example's scripts (examples/ci) on a Pulumi YAML program: the policy pack and
+    `partnerfleet plan` read the plugin's resources (their type tokens, their camelCase
+    properties) as they read the dynamic provider's; the key comes from the environment, as
+    in the workflow (none in the stack's config)."""
     partner = make_partner(live_operator, top_up_cents=800_000)
     stack = PulumiWorkspace(tmp_path / "pulumi").stack(ROOT / "examples" / "yaml")
     stack.config("partnerfleet:endpoint", live_operator.base)
-    stack.config("partnerfleet:apiKey", partner.write.key, secret=True)
+    for script in ("review.sh", "apply.sh"):
+        shutil.copy(ROOT / "examples" / "ci" / script, stack.program / script)
 
     # a prepaid license without protect is refused by the pack, as in a Python fleet
-    refused = stack.cmd("preview", "--policy-pack", PACK, check=False)
+    refused = run_script(stack, "review.sh", partner.read.key)
     assert refused.returncode != 0
     assert "license kb-1-dns prepays 12 months: protect it" in refused.stdout + refused.stderr
     program = stack.program / "Pulumi.yaml"
@@ -115,30 +116,36 @@ def test_the_review_loop_on_the_plugins_types(live_operator: Caller, tmp_path: P
         "      reference: kb-1-dns\n    options:\n      protect: true\n",
     )
     program.write_text(protected)
-    assert stack.cmd("preview", "--policy-pack", PACK).returncode == 0
-    stack.up("--policy-pack", PACK)
+    merged = run_script(stack, "apply.sh", partner.write.key)
+    assert merged.returncode == 0, merged.stdout[-2000:] + merged.stderr[-2000:]
+    assert _license(partner, "kb-1-dns")["seats"] == 25
 
-    # the plan prices the seat increase, and the up charges exactly that
+    # the review prices the seat increase in the pull request, and the merge charges exactly that
     stack.config("seats", "30")
-    env = {**stack.workspace.env(), "PARTNERFLEET_API_KEY": partner.read.key}
-    done = subprocess.run(
-        [*PLAN, "--cwd", str(stack.program), "--stack", stack.name, "--format", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    planned = json.loads(done.stdout)["plan"]
+    with fake_github("acme/fleet", 3) as github:
+        review = run_script(
+            stack,
+            "review.sh",
+            partner.read.key,
+            GITHUB_API_URL=github.base,
+            GITHUB_REPOSITORY="acme/fleet",
+            GITHUB_TOKEN="ghs_test",
+            PR_NUMBER="3",
+        )
+        assert review.returncode == 0, review.stdout[-2000:] + review.stderr[-2000:]
+        (comment,) = github.comments.values()
+        assert "kb-1-dns" in comment["body"]
+    planned = json.loads((stack.program / "plan.json").read_text())["plan"]
     (change,) = planned["changes"]
     assert (change["type"], change["action"], change["label"]) == ("license", "update", "kb-1-dns")
     assert change["charge_now_cents"] > 0
     since = len(ledger(partner.read))
-    stack.up()
+    merged = run_script(stack, "apply.sh", partner.write.key)
+    assert merged.returncode == 0, merged.stdout[-2000:] + merged.stderr[-2000:]
     _, nominal, net = charged(partner, since)
     totals = planned["totals"]
     assert (nominal, net) == (totals["charge_now_cents"], totals["charge_now_net_cents"])
+    assert _license(partner, "kb-1-dns")["seats"] == 30
 
 
 def test_a_whole_fleet_file_in_one_yaml_resource(live_operator: Caller, tmp_path: Path) -> None:

@@ -25,8 +25,13 @@ FLEET = package.token("Fleet")
 def _declare(
     kind: str, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions
 ) -> pulumi.CustomResource:
-    """One resource of the fleet by its type token, its outputs named so a program reads them."""
+    """One resource of the fleet by its type token, its outputs named so a program reads them.
+    Its alias is the dynamic provider's type: a fleet the Python program made with the dynamic
+    provider is the plugin's from the first up of the component (an update that calls nothing)."""
     spec = load_spec(package.RESOURCES[kind])
+    opts = pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=package.DYNAMIC_PREFIX + kind)])
+    )
     props: dict[str, Any] = {camel(output): None for output in spec.outputs}
     props.update({camel(k): v for k, v in inputs.items()})
     if spec.secret_outputs:

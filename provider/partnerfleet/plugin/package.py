@@ -21,6 +21,11 @@ RESOURCES = {
     "SupportLevel": "support_level",
     "Partner": "partner",
 }
+# A resource the dynamic provider made: its type (the prefix and the kind), and the key of its
+# state that holds the pickled provider. The plugin takes such a resource over under its name
+# (docs/plugin.md, "Moving").
+DYNAMIC_PREFIX = "pulumi-python:dynamic/partnerfleet:"
+DYNAMIC_STATE = "__provider"
 CONFIG = {
     "endpoint": {
         "type": "string",

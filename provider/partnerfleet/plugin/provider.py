@@ -125,9 +125,11 @@ class PartnerfleetProvider(Provider):
         backend = backend_of(request.urn)
         olds, _ = to_plain(request.old_state)
         news, _ = to_plain(request.new_inputs)
+        taken_over = olds.pop(package.DYNAMIC_STATE, None) is not None
         changed, replaces, delete_first = backend.differences(olds, news)
         return DiffResponse(
-            changes=bool(changed),
+            # the dynamic provider's state becomes the plugin's by an update that calls nothing
+            changes=bool(changed) or taken_over,
             replaces=[camel(k) for k in replaces],
             delete_before_replace=delete_first,
             diffs=[camel(k) for k in changed],
@@ -186,8 +188,14 @@ class PartnerfleetProvider(Provider):
         news, secret = to_plain(request.news)
         secret |= set(backend.spec.secret_outputs)
         news[IDENTITY_KEY] = identity(request.urn)
+        taken_over = olds.pop(package.DYNAMIC_STATE, None) is not None
         if request.preview:
             return UpdateResponse(to_wire({**olds, **news}, secret))
+        if taken_over and not backend.differences(olds, news)[0]:
+            # A resource the dynamic provider made, now the plugin's (the Fleet's alias, or the
+            # program's): the same object under the same identity, its state kept as it was,
+            # without its pickled provider. Nothing to ask the backend.
+            return UpdateResponse(to_wire({**olds, IDENTITY_KEY: news[IDENTITY_KEY]}, secret))
         result = await off_loop(backend.update, request.resource_id, olds, news)
         return UpdateResponse(to_wire(result.outs or {}, secret))
 
