@@ -157,12 +157,8 @@ class PartnerfleetProvider(Provider):
         result = await off_loop(backend.read, object_id, props)
         if not result.id:  # gone
             return ReadResponse()
-        inputs, _ = to_plain(request.inputs)
-        return ReadResponse(
-            result.id,
-            to_wire(result.outs or {}, secret),
-            to_wire(result.inputs or inputs, secret),
-        )
+        inputs = result.inputs or to_plain(request.inputs)[0]
+        return ReadResponse(result.id, to_wire(result.outs or {}, secret), to_wire(inputs, secret))
 
     @staticmethod
     def _resolve(backend: BackendProvider, urn: str, given: str) -> str:
