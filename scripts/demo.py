@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -25,7 +26,6 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from partnerfleet_backend.level.service import level_for_monthly_usage  # noqa: E402
 from tests.support.postgres import free_port  # noqa: E402
 from tests.support.pulumi import PulumiWorkspace  # noqa: E402
 
@@ -144,6 +144,11 @@ def demo() -> int:
             "6000000",
             "--addon",
             "api-calls-25k",
+            # the trainings Silver (half-day) and Gold (two-day) need, taken last month
+            "--training",
+            f"half_day:{date.today() - timedelta(days=40)}",
+            "--training",
+            f"two_day:{date.today() - timedelta(days=30)}",
         ],
         env=backend_env(),
         capture_output=True,
@@ -243,10 +248,11 @@ def summary(base: str, key: str) -> None:
     addons = sum(v for k, v in charges.items() if k and k.startswith("add_"))
     print(f"   total: {euros(fleet_cost)} for licenses, {euros(addons)} for add-ons")
     print(f"   left: {euros(wallet['available_cents'])}, valid until {wallet['expires_at'][:10]}")
-    monthly = sum(lic["monthly_nominal_cents"] for lic in licenses) + addons
-    after = level_for_monthly_usage(monthly).name
+    level = api.get(f"{base}/v1/level", timeout=10).json()
+    monthly, after = level["monthly_run_rate_cents"], level["next_month"]
     print(f"   level: {me['level']}. Levels are set on the 1st of each month from the monthly")
-    print(f"   run-rate; this fleet's is {euros(monthly)} a month, which makes it {after} then.")
+    print("   run-rate, the orders of the last six months and the trainings; this fleet's")
+    print(f"   run-rate is {euros(monthly)} a month, which makes it {after} then.")
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ from partnerfleet_backend.customer.endpoints import router as customer_router
 from partnerfleet_backend.keys.endpoints import router as keys_router
 from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.kit.redact import install_log_redaction
+from partnerfleet_backend.level.endpoints import router as level_router
 from partnerfleet_backend.license.endpoints import router as license_router
 from partnerfleet_backend.notification.endpoints import router as notification_router
 from partnerfleet_backend.operations.endpoints import router as operations_router
@@ -58,6 +59,7 @@ ROUTERS = (
     plan_router,
     overview_router,
     quota_router,
+    level_router,
     reports_router,
     catalog_router,
     notification_router,

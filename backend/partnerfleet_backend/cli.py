@@ -32,6 +32,8 @@ from partnerfleet_backend.keys.service import (
     revoke_partner_key,
 )
 from partnerfleet_backend.kit.errors import NotFound, ServiceError
+from partnerfleet_backend.level import trainings as level_trainings
+from partnerfleet_backend.level.schemas import TrainingCreate
 from partnerfleet_backend.operations.calendar import open_failures
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
@@ -85,6 +87,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="OPTION",
         help="add-on option to buy (repeatable)",
+    )
+    partner_create.add_argument(
+        "--training",
+        action="append",
+        default=[],
+        type=_training,
+        metavar="KIND:DATE",
+        help="a training taken, e.g. two_day:2026-11-20 (repeatable; see docs/rules.md)",
     )
     top_up = partner_actions.add_parser(
         "top-up", help="add nominal credit to a partner (the payment happens outside)"
@@ -156,10 +166,24 @@ def create_operator_key(settings: Settings) -> str:
     return run_in_transaction(work, settings)
 
 
+def _training(text: str) -> TrainingCreate:
+    kind, _, day = text.partition(":")
+    try:
+        return TrainingCreate.model_validate({"kind": kind, "taken_on": day})
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give half_day or two_day and the day, e.g. two_day:2026-11-20"
+        ) from None
+
+
 def create_partner(
-    settings: Settings, name: str, top_up_cents: int | None, options: list[str]
+    settings: Settings,
+    name: str,
+    top_up_cents: int | None,
+    options: list[str],
+    trainings: tuple[TrainingCreate, ...] | list[TrainingCreate] = (),
 ) -> tuple[str, str]:
-    """A partner with a write key, credit and add-ons, all or nothing."""
+    """A partner with a write key, credit, add-ons and trainings, all or nothing."""
 
     def work(session: Session) -> tuple[str, str]:
         ctx = _ctx(session, settings)
@@ -168,6 +192,8 @@ def create_partner(
             wallet.top_up(ctx, partner.id, top_up_cents)
         for option in options:
             addons.buy(ctx, partner, AddOnCreate.model_validate({"option": option}))
+        for training in trainings:
+            level_trainings.record(ctx, partner.id, training)
         created = create_partner_key(ctx, partner.id, ApiKeyCreate(scope="write"))
         return partner.id, created.key
 
@@ -301,7 +327,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "operator-key":
         print(f"operator_key={create_operator_key(settings)}")
     elif args.command == "partner" and args.action == "create":
-        partner_id, key = create_partner(settings, args.name, args.top_up, args.addon)
+        partner_id, key = create_partner(
+            settings, args.name, args.top_up, args.addon, args.training
+        )
         print(f"partner_id={partner_id}")
         print(f"api_key={key}")
     elif args.command == "partner":

@@ -30,6 +30,9 @@ OPERATOR_ONLY = {
     ("GET", "/v1/invoices/{invoice_id}"),
     ("POST", "/v1/invoices/{invoice_id}/payment"),
     ("POST", "/v1/invoices/{invoice_id}/void"),
+    ("GET", "/v1/partners/{partner_id}/trainings"),
+    ("POST", "/v1/partners/{partner_id}/trainings"),
+    ("DELETE", "/v1/partners/{partner_id}/trainings/{training_id}"),
 }
 OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("GET", "/v1/customers/{customer_id}"),
@@ -61,6 +64,7 @@ LISTS = {
 SELF_ONLY = {  # act only on the caller's own account
     ("GET", "/v1/me"),
     ("GET", "/v1/quota"),
+    ("GET", "/v1/level"),
     ("PATCH", "/v1/me"),
     ("GET", "/v1/wallet"),
     ("GET", "/v1/support"),
@@ -122,6 +126,7 @@ def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
         "license_key": lic["license_key"],
         "month": "2026-01",
         "invoice_id": "inv_of_partner_a",  # operator-only routes: any id is refused first
+        "training_id": "trn_of_partner_a",
     }
     return a, ids
 

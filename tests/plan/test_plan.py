@@ -13,7 +13,9 @@ from tests.support.api import (
     make_customer,
     make_partner,
     product_reports,
+    run_jobs,
     school_license,
+    train,
 )
 from tests.support.plan import apply, plan
 
@@ -182,9 +184,10 @@ class TestThePlanItself:
     def test_the_level_the_new_run_rate_gives_next_month(
         self, operator: Caller, set_clock: SetClock
     ) -> None:
+        """The level at the next run by the run's rule: the run-rate after the plan, the
+        orders that count then (the plan's own included), the trainings valid then."""
         set_clock(T0)
-        p = make_partner(operator, top_up_cents=1_100_000, level="bronze")
-        operator.post(f"/v1/partners/{p.id}/addons", {"option": "api-calls-25k"}, expect=201)
+        p = make_partner(operator, top_up_cents=1_100_000)  # silver, set by the operator
         customer = make_customer(p, segment="business")
         body = {"product": "dns-filter", "edition": "proplus", "term_months": 12, "seats": 300}
         change = {
@@ -193,11 +196,25 @@ class TestThePlanItself:
             "type": "license",
             "inputs": {**body, "customer_id": customer["id"]},
         }
-        result = plan(p, [change])
-        assert result["level"]["current"] == "bronze"
-        assert result["totals"]["monthly_before_cents"] == 5_500  # the API-call pack
+        train(operator, p, "two_day", "2026-11-02")
+        result = plan(p, [change])  # one order: Bronze whatever the run-rate
+        assert result["level"]["current"] == "silver"
+        assert result["totals"]["monthly_after_cents"] == 300 * 138  # 414 EUR a month
+        assert (result["level"]["next_month"], result["level"]["orders_after"]) == ("bronze", 1)
+        assert result["level"]["next_month_reasons"] == [
+            "run-rate makes it gold; 1 order in the last 6 months (2 needed) makes it bronze"
+        ]
+        operator.post(f"/v1/partners/{p.id}/addons", {"option": "api-calls-25k"}, expect=201)
+        result = plan(p, [change])  # the pack bought before is an order too
+        assert result["totals"]["monthly_before_cents"] == 5_500
         assert result["totals"]["monthly_after_cents"] == 5_500 + 300 * 138  # 469 EUR a month
-        assert result["level"]["next_month"] == "gold"
+        assert (result["level"]["next_month"], result["level"]["orders_after"]) == ("gold", 2)
+        assert result["level"]["next_month_reasons"] == []
+        # and the up does what the plan said: at the next run, gold
+        p.write.post("/v1/licenses", {**body, "customer_id": customer["id"]}, expect=201)
+        set_clock(datetime(2027, 4, 1, tzinfo=UTC))
+        run_jobs(operator)
+        assert p.read.get("/v1/me").json()["level"] == "gold"
 
     def test_refusals_name_the_change_and_never_answer_500(
         self, operator: Caller, set_clock: SetClock

@@ -1,6 +1,8 @@
 """The plugin's edge: values of the engine to the resources' plain values and back, names
 camelCase on the wire and snake_case inside, secrets kept secret."""
 
+from typing import Any
+
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime import rpc
 
@@ -36,7 +38,8 @@ def test_values_round_trip_with_their_secrets() -> None:
     }
     assert wire["seats"] == PropertyValue(25.0)  # numbers are floats on the wire
     assert wire["licenseKey"].is_secret and not wire["seats"].is_secret
-    assert wire["addons"].value[0].value["optionName"] == PropertyValue("api_calls_25k")
+    addons: Any = wire["addons"].value
+    assert addons[0].value["optionName"] == PropertyValue("api_calls_25k")
     back, secret = to_plain(wire)
     assert back == plain and type(back["seats"]) is int
     assert secret == {"license_key"}

@@ -10,14 +10,17 @@ from tests.support.api import (
     Caller,
     PartnerHandle,
     SetClock,
+    all_items,
     extend_credit,
     keep_level,
     ledger,
+    license_body,
     make_customer,
     make_partner,
     product_reports,
     run_jobs,
     school_license,
+    train,
 )
 
 T0 = datetime(2028, 3, 10, 9, 0, tzinfo=UTC)
@@ -245,31 +248,114 @@ class TestReminders:
         assert [k for k, _ in notifications(p)] == ["credit_expiring"]
 
 
+def for_partner(operator: Caller, p: PartnerHandle) -> Caller:
+    """The operator reading a partner's data (not metered: a Bronze partner has no calls)."""
+    return Caller(operator.http, operator.base, operator.key, {"PartnerFleet-Partner-Id": p.id})
+
+
+def audit_events(operator: Caller, p: PartnerHandle) -> list[dict[str, Any]]:
+    return all_items(for_partner(operator, p), "/v1/audit-events")
+
+
 class TestLevels:
+    """SPEC: Partner level; Levels by purchase behaviour and training (docs/levels.md)."""
+
+    def gold_run_rate(self, p: PartnerHandle) -> dict[str, Any]:
+        """300 x 1.38 = 414.00 EUR a month: Gold's run-rate (from 385), one order."""
+        customer = make_customer(p, segment="business")
+        body = license_body(customer["id"], seats=300)
+        lic: dict[str, Any] = p.write.post("/v1/licenses", body, expect=201).json()
+        return lic
+
     def test_the_level_follows_the_monthly_nominal_usage_at_the_start_of_a_month(
         self, operator: Caller, set_clock: SetClock
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=1_100_000)
-        customer = make_customer(p, segment="business")
-        # 300 x 1.38 = 414.00 EUR a month: Gold (from 385)
-        p.write.post(
-            "/v1/licenses",
-            {
-                "customer_id": customer["id"],
-                "product": "dns-filter",
-                "edition": "proplus",
-                "term_months": 12,
-                "seats": 300,
-            },
-            expect=201,
-        )
+        train(operator, p, "two_day", "2027-05-04")
+        lic = self.gold_run_rate(p)
+        p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 301}, expect=200)  # order two
         set_clock(datetime(2028, 4, 1, 0, 0, tzinfo=UTC))
         run_jobs(operator)
         me = p.read.get("/v1/me").json()
         assert (me["level"], me["support_level"]) == ("gold", "premium")
         assert me["benefits"]["api_calls_per_month"] == 50_000
+        assert me["benefits"]["support_phone"] == "+49 30 5557 3000"
         assert ("level_changed", "") in notifications(p, levels=True)
+
+    def test_one_order_in_six_months_is_bronze_whatever_the_run_rate(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=1_100_000)
+        train(operator, p, "two_day", "2027-05-04")
+        self.gold_run_rate(p)
+        said = p.read.get("/v1/level").json()
+        assert (said["run_rate_makes_it"], said["orders_last_6_months"]) == ("gold", 1)
+        assert said["next_month"] == "bronze"
+        assert said["next_month_reasons"] == [
+            "run-rate makes it gold; 1 order in the last 6 months (2 needed) makes it bronze"
+        ]
+        set_clock(datetime(2028, 4, 1, 0, 0, tzinfo=UTC))
+        run_jobs(operator)
+        # Bronze has no API calls included: what the partner is told, the operator reads
+        said = for_partner(operator, p).get("/v1/level").json()
+        assert said["current"] == "bronze"
+        (changed,) = [
+            e for e in audit_events(operator, p) if e["action"] == "partner.level_changed"
+        ]
+        assert changed["after"]["reasons"] == said["next_month_reasons"]
+        # renewals are not orders: a year later, the renewal did not help
+        set_clock(datetime(2029, 3, 12, tzinfo=UTC))
+        run_jobs(operator)
+        set_clock(datetime(2029, 4, 1, 0, 0, tzinfo=UTC))
+        run_jobs(operator)
+        said = for_partner(operator, p).get("/v1/level").json()
+        assert (said["current"], said["orders_last_6_months"]) == ("bronze", 0)
+
+    def test_a_gold_run_rate_without_the_two_day_training_is_silver(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator, top_up_cents=1_100_000)
+        lic = self.gold_run_rate(p)
+        p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 301}, expect=200)
+        assert p.read.get("/v1/level").json()["next_month"] == "bronze"  # no training at all
+        half = train(operator, p, "half_day", "2026-05-04")  # valid until 2028-05-04
+        assert half["expires_on"] == "2028-05-04"
+        said = p.read.get("/v1/level").json()
+        assert (said["next_month"], said["trainings"]) == ("silver", ["half_day"])
+        assert said["next_month_reasons"] == ["run-rate makes it gold; needs the two-day training"]
+        set_clock(datetime(2028, 4, 1, 0, 0, tzinfo=UTC))
+        run_jobs(operator)
+        assert p.read.get("/v1/me").json()["level"] == "silver"
+        # the training counts 24 months: at the June run it no longer does
+        set_clock(datetime(2028, 6, 1, 0, 0, tzinfo=UTC))
+        p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 302}, expect=200)
+        run_jobs(operator)
+        assert for_partner(operator, p).get("/v1/level").json()["current"] == "bronze"
+        # the operator's records: listed, a mistaken one taken back (audited)
+        (listed,) = operator.get(f"/v1/partners/{p.id}/trainings").json()
+        assert listed["id"] == half["id"]
+        operator.delete(f"/v1/partners/{p.id}/trainings/{half['id']}", expect=200)
+        assert operator.get(f"/v1/partners/{p.id}/trainings").json() == []
+        actions = {e["action"] for e in audit_events(operator, p)}
+        assert {"partner.training_recorded", "partner.training_removed"} <= actions
+
+    def test_a_training_is_recorded_once_taken_and_only_by_the_operator(
+        self, operator: Caller, set_clock: SetClock
+    ) -> None:
+        set_clock(T0)
+        p = make_partner(operator)
+        future = {"kind": "two_day", "taken_on": "2028-03-11"}
+        refused = operator.post(f"/v1/partners/{p.id}/trainings", future, expect=422).json()
+        assert "taken_on" in str(refused)
+        bad = operator.post(
+            f"/v1/partners/{p.id}/trainings", {"kind": "one_hour", "taken_on": "2028-01-01"}
+        )
+        assert bad.status_code == 422 and "kind" in bad.text
+        body = {"kind": "two_day", "taken_on": "2028-01-01"}
+        assert p.write.post(f"/v1/partners/{p.id}/trainings", body).status_code == 403
 
 
 class TestUsage:

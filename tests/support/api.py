@@ -100,6 +100,15 @@ def make_partner(
     )
 
 
+def train(operator: Caller, partner: PartnerHandle, kind: str, taken_on: str) -> dict[str, Any]:
+    """Record a training the partner took (`half_day` or `two_day`, an ISO date)."""
+    body = {"kind": kind, "taken_on": taken_on}
+    recorded: dict[str, Any] = operator.post(
+        f"/v1/partners/{partner.id}/trainings", body, expect=201
+    ).json()
+    return recorded
+
+
 def license_body(customer_id: str, **overrides: Any) -> dict[str, Any]:
     """A purchase of dns-filter (proplus, 12 months, 10 seats unless overridden)."""
     return {

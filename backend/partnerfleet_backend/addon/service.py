@@ -9,8 +9,9 @@ from partnerfleet_backend.kit.errors import Conflict, NotFound
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.kit.unique import ensure_unique
+from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.service import LEVELS
-from partnerfleet_backend.models import AddOn, AddOnStatus, Partner
+from partnerfleet_backend.models import AddOn, AddOnStatus, OrderKind, Partner
 from partnerfleet_backend.models.addon import SINGLE_OPTIONS
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
@@ -78,6 +79,8 @@ def buy(ctx: Ctx, partner: Partner, body: AddOnCreate) -> AddOn:
     )
     ctx.session.add(addon)
     ctx.session.flush()
+    if price:  # bought (not included in the level, not a quote request): an order
+        levels.add_order(ctx.session, partner.id, OrderKind.ADDON, "addon", addon.id, ctx.now)
     wallet.charge(
         ctx, partner.id, price, Charge(f"add-on {body.option}, one month", "addon", addon.id)
     )

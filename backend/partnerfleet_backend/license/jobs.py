@@ -14,9 +14,10 @@ from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months, months_between
+from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.license import repository
-from partnerfleet_backend.license.service import next_term
-from partnerfleet_backend.models import LicenseStatus
+from partnerfleet_backend.license.terms import next_term
+from partnerfleet_backend.models import LicenseStatus, OrderKind
 from partnerfleet_backend.notification.service import Note, notify
 from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge
@@ -250,6 +251,9 @@ def end_trials(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
                 continue
             active = LicenseStatus.ACTIVE.value
             event(lic, "license.trial_converted", status=active, charged_cents=amount)
+            levels.add_order(
+                ctx.session, partner_id, OrderKind.TRIAL_CONVERTED, "license", lic["id"], ctx.now
+            )
             lic.update(
                 status=LicenseStatus.ACTIVE.value,
                 starts_at=ctx.now,

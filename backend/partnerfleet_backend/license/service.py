@@ -1,6 +1,5 @@
 """Licenses: assignment charged in full, prorated increases and upgrades, changes at renewal."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,12 +14,21 @@ from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.errors import Conflict, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
-from partnerfleet_backend.kit.timeutil import add_months, whole_days
+from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.kit.unique import ensure_unique
+from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.keys import new_license_key
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
-from partnerfleet_backend.models import CHANGEABLE, ENDED, Customer, License, LicenseStatus
+from partnerfleet_backend.license.terms import term_days
+from partnerfleet_backend.models import (
+    CHANGEABLE,
+    ENDED,
+    Customer,
+    License,
+    LicenseStatus,
+    OrderKind,
+)
 from partnerfleet_backend.wallet.service import Charge
 
 IN_FORCE = License.status != LicenseStatus.CANCELLED  # holds its reference
@@ -73,62 +81,6 @@ def run_rate_of_customer(ctx: Ctx, partner_id: str, customer_id: str) -> int:
 def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> License | None:
     """The partner's managed license with this `reference`, if any."""
     return repository.by_reference(ctx.session, partner_id, reference)
-
-
-def term_days(ctx: Ctx, lic: License) -> tuple[int, int]:
-    """(whole days left, whole days in the term) of a prepaid license's current term."""
-    assert lic.ends_at is not None
-    return (
-        whole_days(ctx.now.date(), lic.ends_at.date()),
-        whole_days(lic.starts_at.date(), lic.ends_at.date()),
-    )
-
-
-def unit_cents(
-    ctx: Ctx, lic: License, edition: str | None = None, term_months: int | None = None
-) -> int:
-    """Price per seat and month of `lic` (in `edition` and for `term_months`, default its own:
-    its customer's segment, its product)."""
-    segment = repository.segment_of(ctx.session, lic.customer_id)
-    return load_catalog(ctx.session).unit_cents(
-        lic.product, segment, edition or lic.edition, term_months or lic.term_months
-    )
-
-
-@dataclass(frozen=True)
-class NextTerm:
-    """What a renewal renews into, and what it charges."""
-
-    seats: int
-    edition: str
-    term_months: int | None
-    price_cents: int
-
-
-def next_term(
-    seats: int | None,
-    seats_next: int | None,
-    edition: str,
-    edition_next: str | None,
-    term: int | None,
-    term_next: int | None,
-) -> tuple[int, str, int | None]:
-    """The next term's seats, edition and months: what waits for the renewal, else today's."""
-    return seats_next or seats or 0, edition_next or edition, term_next or term
-
-
-def renewal_terms(ctx: Ctx, lic: License) -> NextTerm:
-    """The renewal of `lic` at the end of its term, priced as the renewal run prices it."""
-    seats, edition, term = next_term(
-        lic.seats,
-        lic.seats_next_term,
-        lic.edition,
-        lic.edition_next_term,
-        lic.term_months,
-        lic.term_months_next_term,
-    )
-    unit = unit_cents(ctx, lic, edition, term)
-    return NextTerm(seats, edition, term, term_price_cents(seats, unit, term or 1))
 
 
 def _unit(catalog: Catalog, segment: str, lic: License, edition: str) -> int:
@@ -192,6 +144,8 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
         lic.monthly_nominal_cents = monthly_cents(body.seats, unit)
     ctx.session.add(lic)
     ctx.session.flush()
+    if lic.status == LicenseStatus.ACTIVE:
+        levels.add_order(ctx.session, partner_id, OrderKind.NEW_LICENSE, "license", lic.id, ctx.now)
     if lic.status == LicenseStatus.ACTIVE and not usage_billed:
         assert body.term_months is not None and body.seats is not None
         billing.bill(
@@ -253,6 +207,7 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         )
     new_seats = changes.get("seats") or lic.seats
     new_edition = changes.get("edition") or lic.edition
+    old_edition = lic.edition
     catalog.check_edition(lic.product, new_edition)
     charge: tuple[int, Charge] | None = None
     if usage_billed or lic.status == LicenseStatus.TRIAL:
@@ -277,6 +232,8 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     )
     repository.save(ctx.session, lic)
     if charge is not None:  # last: the wallet's row is locked from the debit to the commit
+        kind = OrderKind.EDITION_UPGRADE if lic.edition != old_edition else OrderKind.SEAT_INCREASE
+        levels.add_order(ctx.session, partner_id, kind, "license", lic.id, ctx.now)
         billing.bill(ctx, customer, *charge)
     return lic
 

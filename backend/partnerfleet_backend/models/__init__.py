@@ -19,6 +19,7 @@ from partnerfleet_backend.models.customer import Customer, CustomerStatus
 from partnerfleet_backend.models.idempotency_key import IdempotencyKey
 from partnerfleet_backend.models.invoice import Invoice, InvoiceStatus
 from partnerfleet_backend.models.ledger_entry import EntryKind, LedgerEntry, LotConsumption
+from partnerfleet_backend.models.level import OrderKind, PartnerOrder, PartnerTraining, TrainingKind
 from partnerfleet_backend.models.license import (
     CHANGEABLE,
     ENDED,
@@ -79,16 +80,20 @@ __all__ = [
     "LotConsumption",
     "MailState",
     "Notification",
+    "OrderKind",
     "OutboxMail",
     "Partner",
     "PartnerInvitation",
     "PartnerLogo",
+    "PartnerOrder",
     "PartnerStatus",
+    "PartnerTraining",
     "QuotaCounter",
     "RateCounter",
     "RequestStatus",
     "TestClock",
     "TokenPurpose",
+    "TrainingKind",
     "UsageBill",
     "UsageReport",
     "User",

@@ -28,7 +28,12 @@ class LevelView(BaseModel):
     current: str
     benefits: dict[str, Any]
     monthly_run_rate_cents: int = Field(description="Monthly nominal usage now")
-    next_month: str = Field(description="The level this run-rate gives at the next monthly run")
+    next_month: str = Field(description="The level at the next monthly run, as things stand")
+    next_month_reasons: list[str] = Field(
+        description="Why it is below what the run-rate gives (orders, training), if it is"
+    )
+    orders_last_6_months: int = Field(description="Orders that count at the next run")
+    trainings: list[str] = Field(description="Trainings still valid at the next run")
 
 
 class QuotaView(QuotaRead):

@@ -7,10 +7,10 @@ from datetime import timedelta
 from partnerfleet_backend.addon import service as addons
 from partnerfleet_backend.customer import repository as customers
 from partnerfleet_backend.db.context import Ctx
-from partnerfleet_backend.level import repository as levels
-from partnerfleet_backend.level.service import LEVELS, level_for_monthly_usage
+from partnerfleet_backend.level.outlook import next_run
+from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.license import repository as licenses
-from partnerfleet_backend.license.service import renewal_terms
+from partnerfleet_backend.license.terms import renewal_terms
 from partnerfleet_backend.models import FLAGGED, License, LicenseStatus, Partner
 from partnerfleet_backend.overview import repository
 from partnerfleet_backend.overview.schemas import (
@@ -59,7 +59,8 @@ def overview(ctx: Ctx, partner_id: str) -> OverviewRead:
     partner = partners.get(ctx, partner_id)
     credit = wallet.view(ctx, partner_id)
     soon = ctx.now + timedelta(days=CREDIT_WARNING_DAYS)
-    run_rate = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]
+    outlook = next_run(ctx, partner_id)
+    run_rate = outlook.standing.run_rate_cents
     state = quota.current(ctx.session, partner_id, ctx.now)
     ending = repository.ending_by(
         ctx.session, partner_id, ctx.now, ctx.now + timedelta(days=RENEWAL_DAYS)
@@ -89,7 +90,10 @@ def overview(ctx: Ctx, partner_id: str) -> OverviewRead:
             current=partner.level,
             benefits=LEVELS[partner.level].benefits(),
             monthly_run_rate_cents=run_rate,
-            next_month=level_for_monthly_usage(run_rate).name,
+            next_month=outlook.decision.level.name,
+            next_month_reasons=list(outlook.decision.reasons),
+            orders_last_6_months=outlook.standing.orders,
+            trainings=sorted(outlook.standing.trainings),
         ),
         quota=QuotaView(
             **quota.view(state).model_dump(),

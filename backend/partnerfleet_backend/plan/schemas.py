@@ -121,8 +121,15 @@ class PlanWallet(BaseModel):
 
 class PlanLevel(BaseModel):
     current: str
-    next_month: str = Field(description="The level the run-rate after the plan gives.")
+    next_month: str = Field(
+        description="The level at the next monthly run after the plan: its run-rate, the "
+        "orders that count then (the plan's own included), the trainings valid then."
+    )
+    next_month_reasons: list[str] = Field(
+        description="Why it is below what the run-rate gives (orders, training), if it is"
+    )
     monthly_usage_after_cents: int
+    orders_after: int = Field(description="Orders that count at the next run, after the plan")
 
 
 class PlanQuota(BaseModel):

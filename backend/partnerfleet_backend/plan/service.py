@@ -28,7 +28,7 @@ from partnerfleet_backend.kit.errors import (
 from partnerfleet_backend.kit.integrity import conflict_of
 from partnerfleet_backend.kit.slots import Slots
 from partnerfleet_backend.level import repository as levels
-from partnerfleet_backend.level.service import level_for_monthly_usage
+from partnerfleet_backend.level.outlook import next_run
 from partnerfleet_backend.license import repository as licenses_repository
 from partnerfleet_backend.models import EntryKind
 from partnerfleet_backend.partner import service as partners
@@ -150,6 +150,7 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     run_rate_after = run_rate_before + sum(
         p.monthly_after_cents - p.monthly_before_cents for p in planned
     )
+    outlook = next_run(ctx, partner_id, run_rate_after)  # the plan's orders are in the session
     in_plan = {p.id for p in planned if p.type == "license" and p.id}
     soon = ctx.now + timedelta(days=EXPIRY_WARNING_DAYS)
     state = quota.current(ctx.session, partner_id, ctx.now)
@@ -181,8 +182,10 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
         ),
         level=PlanLevel(
             current=partner.level,
-            next_month=level_for_monthly_usage(run_rate_after).name,
+            next_month=outlook.decision.level.name,
+            next_month_reasons=list(outlook.decision.reasons),
             monthly_usage_after_cents=run_rate_after,
+            orders_after=outlook.standing.orders,
         ),
         quota=PlanQuota(
             calls_needed=calls,

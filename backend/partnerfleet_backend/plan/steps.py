@@ -13,6 +13,7 @@ from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import Conflict, ValidationFailed
 from partnerfleet_backend.license import service as licenses
+from partnerfleet_backend.license import terms
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
 from partnerfleet_backend.models import RENEWING, Partner
 from partnerfleet_backend.plan.outcome import Outcome, addon_monthly
@@ -80,7 +81,7 @@ def _license(
             return
         outcome.customer_id = inputs.get("customer_id")
         lic = licenses.create(ctx, partner.id, LicenseCreate.model_validate(inputs))
-        outcome.license_created(lic, licenses.unit_cents(ctx, lic))
+        outcome.license_created(lic, terms.unit_cents(ctx, lic))
     elif change.action == "update":
         _update_license(ctx, partner, _needs_id(change), inputs, outcome)
     else:
@@ -88,10 +89,10 @@ def _license(
         outcome.license_before(lic)
         forfeit = 0
         if lic.status in RENEWING and lic.term_months and lic.seats and lic.ends_at:
-            days_left, days_in_term = licenses.term_days(ctx, lic)
+            days_left, days_in_term = terms.term_days(ctx, lic)
             forfeit = unused_term_cents(
                 seats=lic.seats,
-                unit_cents=licenses.unit_cents(ctx, lic),
+                unit_cents=terms.unit_cents(ctx, lic),
                 term_months=lic.term_months,
                 days_left=days_left,
                 days_in_term=days_in_term,
@@ -109,7 +110,7 @@ def _update_license(
         lic = licenses.update(ctx, partner.id, license_id, LicenseUpdate.model_validate(inputs))
     next_monthly = None
     if lic.seats_next_term or lic.edition_next_term or lic.term_months_next_term:
-        unit = licenses.unit_cents(ctx, lic, lic.edition_next_term, lic.term_months_next_term)
+        unit = terms.unit_cents(ctx, lic, lic.edition_next_term, lic.term_months_next_term)
         next_monthly = monthly_cents(lic.seats_next_term or lic.seats or 0, unit)
     outcome.license_updated(lic, next_monthly)
 

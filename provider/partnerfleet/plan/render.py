@@ -161,7 +161,8 @@ def _summary(plan: dict[str, Any]) -> list[str]:
         f"({euros(totals['monthly_delta_cents'], sign=True)})",
         f"wallet {euros(wallet['available_before_cents'])} -> "
         f"{euros(wallet['available_after_cents'])} EUR available{expires}",
-        f"level next month: {level['next_month']} (now {level['current']})",
+        f"level next month: {level['next_month']} (now {level['current']})"
+        + "".join(f"; {reason}" for reason in level.get("next_month_reasons") or []),
         f"API calls for the up: {plan['quota']['calls_needed']} "
         f"of {plan['quota']['remaining']:,} left this month",
     ]
