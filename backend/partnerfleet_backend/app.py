@@ -12,6 +12,8 @@ from partnerfleet_backend.audit.endpoints import router as audit_router
 from partnerfleet_backend.billing.endpoints import router as billing_router
 from partnerfleet_backend.catalog.endpoints import router as catalog_router
 from partnerfleet_backend.customer.endpoints import router as customer_router
+from partnerfleet_backend.directory.endpoints import router as directory_router
+from partnerfleet_backend.directory.pages import router as directory_pages_router
 from partnerfleet_backend.keys.endpoints import router as keys_router
 from partnerfleet_backend.kit.errors import ServiceError
 from partnerfleet_backend.kit.redact import install_log_redaction
@@ -60,6 +62,7 @@ ROUTERS = (
     overview_router,
     quota_router,
     level_router,
+    directory_router,
     reports_router,
     catalog_router,
     notification_router,
@@ -75,6 +78,7 @@ PAGES = (
     downloads_router,
     partnership_pages_router,
     invitation_pages_router,
+    directory_pages_router,
     docs_router,
 )
 

@@ -4,7 +4,9 @@ from typing import Any
 
 import pytest
 
+from partnerfleet_backend.settings import Settings
 from tests.support.api import Caller, PartnerHandle, ledger, make_customer, make_partner
+from tests.support.tenders import list_partner, published
 
 # Every route the service serves, by how a partner's key must be treated there.
 OPERATOR_ONLY = {
@@ -33,6 +35,10 @@ OPERATOR_ONLY = {
     ("GET", "/v1/partners/{partner_id}/trainings"),
     ("POST", "/v1/partners/{partner_id}/trainings"),
     ("DELETE", "/v1/partners/{partner_id}/trainings/{training_id}"),
+    ("PUT", "/v1/partners/{partner_id}/directory/approval"),
+    ("DELETE", "/v1/partners/{partner_id}/directory"),
+    ("GET", "/v1/tender-requests"),
+    ("DELETE", "/v1/tender-requests/{tender_id}"),
 }
 OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("GET", "/v1/customers/{customer_id}"),
@@ -52,6 +58,8 @@ OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("GET", "/v1/customers/{customer_id}/access-requests"),
     ("POST", "/v1/customers/{customer_id}/access-requests/{request_id}/resend"),
     ("DELETE", "/v1/customers/{customer_id}/access-requests/{request_id}"),
+    ("GET", "/v1/tenders/{tender_id}"),
+    ("POST", "/v1/tenders/{tender_id}/offers"),
 }
 LISTS = {
     ("GET", "/v1/customers"),
@@ -65,6 +73,9 @@ SELF_ONLY = {  # act only on the caller's own account
     ("GET", "/v1/me"),
     ("GET", "/v1/quota"),
     ("GET", "/v1/level"),
+    ("GET", "/v1/me/directory"),
+    ("PUT", "/v1/me/directory"),
+    ("GET", "/v1/tenders"),
     ("PATCH", "/v1/me"),
     ("GET", "/v1/wallet"),
     ("GET", "/v1/support"),
@@ -85,6 +96,11 @@ SELF_ONLY = {  # act only on the caller's own account
 PUBLIC = {  # the license key in the path is the product's credential
     ("GET", "/v1/license-keys/{license_key}/validate"),
     ("POST", "/v1/license-keys/{license_key}/usage"),
+    ("GET", "/v1/directory"),  # what anyone may read: nothing private (tests/directory)
+    ("GET", "/v1/directory/{partner_id}"),
+    ("POST", "/v1/tender-requests"),  # the tokens of a request are its credential
+    ("POST", "/v1/tender-requests/confirmation"),
+    ("POST", "/v1/tender-requests/cancellation"),
 }
 
 BODIES: dict[str, Any] = {
@@ -93,11 +109,12 @@ BODIES: dict[str, Any] = {
     "/v1/licenses/{license_id}/usage": {"used": 3},
     "/v1/addons/{addon_id}": {"auto_renew": False},
     "/v1/customers/{customer_id}/access-requests": {"access": "full"},
+    "/v1/tenders/{tender_id}/offers": {"text": "an offer of partner B", "price_cents": 1},
 }
 
 
 @pytest.fixture
-def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
+def owner(operator: Caller, settings: Settings) -> tuple[PartnerHandle, dict[str, str]]:
     a = make_partner(operator, top_up_cents=110_000)
     customer = make_customer(a, reference="iso-ref")
     lic = a.write.post(
@@ -112,6 +129,8 @@ def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
         expect=201,
     ).json()
     addon = a.write.post("/v1/addons", {"option": "api-calls-25k"}, expect=201).json()
+    list_partner(operator, a, receives_tenders=True)
+    tender_id, _ = published(operator, settings, email="iso@tender.example", title="Isolation")
     asked = {"access": "limited", "access_products": ["mail"]}
     request = a.write.post(
         f"/v1/customers/{customer['id']}/access-requests", asked, expect=201
@@ -127,6 +146,7 @@ def owner(operator: Caller) -> tuple[PartnerHandle, dict[str, str]]:
         "month": "2026-01",
         "invoice_id": "inv_of_partner_a",  # operator-only routes: any id is refused first
         "training_id": "trn_of_partner_a",
+        "tender_id": tender_id,
     }
     return a, ids
 

@@ -33,6 +33,10 @@ RULES: dict[str, tuple[str, str]] = {
         "invitation_pending",
         "an invitation of this organisation waits for a partner's answer: resend or withdraw it",
     ),
+    "uq_tender_offers_tender_id_partner_id": (
+        "offer_exists",
+        "you answered this request already",
+    ),
     "uq_addons_partner_client_reference": (
         "client_reference_exists",
         "an add-on has this client_reference",

@@ -16,6 +16,14 @@ from partnerfleet_backend.models.audit_event import AuditEvent
 from partnerfleet_backend.models.base import Base
 from partnerfleet_backend.models.credit_lot import CreditLot
 from partnerfleet_backend.models.customer import Customer, CustomerStatus
+from partnerfleet_backend.models.directory import (
+    Approval,
+    DirectoryEntry,
+    Tender,
+    TenderOffer,
+    TenderRecipient,
+    TenderStatus,
+)
 from partnerfleet_backend.models.idempotency_key import IdempotencyKey
 from partnerfleet_backend.models.invoice import Invoice, InvoiceStatus
 from partnerfleet_backend.models.ledger_entry import EntryKind, LedgerEntry, LotConsumption
@@ -61,6 +69,7 @@ __all__ = [
     "AddOn",
     "AddOnStatus",
     "ApiKey",
+    "Approval",
     "AuditEvent",
     "Base",
     "CalendarFailure",
@@ -69,6 +78,7 @@ __all__ = [
     "Customer",
     "CustomerStatus",
     "Delivery",
+    "DirectoryEntry",
     "EntryKind",
     "IdempotencyKey",
     "Invitation",
@@ -91,6 +101,10 @@ __all__ = [
     "QuotaCounter",
     "RateCounter",
     "RequestStatus",
+    "Tender",
+    "TenderOffer",
+    "TenderRecipient",
+    "TenderStatus",
     "TestClock",
     "TokenPurpose",
     "TrainingKind",

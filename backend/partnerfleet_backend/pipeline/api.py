@@ -375,7 +375,15 @@ def _product(request: Request) -> Api:
     return Api(request, settings, request_id_of(request), actor=actor)
 
 
+def _public(request: Request) -> Api:
+    """Anyone's request (the directory, a request for quotes): no key, nobody's quota."""
+    settings = get_settings()
+    actor = Actor(key_id="public", kind="public", scope="public", partner_id=None)
+    return Api(request, settings, request_id_of(request), actor=actor)
+
+
 OperatorApi = Annotated[Api, Depends(_make_dependency("operator", Api))]
+PublicApi = Annotated[Api, Depends(_public)]
 ProductApi = Annotated[Api, Depends(_product)]
 PartnerReadApi = Annotated[PartnerApi, Depends(_make_dependency("partner_read", PartnerApi))]
 PartnerWriteApi = Annotated[PartnerApi, Depends(_make_dependency("partner_write", PartnerApi))]

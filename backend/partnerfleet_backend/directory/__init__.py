@@ -1,0 +1,1 @@
+"""The partner directory and the tender platform (SPEC: Directory and tenders)."""
