@@ -22,7 +22,7 @@ def test_a_partner_is_found_once_the_operator_approved_it(operator: Caller) -> N
     (entry,) = [e for e in found if e["partner_id"] == p.id]
     assert entry["name"] == "IT Nord GmbH" and entry["level"] == "silver"
     assert entry["page"].endswith(f"/directory/{p.id}")
-    for narrowed in ({"country": "AT"}, {"product": "backup"}, {"service_name": "training"}):
+    for narrowed in ({"country": "AT"}, {"product": "firewall"}, {"service_name": "training"}):
         listed = public.get("/v1/directory", params=narrowed).json()
         assert p.id not in {e["partner_id"] for e in listed}, narrowed
 

@@ -3,9 +3,11 @@ the request reaches only the partners that asked for such requests (an excerpt w
 contact details), they see it in full while it is valid, answer with one offer that reaches
 the submitter by email; one click cancels it; abuse is bounded."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from partnerfleet_backend.settings import Settings
+from tests.mail.test_mail import Inbox, body_of, drain, smtp  # noqa: F401 (SMTP server)
 from tests.support.api import Caller, SetClock, make_partner
 from tests.support.database import query
 from tests.support.tenders import (
@@ -145,3 +147,51 @@ def test_abuse_is_bounded_and_input_is_text_only(
         assert field in r.text, (field, r.text)
     extra = public.post("/v1/tender-requests", {**tender_body(), "status": "open"})
     assert extra.status_code == 422  # no field of ours can be set from outside
+
+
+def test_the_tender_mails_arrive_through_smtp(
+    smtp: Inbox,  # noqa: F811
+    operator: Caller,
+    settings: Settings,
+    set_clock: SetClock,
+) -> None:
+    """The submitter's two links, the partner's excerpt and the offer, through a real SMTP
+    server (aiosmtpd); the links leave the outbox once sent."""
+    set_clock(T0)
+    p = make_partner(operator, name="Smtp Systemhaus")
+    operator.patch(f"/v1/partners/{p.id}", {"billing_email": "angebote@smtp-sh.example"})
+    list_partner(operator, p, receives_tenders=True, tender_products=["firewall"])
+    public = stranger(operator)
+    body = tender_body(email="einkauf@kreis.example", product="firewall", title="Backup, 12 sites")
+    public.post("/v1/tender-requests", body, expect=202)
+    drain()
+    (asked,) = smtp.to("einkauf@kreis.example")
+    text = body_of(asked)
+    confirm, cancel = tokens_in(text)
+    assert "Nobody sees it until you confirm it" in text
+    assert (
+        query(settings, "SELECT secret FROM outbox WHERE to_address = 'einkauf@kreis.example'")[0][
+            "secret"
+        ]
+        is None
+    )  # the links left the outbox with the mail
+    public.post("/v1/tender-requests/confirmation", {"token": confirm}, expect=200)
+    drain()
+    (told,) = smtp.to("angebote@smtp-sh.example")
+    assert "Backup, 12 sites" in body_of(told) and "einkauf@kreis.example" not in body_of(told)
+    (full,) = p.read.get("/v1/tenders").json()
+    p.write.post(
+        f"/v1/tenders/{full['id']}/offers", {"text": "Twelve sites, one price."}, expect=201
+    )
+    drain()
+    offers = [m for m in smtp.to("einkauf@kreis.example") if "offer" in m["Subject"]]
+    assert len(offers) == 1 and "Twelve sites, one price." in body_of(offers[0])
+    public.post("/v1/tender-requests/cancellation", {"token": cancel}, expect=200)
+    assert p.read.get("/v1/tenders").json() == []
+
+
+def tokens_in(text: str) -> tuple[str, str]:
+    confirm = re.search(r"confirm\?t=([\w-]+)", text)
+    cancel = re.search(r"cancel\?t=([\w-]+)", text)
+    assert confirm and cancel, text
+    return confirm.group(1), cancel.group(1)
