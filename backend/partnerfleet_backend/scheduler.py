@@ -15,6 +15,7 @@ from partnerfleet_backend.addon.jobs import renew_addons
 from partnerfleet_backend.billing.jobs import chase_invoices
 from partnerfleet_backend.db.context import Actor
 from partnerfleet_backend.db.engines import run_in_transaction
+from partnerfleet_backend.directory.tenders import release as release_tenders
 from partnerfleet_backend.kit.ratelimit import purge_shared
 from partnerfleet_backend.level.jobs import recompute_levels
 from partnerfleet_backend.license.jobs import end_trials, renew_licenses, send_reminders
@@ -43,6 +44,7 @@ STEPS: tuple[Step, ...] = (
     Batch("invoices_chased", chase_invoices),
     Batch("levels_changed", recompute_levels),  # from what is active after renewals
     Batch("reminders", send_reminders),
+    Batch("tenders_released", release_tenders),  # to partners without priority, a day on
     Batch("usage_flags", check_usage_limits),
     Batch("mail_queued", mail_notifications),
     EachPartner("statements_queued", statements_due, mail_statement),

@@ -78,8 +78,8 @@ def test_an_invitation_waits_in_the_outbox_then_arrives_once(
     try:
         monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
         monkeypatch.setattr(get_settings(), "smtp_port", controller.port)
-        send_due(get_settings())
-        send_due(get_settings())  # nothing twice
+        drain()  # other tests' mail waits in the shared outbox too
+        drain()  # nothing twice
     finally:
         controller.stop()
     mails = inbox.to("new.colleague@msp.example")
@@ -117,8 +117,7 @@ def test_a_mail_that_cannot_be_built_fails_alone_and_the_rest_is_sent(
     admin.sign_in(make_user(settings, "partner", "admin", partner_id=p.id))
     for n in range(3):
         admin.submit(f"/portal/p/{p.id}/users", {"email": f"ok{n}@msp.example", "role": "admin"})
-    result = send_due(get_settings())
-    assert result["sent"] >= 3
+    drain()  # other tests' mail waits in the shared outbox too
     assert all(len(smtp.to(f"ok{n}@msp.example")) == 1 for n in range(3))
     broken = stored_mail(settings, "victim@example.org\nBcc: everyone@evil.example")
     assert broken["state"] == "failed" and "valid email" in broken["last_error"]

@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from partnerfleet_backend.kit.scope import PartnerScope
 from partnerfleet_backend.models import (
     Approval,
     DirectoryEntry,
@@ -86,6 +87,7 @@ def received(session: Session, partner_id: str, now: datetime) -> list[Tender]:
                 TenderRecipient.partner_id == partner_id,
                 Tender.status == TenderStatus.OPEN.value,
                 Tender.expires_at > now,
+                or_(TenderRecipient.visible_from.is_(None), TenderRecipient.visible_from <= now),
             )
             .order_by(Tender.confirmed_at.desc(), Tender.id)
             .limit(200)
@@ -125,3 +127,28 @@ def all_tenders(session: Session, status: str | None) -> list[tuple[Tender, int,
     if status:
         query = query.where(Tender.status == status)
     return [(t, int(r), int(o)) for t, r, o in session.execute(query)]
+
+
+def levels_of(session: Session, partner_ids: Sequence[str]) -> dict[str, str]:
+    rows = session.execute(select(Partner.id, Partner.level).where(Partner.id.in_(partner_ids)))
+    return {str(pid): str(level) for pid, level in rows}
+
+
+def held_back_due(
+    session: Session, now: datetime, scope: PartnerScope
+) -> list[tuple[TenderRecipient, Tender]]:
+    """Requests held back for partners without priority whose day has come, still valid."""
+    rows = session.execute(
+        select(TenderRecipient, Tender)
+        .join(Tender, Tender.id == TenderRecipient.tender_id)
+        .where(
+            TenderRecipient.told_at.is_(None),
+            TenderRecipient.visible_from <= now,
+            Tender.status == TenderStatus.OPEN.value,
+            Tender.expires_at > now,
+            scope.where(TenderRecipient.partner_id),
+        )
+        .with_for_update(of=TenderRecipient)
+        .limit(5_000)
+    )
+    return [(recipient, tender) for recipient, tender in rows]

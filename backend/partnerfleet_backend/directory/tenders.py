@@ -28,6 +28,8 @@ from partnerfleet_backend.directory.schemas import (
 from partnerfleet_backend.directory.service import page_of
 from partnerfleet_backend.kit.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.kit.scope import EVERY, PartnerScope
+from partnerfleet_backend.level.service import LEVELS, PRIORITY_HOURS
 from partnerfleet_backend.mail import service as mail
 from partnerfleet_backend.models import (
     SECRET_MARK,
@@ -119,36 +121,62 @@ def confirm(ctx: Ctx, token: str) -> Tender:
     tender.confirmed_at = ctx.now
     tender.expires_at = ctx.now + timedelta(days=VALID_DAYS)
     receivers = [e for e in repository.tender_receivers(ctx.session) if _wants(e, tender)]
+    levels = repository.levels_of(ctx.session, [e.partner_id for e in receivers])
+    first: list[str] = []
     for entry in receivers:
-        ctx.session.add(TenderRecipient(tender_id=tender.id, partner_id=entry.partner_id))
-    told = excerpt(tender)
+        priority = LEVELS[levels[entry.partner_id]].priority
+        if priority:
+            first.append(entry.partner_id)
+        ctx.session.add(
+            TenderRecipient(
+                tender_id=tender.id,
+                partner_id=entry.partner_id,
+                visible_from=None if priority else ctx.now + timedelta(hours=PRIORITY_HOURS),
+                told_at=ctx.now if priority else None,
+            )
+        )
+    tell(ctx, [(tender, pid) for pid in first])
+    return tender
+
+
+def tell(ctx: Ctx, due: list[tuple[Tender, str]]) -> None:
+    """Tell each partner of a request sent to it: a notification and a mail with the excerpt."""
     notify_many(
         ctx,
         [
             (
-                e.partner_id,
+                pid,
                 "tender_received",
-                f"a request for quotes: {told}",
-                f"tender:{tender.id}:{e.partner_id}",
+                f"a request for quotes: {excerpt(tender)}",
+                f"tender:{tender.id}:{pid}",
                 {"tender_id": tender.id},
             )
-            for e in receivers
+            for tender, pid in due
         ],
     )
     base = ctx.settings.public_url.rstrip("/")
-    for entry in receivers:
+    for tender, pid in due:
         mail.queue(
             ctx,
-            partner_id=entry.partner_id,
+            partner_id=pid,
             kind="tender_received",
-            to=billing_email(ctx.session, entry.partner_id),
+            to=billing_email(ctx.session, pid),
             subject=f"A request for quotes ({tender.country}, {tender.product})",
-            body=f"A request for quotes you asked to receive:\n\n{told}\n\n"
+            body=f"A request for quotes you asked to receive:\n\n{excerpt(tender)}\n\n"
             f"The whole request, with how to reach the requester, while it is valid: "
-            f"{base}/portal/p/{entry.partner_id}/tenders\n",
-            dedupe_key=f"tender:{tender.id}:{entry.partner_id}",
+            f"{base}/portal/p/{pid}/tenders\n",
+            dedupe_key=f"tender:{tender.id}:{pid}",
         )
-    return tender
+
+
+def release(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
+    """The calendar: requests held back a day for partners without priority reach them now
+    (if still valid)."""
+    due = repository.held_back_due(ctx.session, ctx.now, scope)
+    for recipient, _tender in due:
+        recipient.told_at = ctx.now
+    tell(ctx, [(tender, recipient.partner_id) for recipient, tender in due])
+    return len(due)
 
 
 def _wants(entry: DirectoryEntry, tender: Tender) -> bool:

@@ -50,6 +50,7 @@ class Level:
             "white_label": self.white_label,
             "personal_manager": self.personal_manager,
             "support_phone": self.support_phone,
+            "what_they_mean": {"priority": PRIORITY_MEANS, "personal_manager": MANAGER_MEANS},
         }
 
 
@@ -97,6 +98,14 @@ LEVELS: dict[str, Level] = {
         ),
     )
 }
+# What "priority" does: a request for quotes reaches partners whose level has it at once, the
+# others this many hours later (directory/tenders.py).
+PRIORITY_HOURS = 24
+PRIORITY_MEANS = (
+    f"requests for quotes reach you at once; partners without priority get them "
+    f"{PRIORITY_HOURS} hours later"
+)
+MANAGER_MEANS = "the vendor assigns you a personal manager (name, email, phone in /v1/me)"
 ORDER_WINDOW_MONTHS = 6  # orders counted over the last six months
 MIN_ORDERS = 2  # fewer than this: Bronze whatever the run-rate
 TRAINING_VALID_MONTHS = 24

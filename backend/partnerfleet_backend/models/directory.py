@@ -78,13 +78,20 @@ class Tender(Base):
 
 
 class TenderRecipient(Base):
-    """A partner a tender was sent to (it asked for such requests when it was confirmed)."""
+    """A partner a tender was sent to (it asked for such requests when it was confirmed).
+    Partners whose level has priority see it at once; the others from `visible_from`, a day
+    later, when the calendar tells them (`told_at`)."""
 
     __tablename__ = "tender_recipients"
-    __table_args__ = (Index("ix_tender_recipients_partner_id", "partner_id"),)
+    __table_args__ = (
+        Index("ix_tender_recipients_partner_id", "partner_id"),
+        Index("ix_tender_recipients_told_at_visible_from", "told_at", "visible_from"),
+    )
 
     tender_id: Mapped[str] = mapped_column(ForeignKey("tenders.id"), primary_key=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    visible_from: Mapped[datetime | None] = mapped_column()  # None: at once
+    told_at: Mapped[datetime | None] = mapped_column()
 
 
 class TenderOffer(Base):

@@ -26,6 +26,8 @@ class Partner(Base):
     level_period: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM the level is for
     billing_email: Mapped[str | None] = mapped_column(String(320))
     support_contact: Mapped[dict[str, Any] | None] = mapped_column()
+    # The personal manager the operator assigns (name, email, phone): a Platinum benefit.
+    manager: Mapped[dict[str, Any] | None] = mapped_column()
     logo_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_secret: Mapped[str | None] = mapped_column(String(80), info={"secret": True})

@@ -80,3 +80,6 @@ class OverviewRead(BaseModel):
     under_licensed: list[LicenseLine] = Field(description="Used above the seats licensed")
     trials: list[LicenseLine] = Field(description="Active trials; ends_at is the trial's end")
     branding: Branding
+    manager: dict[str, Any] | None = Field(
+        default=None, description="Your personal manager at the vendor, while your level has one"
+    )

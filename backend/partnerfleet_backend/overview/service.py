@@ -109,6 +109,7 @@ def overview(ctx: Ctx, partner_id: str) -> OverviewRead:
         under_licensed=[line(lic) for lic in short],
         trials=[line(lic) for lic in trials],
         branding=branding(ctx, partner),
+        manager=partner.manager if LEVELS[partner.level].personal_manager else None,
     )
 
 

@@ -17,6 +17,14 @@ class SupportContact(InputModel):
     hours: str | None = Field(default=None, max_length=200)
 
 
+class Manager(InputModel):
+    """The vendor's person for the partner (a Platinum benefit), as the partner sees them."""
+
+    name: str = Field(min_length=1, max_length=120)
+    email: Email
+    phone: str | None = Field(default=None, max_length=40, pattern=r"^\+?[0-9 ()/-]{5,40}$")
+
+
 class PartnerCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     billing_email: Email | None = None
@@ -30,6 +38,9 @@ class PartnerUpdate(InputModel):
     billing_email: Email | None = None
     level: LevelName | None = None
     status: Literal["active", "suspended"] | None = None
+    manager: Manager | None = Field(
+        default=None, description="The personal manager (shown while the level includes one)"
+    )
 
 
 class MeUpdate(InputModel):
@@ -50,6 +61,9 @@ class PartnerRead(OutputModel):
     benefits: dict[str, Any]
     billing_email: str | None
     support_contact: dict[str, Any] | None
+    manager: dict[str, Any] | None = Field(
+        description="Your personal manager at the vendor, while your level includes one"
+    )
     logo_url: str | None
     webhook_url: str | None
     webhook_secret: str | None = Field(

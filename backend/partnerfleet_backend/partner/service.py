@@ -39,6 +39,7 @@ def view(ctx: Ctx, partner: Partner, *, new_secret: str | None = None) -> Partne
         benefits=LEVELS[partner.level].benefits(),
         billing_email=partner.billing_email,
         support_contact=partner.support_contact,
+        manager=partner.manager if LEVELS[partner.level].personal_manager else None,
         logo_url=partner.logo_url,
         webhook_url=partner.webhook_url,
         webhook_secret=new_secret,
@@ -96,7 +97,7 @@ def _apply(ctx: Ctx, partner: Partner, changes: dict[str, object], action: str) 
 
 
 def update(ctx: Ctx, partner_id: str, body: PartnerUpdate) -> Partner:
-    changes: dict[str, object] = body.model_dump(exclude_unset=True)
+    changes: dict[str, object] = body.model_dump(exclude_unset=True, mode="json")
     if "level" in changes:  # set by hand: holds until the next monthly recomputation
         changes["level_period"] = period_of(ctx.now)
     return _apply(ctx, get(ctx, partner_id), changes, "partner.updated")

@@ -8,6 +8,7 @@ from partnerfleet_backend.accounts.service import invite as invite_user
 from partnerfleet_backend.billing import service as billing
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.mail import service as mail
 from partnerfleet_backend.models import SECRET_MARK
 from partnerfleet_backend.operations.clock import utcnow
@@ -40,7 +41,8 @@ def customer_page(
     partner = partners.get(ctx, partner_id)
     contact = partner.support_contact or {}
     support = (
-        {"name": partner.name, **contact}
+        # the vendor's line for partners of its level stays behind the partner
+        {"name": partner.name, **contact, "vendor_line": LEVELS[partner.level].support_phone}
         if customer.support_by == "partner"
         else vendor(ctx.settings)
     )
