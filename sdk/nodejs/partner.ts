@@ -42,6 +42,11 @@ export class Partner extends pulumi.CustomResource {
     declare public readonly billingEmail: pulumi.Output<string | undefined>;
     declare public /*out*/ readonly createdAt: pulumi.Output<string | undefined>;
     /**
+     * Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+     */
+    declare public readonly directory: pulumi.Output<{[key: string]: string} | undefined>;
+    declare public /*out*/ readonly directoryApproval: pulumi.Output<string | undefined>;
+    /**
      * Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.
      */
     declare public readonly level: pulumi.Output<string | undefined>;
@@ -77,6 +82,7 @@ export class Partner extends pulumi.CustomResource {
         opts = opts || {};
         if (!opts.id) {
             resourceInputs["billingEmail"] = args?.billingEmail;
+            resourceInputs["directory"] = args?.directory;
             resourceInputs["level"] = args?.level;
             resourceInputs["logoUrl"] = args?.logoUrl;
             resourceInputs["name"] = args?.name;
@@ -85,6 +91,7 @@ export class Partner extends pulumi.CustomResource {
             resourceInputs["balanceCents"] = undefined /*out*/;
             resourceInputs["benefits"] = undefined /*out*/;
             resourceInputs["createdAt"] = undefined /*out*/;
+            resourceInputs["directoryApproval"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["supportLevel"] = undefined /*out*/;
             resourceInputs["version"] = undefined /*out*/;
@@ -93,6 +100,8 @@ export class Partner extends pulumi.CustomResource {
             resourceInputs["benefits"] = undefined /*out*/;
             resourceInputs["billingEmail"] = undefined /*out*/;
             resourceInputs["createdAt"] = undefined /*out*/;
+            resourceInputs["directory"] = undefined /*out*/;
+            resourceInputs["directoryApproval"] = undefined /*out*/;
             resourceInputs["level"] = undefined /*out*/;
             resourceInputs["logoUrl"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
@@ -115,6 +124,10 @@ export interface PartnerArgs {
      * Where invoices and statements go.
      */
     billingEmail?: pulumi.Input<string | undefined>;
+    /**
+     * Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+     */
+    directory?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
      * Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.
      */

@@ -513,6 +513,45 @@ class TestPartner:
         PartnerProvider().delete(pid, outs(updated))  # the own profile stays
         assert partner.read.get("/v1/me").json()["billing_email"] == "billing@msp.example"
 
+    def test_the_directory_entry_from_the_partner_resource(
+        self, partner: PartnerHandle, live_operator: Caller
+    ) -> None:
+        """The partner's directory entry declared on its Partner: made, found unchanged by a
+        refresh (lists in any order, defaults left out), drift in the backend shown, the
+        operator's approval an output; an operator key may not set it."""
+        from partnerfleet.resources.partner import PartnerProvider
+
+        entry = {
+            "listed": True,
+            "country": "DE",
+            "languages": ["en", "de"],
+            "services": ["support", "installation"],
+            "website": "https://code.example",
+            "registration_number": "HRB 777",
+        }
+        pid, made = created(PartnerProvider(), {"directory": entry})
+        assert made["directory_approval"] == "pending"
+        assert made["directory"]["languages"] == ["de", "en"]
+        live_operator.put(f"/v1/partners/{pid}/directory/approval", {"approval": "approved"})
+        read = PartnerProvider().read(pid, made)
+        assert outs(read)["directory_approval"] == "approved"
+        checked = PartnerProvider().check(
+            made, {"directory": entry, IDENTITY_KEY: made[IDENTITY_KEY]}
+        )
+        assert inputs(read)["directory"] == checked.inputs["directory"]  # no change
+        assert PartnerProvider().diff(pid, outs(read), checked.inputs).changes is False
+        partner.write.put(
+            "/v1/me/directory", {**entry, "website": "https://moved.example"}, expect=200
+        )
+        drifted = PartnerProvider().read(pid, outs(read))
+        assert inputs(drifted)["directory"]["website"] == "https://moved.example"
+        assert PartnerProvider().diff(pid, outs(drifted), checked.inputs).changes is True
+        put_back = PartnerProvider().update(pid, outs(drifted), checked.inputs)
+        assert outs(put_back)["directory"]["website"] == "https://code.example"
+        assert outs(put_back)["directory_approval"] == "pending"  # checked again
+        refused = PartnerProvider().check({}, {"directory": {**entry, "website": "http://x"}})
+        assert {f.property for f in refused.failures} == {"directory.website"}
+
     def test_an_operator_key_manages_partner_accounts(self, live_operator: Caller) -> None:
         from partnerfleet.resources.partner import PartnerProvider
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
-from partnerfleet import config
+from partnerfleet import config, errors
 from partnerfleet.errors import user_errors
 from partnerfleet.resources.identity import IDENTITY_KEY
 from partnerfleet.resources.props import State
@@ -14,6 +14,27 @@ from partnerfleet.resources.provider import BackendProvider
 from partnerfleet.resources.resource import BackendResource
 
 OPERATOR_ONLY = ("name", "level")
+DIRECTORY = "directory"  # a partner key's own directory entry: its own route
+# What the backend fills in when a program leaves it out, so that a refresh finds no change.
+DIRECTORY_DEFAULTS: dict[str, Any] = {
+    "products": [],
+    "description": "",
+    "receives_tenders": False,
+    "tender_countries": [],
+    "tender_products": [],
+    "tender_services": [],
+}
+LISTS = ("languages", "services", "products", "tender_countries", "tender_products")
+ENTRY_FIELDS = ("listed", "country", "website", "registration_number", *DIRECTORY_DEFAULTS)
+
+
+def directory_shape(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as the backend keeps it: the defaults filled in, the lists sorted."""
+    shaped = {**DIRECTORY_DEFAULTS, **entry}
+    for name in (*LISTS, "tender_services"):
+        if isinstance(shaped.get(name), list):
+            shaped[name] = sorted(set(shaped[name]))
+    return {k: shaped[k] for k in (*ENTRY_FIELDS, "languages", "services") if k in shaped}
 
 
 @dataclass
@@ -26,6 +47,7 @@ class PartnerArgs:
     support_contact: pulumi.Input[dict[str, str]] | None = None
     logo_url: pulumi.Input[str] | None = None
     webhook_url: pulumi.Input[str] | None = None
+    directory: pulumi.Input[dict[str, Any]] | None = None
 
 
 class PartnerProvider(BackendProvider):
@@ -38,6 +60,12 @@ class PartnerProvider(BackendProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(olds, news)
+        if isinstance(result.inputs.get(DIRECTORY), dict):
+            result.inputs[DIRECTORY] = directory_shape(result.inputs[DIRECTORY])
+        if self._operator() and DIRECTORY in result.inputs:
+            result.failures.append(
+                CheckFailure(DIRECTORY, "directory is set with the partner's own key")
+            )
         if config.connection().api_key and not self._operator():
             for field in OPERATOR_ONLY:
                 if field in result.inputs:
@@ -57,17 +85,36 @@ class PartnerProvider(BackendProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.inputs(props)
-        body = inputs.values
+        body = dict(inputs.values)
+        entry = body.pop(DIRECTORY, None)
         with user_errors("Partner: create failed"):
             if self._operator():
                 obj = self.client().post(self.collection, body)
             else:
                 obj = self.client().patch("/v1/me", body) if body else self.client().get("/v1/me")
+                obj = self._with_directory(obj, entry)
         return CreateResult(obj["id"], self.outs(obj, inputs.record()))
+
+    def _with_directory(self, obj: dict[str, Any], entry: Any = None) -> dict[str, Any]:
+        """The profile with the own directory entry: `entry` put first when given, else read
+        (none yet: null)."""
+        if entry is not None:
+            held = self.client().put("/v1/me/directory", entry)
+        else:
+            try:
+                held = self.client().get("/v1/me/directory")
+            except errors.NotFound:
+                held = None
+        if held is None:
+            return {**obj, DIRECTORY: None, "directory_approval": None}
+        shaped = directory_shape({k: held[k] for k in (*ENTRY_FIELDS, "languages", "services")})
+        return {**obj, DIRECTORY: shaped, "directory_approval": held["approval"]}
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with user_errors(f"Partner {id_}: refresh failed"):
             obj = self.client().get(self._path(id_))
+            if not self._operator():
+                obj = self._with_directory(obj)
         state = self.state(props)
         obj = _keep_secret(obj, props)
         return ReadResult(id_, self.outs(obj, state.record()), self.inputs_from(obj, state))
@@ -82,8 +129,14 @@ class PartnerProvider(BackendProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         state, inputs = self.state(olds), self.inputs(news)
         body = self.update_body(state, inputs)
+        entry = body.pop(DIRECTORY, None)
         with user_errors(f"Partner {id_}: update failed"):
-            obj = self.client().patch(self._path(id_), body, if_match=state.version)
+            if body or self._operator():
+                obj = self.client().patch(self._path(id_), body, if_match=state.version)
+            else:
+                obj = self.client().get(self._path(id_))
+            if not self._operator():
+                obj = self._with_directory(obj, entry)
         return UpdateResult(outs=self.outs(_keep_secret(obj, olds), inputs.record()))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -20,6 +20,9 @@ type Partner struct {
 	// Where invoices and statements go.
 	BillingEmail pulumi.StringPtrOutput `pulumi:"billingEmail"`
 	CreatedAt    pulumi.StringPtrOutput `pulumi:"createdAt"`
+	// Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+	Directory         pulumi.StringMapOutput `pulumi:"directory"`
+	DirectoryApproval pulumi.StringPtrOutput `pulumi:"directoryApproval"`
 	// Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.
 	Level pulumi.StringPtrOutput `pulumi:"level"`
 	// Your logo for white-label reports (https).
@@ -77,6 +80,8 @@ func (PartnerState) ElementType() reflect.Type {
 type partnerArgs struct {
 	// Where invoices and statements go.
 	BillingEmail *string `pulumi:"billingEmail"`
+	// Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+	Directory map[string]string `pulumi:"directory"`
 	// Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.
 	Level *string `pulumi:"level"`
 	// Your logo for white-label reports (https).
@@ -93,6 +98,8 @@ type partnerArgs struct {
 type PartnerArgs struct {
 	// Where invoices and statements go.
 	BillingEmail pulumi.StringPtrInput
+	// Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+	Directory pulumi.StringMapInput
 	// Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.
 	Level pulumi.StringPtrInput
 	// Your logo for white-label reports (https).
@@ -157,6 +164,15 @@ func (o PartnerOutput) BillingEmail() pulumi.StringPtrOutput {
 
 func (o PartnerOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Partner) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
+}
+
+// Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+func (o PartnerOutput) Directory() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Partner) pulumi.StringMapOutput { return v.Directory }).(pulumi.StringMapOutput)
+}
+
+func (o PartnerOutput) DirectoryApproval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Partner) pulumi.StringPtrOutput { return v.DirectoryApproval }).(pulumi.StringPtrOutput)
 }
 
 // Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.

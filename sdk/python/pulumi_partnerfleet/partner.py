@@ -20,6 +20,7 @@ __all__ = ['PartnerArgs', 'Partner']
 class PartnerArgs:
     def __init__(__self__, *,
                  billing_email: pulumi.Input[Optional[_builtins.str]] = None,
+                 directory: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  level: pulumi.Input[Optional[_builtins.str]] = None,
                  logo_url: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -29,6 +30,7 @@ class PartnerArgs:
         The set of arguments for constructing a Partner resource.
 
         :param pulumi.Input[_builtins.str] billing_email: Where invoices and statements go.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] directory: Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
         :param pulumi.Input[_builtins.str] level: Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.
         :param pulumi.Input[_builtins.str] logo_url: Your logo for white-label reports (https).
         :param pulumi.Input[_builtins.str] name: Operator only: the partner's name.
@@ -37,6 +39,8 @@ class PartnerArgs:
         """
         if billing_email is not None:
             pulumi.set(__self__, "billing_email", billing_email)
+        if directory is not None:
+            pulumi.set(__self__, "directory", directory)
         if level is not None:
             pulumi.set(__self__, "level", level)
         if logo_url is not None:
@@ -59,6 +63,18 @@ class PartnerArgs:
     @billing_email.setter
     def billing_email(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "billing_email", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def directory(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+        """
+        return pulumi.get(self, "directory")
+
+    @directory.setter
+    def directory(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "directory", value)
 
     @_builtins.property
     @pulumi.getter
@@ -128,6 +144,7 @@ class Partner(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  billing_email: pulumi.Input[Optional[_builtins.str]] = None,
+                 directory: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  level: pulumi.Input[Optional[_builtins.str]] = None,
                  logo_url: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -140,6 +157,7 @@ class Partner(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] billing_email: Where invoices and statements go.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] directory: Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
         :param pulumi.Input[_builtins.str] level: Operator only: set the level by hand (normally recomputed monthly). One of: bronze, silver, gold, platinum.
         :param pulumi.Input[_builtins.str] logo_url: Your logo for white-label reports (https).
         :param pulumi.Input[_builtins.str] name: Operator only: the partner's name.
@@ -171,6 +189,7 @@ class Partner(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  billing_email: pulumi.Input[Optional[_builtins.str]] = None,
+                 directory: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  level: pulumi.Input[Optional[_builtins.str]] = None,
                  logo_url: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -186,6 +205,7 @@ class Partner(pulumi.CustomResource):
             __props__ = PartnerArgs.__new__(PartnerArgs)
 
             __props__.__dict__["billing_email"] = billing_email
+            __props__.__dict__["directory"] = directory
             __props__.__dict__["level"] = level
             __props__.__dict__["logo_url"] = logo_url
             __props__.__dict__["name"] = name
@@ -194,6 +214,7 @@ class Partner(pulumi.CustomResource):
             __props__.__dict__["balance_cents"] = None
             __props__.__dict__["benefits"] = None
             __props__.__dict__["created_at"] = None
+            __props__.__dict__["directory_approval"] = None
             __props__.__dict__["status"] = None
             __props__.__dict__["support_level"] = None
             __props__.__dict__["version"] = None
@@ -223,6 +244,8 @@ class Partner(pulumi.CustomResource):
         __props__.__dict__["benefits"] = None
         __props__.__dict__["billing_email"] = None
         __props__.__dict__["created_at"] = None
+        __props__.__dict__["directory"] = None
+        __props__.__dict__["directory_approval"] = None
         __props__.__dict__["level"] = None
         __props__.__dict__["logo_url"] = None
         __props__.__dict__["name"] = None
@@ -255,6 +278,19 @@ class Partner(pulumi.CustomResource):
     @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         return pulumi.get(self, "created_at")
+
+    @_builtins.property
+    @pulumi.getter
+    def directory(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        Partner key only: your entry in the public partner directory and which requests for quotes you receive (docs/rules.md). Shown once the vendor approved it; a new website or registration number is checked again.
+        """
+        return pulumi.get(self, "directory")
+
+    @_builtins.property
+    @pulumi.getter(name="directoryApproval")
+    def directory_approval(self) -> pulumi.Output[Optional[_builtins.str]]:
+        return pulumi.get(self, "directory_approval")
 
     @_builtins.property
     @pulumi.getter
