@@ -4,9 +4,17 @@ calendar) and "personal manager" (assigned by the operator, shown to a Platinum 
 
 from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
+
 from partnerfleet_backend.settings import Settings
 from tests.directory.test_tenders import mails
-from tests.support.api import Caller, PartnerHandle, SetClock, make_partner, run_jobs
+from tests.support.api import (
+    Caller,
+    PartnerHandle,
+    SetClock,
+    make_partner,
+    run_jobs,
+)
 from tests.support.tenders import list_partner, published
 
 T0 = datetime(2027, 10, 4, 9, 0, tzinfo=UTC)
@@ -77,3 +85,33 @@ def test_a_platinum_partner_sees_its_personal_manager(operator: Caller) -> None:
         f"/v1/partners/{platinum.id}", {"manager": {"name": "X", "email": "nope"}}
     )
     assert refused.status_code == 422 and "email" in refused.text
+
+
+def test_the_portal_says_the_level_the_reason_the_line_and_the_manager(
+    client: TestClient, operator: Caller, settings: Settings, set_clock: SetClock
+) -> None:
+    """The front page: the support line, why next month's level is lower, the manager."""
+    from tests.portal.test_portal import signed_in
+    from tests.support.portal import make_user
+
+    set_clock(T0)
+    p = make_partner(operator, level="platinum", top_up_cents=1_100_000)
+    manager = {"name": "Lena Vogt", "email": "lena@vendor.example"}
+    operator.patch(f"/v1/partners/{p.id}", {"manager": manager}, expect=200)
+    customer = p.write.post(
+        "/v1/customers",
+        {
+            "name": "Amt Nord",
+            "segment": "business",
+            "country": "DE",
+            "contact_email": "a@n.example",
+        },
+        expect=201,
+    ).json()
+    body = {"customer_id": customer["id"], "product": "dns-filter", "edition": "proplus"}
+    p.write.post("/v1/licenses", {**body, "term_months": 12, "seats": 300}, expect=201)
+    admin = signed_in(client, make_user(settings, "partner", "admin", partner_id=p.id))
+    page = admin.get(f"/portal/p/{p.id}").text
+    assert "+49 30 5557 4000" in page  # the Platinum line
+    assert "Lena Vogt, lena@vendor.example" in page
+    assert "run-rate makes it gold; 1 order in the last 6 months (2 needed) makes it bronze" in page
