@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from partnerfleet_backend.settings import get_settings
 from tests.support.api import (
     Caller,
     PartnerHandle,
@@ -22,6 +23,7 @@ from tests.support.api import (
     school_license,
     train,
 )
+from tests.support.database import query
 
 T0 = datetime(2028, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -275,8 +277,15 @@ class TestLevels:
         train(operator, p, "two_day", "2027-05-04")
         lic = self.gold_run_rate(p)
         p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 301}, expect=200)  # order two
+        operator.patch(f"/v1/partners/{p.id}", {"billing_email": "levels@msp.example"})
         set_clock(datetime(2028, 4, 1, 0, 0, tzinfo=UTC))
         run_jobs(operator)
+        (mailed,) = query(
+            get_settings(),
+            "SELECT subject, body FROM outbox WHERE kind = 'level_changed' AND to_address = :to",
+            to="levels@msp.example",
+        )
+        assert "gold" in mailed["body"] and "+49 30 5557 3000" in mailed["body"]
         me = p.read.get("/v1/me").json()
         assert (me["level"], me["support_level"]) == ("gold", "premium")
         assert me["benefits"]["api_calls_per_month"] == 50_000

@@ -1,5 +1,5 @@
 """The calendar's mail: the notifications people should read in their inbox (reminders before
-and after a term's end, credit about to expire) become mail to the partner's billing email
+and after a term's end, credit about to expire, the month's level) become mail to the partner's billing email
 or the customer's contact; each once (its notification's dedupe key)."""
 
 from datetime import timedelta
@@ -22,6 +22,7 @@ MAILED = {
     "customer_invoice_overdue": "customer",
     "customer.partnership_ended": "partner",
     "customer_partnership_ended": "customer",
+    "level_changed": "partner",
 }
 SUBJECTS = {
     "renewal_reminder": "A license term ends in 45 days",
@@ -35,6 +36,7 @@ SUBJECTS = {
     "customer_invoice_overdue": "Your invoice is overdue",
     "customer.partnership_ended": "A customer ended your partnership",
     "customer_partnership_ended": "Your partner ended the partnership",
+    "level_changed": "Your level this month, and why",
 }
 
 
