@@ -13,7 +13,7 @@ from partnerfleet.client import Client
 from partnerfleet.config import resolve
 from partnerfleet.export import export, export_imports
 from partnerfleet.plan import command as plan
-from partnerfleet.plan import comment
+from partnerfleet.plan import comment, drift
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     plan.add_parser(commands)
     comment.add_parser(commands)
+    drift.add_parser(commands)
     exporting = commands.add_parser(
         "export",
         help="write a fleet file (with adoption set) from what the backend holds",
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return plan.main_plan(args)
     try:
         return int(args.run(args))
-    except (comment.CommentError, errors.PartnerfleetError) as problem:
+    except (comment.CommentError, errors.PartnerfleetError, ValueError) as problem:
         print(f"partnerfleet {args.command}: {problem}", file=sys.stderr)
         return 2
     except (OSError, requests.RequestException) as problem:

@@ -109,3 +109,64 @@ def test_review_on_a_pull_request_and_apply_on_merge(live_operator: Caller, tmp_
     assert "A bare `pulumi up` stops at the refused change" in refused.stdout
     assert ledger(partner.read) == untouched
     assert {c["reference"] for c in all_items(partner.read, "/v1/customers")} == orgs
+
+
+def test_the_scheduled_drift_check_keeps_one_issue(live_operator: Caller, tmp_path: Path) -> None:
+    """examples/ci/drift.sh with a read key: nothing changed, no issue; a seat count and an
+    operator hold changed outside the code open one issue with the differences and the plan
+    of putting the code back; more drift updates it; once the code is back, it is closed."""
+    partner: PartnerHandle = make_partner(live_operator, top_up_cents=6_000_000)
+    fleet_file = tmp_path / "fleet.yaml"
+    fleet_file.write_text((ROOT / "examples" / "fleet.yaml").read_text())
+    stack = fleet_stack(
+        PulumiWorkspace(tmp_path / "pulumi"), live_operator.base, partner, fleet_file
+    )
+    shutil.copy(ROOT / "examples" / "ci" / "drift.sh", stack.program / "drift.sh")
+    stack.up()
+
+    with fake_github("acme/fleet", 1) as github:
+        env = {
+            "GITHUB_API_URL": github.base,
+            "GITHUB_REPOSITORY": "acme/fleet",
+            "GITHUB_TOKEN": "ghs_test",
+        }
+        quiet = run_script(stack, "drift.sh", partner.read.key, **env)
+        assert quiet.returncode == 0, quiet.stdout[-2000:] + quiet.stderr[-2000:]
+        assert "No drift" in quiet.stdout and github.issues == {}
+
+        licenses = {lic["reference"]: lic for lic in all_items(partner.read, "/v1/licenses")}
+        partner.write.patch(f"/v1/licenses/{licenses['crm-1001-dns']['id']}", {"seats": 450})
+        held = licenses["crm-1002-dns"]["id"]
+        live_operator.post(
+            f"/v1/partners/{partner.id}/licenses/{held}/suspension",
+            {"reason": "unpaid"},
+            expect=200,
+        )
+        charged = ledger(partner.read)
+        found = run_script(stack, "drift.sh", partner.read.key, **env)
+        assert found.returncode == 0, found.stdout[-2000:] + found.stderr[-2000:]
+        (issue,) = github.issues.values()
+        assert issue["state"] == "open"
+        assert "| License `crm-1001-dns` | seats | 400 | 450 |" in issue["body"]
+        assert "| License `crm-1002-dns` | status | active | suspended |" in issue["body"]
+        assert "Putting the code back" in issue["body"] and "crm-1001-dns" in issue["body"]
+        seats = partner.read.get(f"/v1/licenses/{licenses['crm-1001-dns']['id']}").json()
+        assert seats["seats"] == 450  # the check applied nothing
+        assert ledger(partner.read) == charged
+
+        lowered = f"/v1/licenses/{licenses['crm-1003-dns']['id']}"
+        partner.write.patch(lowered, {"seats": 9}, expect=200)  # at the next term
+        again = run_script(stack, "drift.sh", partner.read.key, **env)
+        assert again.returncode == 0
+        (issue,) = github.issues.values()  # the same issue, updated
+        assert "| License `crm-1003-dns` | seats_next_term | - | 9 |" in issue["body"]
+        assert github.writes[-1][0] == "PATCH"
+
+        # the code put back: the hold lifted by the vendor, `pulumi up --refresh` from main
+        live_operator.delete(f"/v1/partners/{partner.id}/licenses/{held}/suspension", expect=200)
+        stack.up("--refresh")
+        gone = run_script(stack, "drift.sh", partner.read.key, **env)
+        assert gone.returncode == 0, gone.stdout[-2000:] + gone.stderr[-2000:]
+        (issue,) = github.issues.values()
+        assert issue["state"] == "closed", gone.stdout[-3000:]
+        assert "No drift" in issue["body"]

@@ -1,6 +1,7 @@
 """The calendar's mail: the notifications people should read in their inbox (reminders before
-and after a term's end, credit about to expire, the month's level) become mail to the partner's billing email
-or the customer's contact; each once (its notification's dedupe key)."""
+and after a term's end, credit about to expire, the month's level) become mail to the
+partner's billing email or the customer's contact; each once (its notification's dedupe
+key)."""
 
 from datetime import timedelta
 
