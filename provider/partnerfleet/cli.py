@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from partnerfleet import errors
+from partnerfleet import errors, rightsize
 from partnerfleet.client import Client
 from partnerfleet.config import resolve
 from partnerfleet.export import export, export_imports
@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.add_parser(commands)
     comment.add_parser(commands)
     drift.add_parser(commands)
+    rightsize.add_parser(commands)
     exporting = commands.add_parser(
         "export",
         help="write a fleet file (with adoption set) from what the backend holds",

@@ -1,6 +1,6 @@
 """Licenses, and license-key validation for the product."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -8,7 +8,7 @@ from pydantic import AwareDatetime
 
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import CatalogName, Cursor, Limit, Page
-from partnerfleet_backend.license import hold, keys, service
+from partnerfleet_backend.license import hold, keys, rightsizing, service
 from partnerfleet_backend.license.schemas import (
     HoldCreate,
     LicenseCreate,
@@ -26,6 +26,10 @@ from partnerfleet_backend.pipeline.api import (
 
 router = APIRouter(prefix="/v1")
 L = "licenses"
+
+
+def _id_of(row: Any) -> str:
+    return str(row["id"] if isinstance(row, dict) else row.id)
 
 
 @router.post("/licenses", status_code=201, response_model=LicenseRead, tags=[L], responses=CHARGES)
@@ -75,7 +79,12 @@ def list_licenses(
             product=product,
             ends_before=ends_before,
         )
-        return Page(items=[LicenseRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+        found = rightsizing.savings(ctx, rows)
+        items = [
+            LicenseRead.model_validate(r).model_copy(update={"rightsizing": found.get(_id_of(r))})
+            for r in rows
+        ]
+        return Page(items=items, next_cursor=next_cursor)
 
     return api.read(work)
 
@@ -84,9 +93,13 @@ def list_licenses(
 def get_license(license_id: str, api: PartnerReadApi) -> JSONResponse:
     """One license with its key, seats now and next term, and seats in use."""
     pid = api.partner_id
-    return api.respond(
-        api.read(lambda ctx: LicenseRead.model_validate(service.view(ctx, pid, license_id)))
-    )
+
+    def work(ctx: Ctx) -> LicenseRead:
+        found = service.view(ctx, pid, license_id)
+        saving = rightsizing.savings(ctx, [found]).get(license_id)
+        return LicenseRead.model_validate({**found, "rightsizing": saving})
+
+    return api.respond(api.read(work))
 
 
 @router.patch("/licenses/{license_id}", response_model=LicenseRead, tags=[L], responses=CHARGES)

@@ -15,7 +15,7 @@ from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.kit.timeutil import add_months, months_between
 from partnerfleet_backend.level import repository as levels
-from partnerfleet_backend.license import repository
+from partnerfleet_backend.license import repository, rightsizing
 from partnerfleet_backend.license.terms import next_term
 from partnerfleet_backend.models import LicenseStatus, OrderKind
 from partnerfleet_backend.notification.service import Note, notify
@@ -280,19 +280,27 @@ def send_reminders(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
     """45 days before a term ends: the customer's contact and the partner; after a lapse, the
     partner again."""
     sent = 0
-    for lic, customer in repository.ending_between(
+    ending = repository.ending_between(
         ctx.session, ctx.now, ctx.now + timedelta(days=REMINDER_DAYS), scope
-    ):
+    )
+    saved = rightsizing.savings(ctx, [lic for lic, _ in ending])
+    for lic, customer in ending:
         assert lic.ends_at is not None
         end = lic.ends_at.date()
         what = "renews" if lic.auto_renew else "ends"
+        saving = saved.get(lic.id)
         sent += notify(
             ctx,
             lic.partner_id,
             "renewal_reminder",
-            f"license {lic.id} of {customer.name} {what} on {end}",
+            f"license {lic.id} of {customer.name} {what} on {end}"
+            + (f"; {saving.said}" if saving else ""),
             dedupe_key=f"remind45:{lic.id}:{end}",
-            data={"license_id": lic.id, "ends_at": lic.ends_at.isoformat()},
+            data={
+                "license_id": lic.id,
+                "ends_at": lic.ends_at.isoformat(),
+                **({"saving_cents": saving.saving_cents} if saving else {}),
+            },
         )
         sent += notify(
             ctx,

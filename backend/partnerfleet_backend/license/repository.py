@@ -13,7 +13,14 @@ from partnerfleet_backend.db.compiled import Prepared
 from partnerfleet_backend.db.objects import columns_of, persistent
 from partnerfleet_backend.kit.schemas import page_rows
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
-from partnerfleet_backend.models import CHANGEABLE, RENEWING, Customer, License, LicenseStatus
+from partnerfleet_backend.models import (
+    CHANGEABLE,
+    RENEWING,
+    Customer,
+    License,
+    LicenseStatus,
+    UsageReport,
+)
 
 TABLE = cast(Table, License.__table__)
 
@@ -288,3 +295,15 @@ def under_licensed(session: Session, partner_id: str) -> list[License]:
             .order_by(License.id)
         )
     )
+
+
+def peaks_since(session: Session, license_ids: Sequence[str], since: datetime) -> dict[str, int]:
+    """The most seats each license reported in use since `since` (those that reported)."""
+    if not license_ids:
+        return {}
+    rows = session.execute(
+        select(UsageReport.license_id, func.max(UsageReport.used))
+        .where(UsageReport.license_id.in_(license_ids), UsageReport.at >= since)
+        .group_by(UsageReport.license_id)
+    )
+    return {str(license_id): int(peak) for license_id, peak in rows}

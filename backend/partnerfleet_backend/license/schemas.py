@@ -1,9 +1,9 @@
 """Bodies of the license routes. Products, editions and terms are the catalog's
 (`GET /v1/catalog`) and checked against it."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel, StrictInt
 from partnerfleet_backend.models import LicenseStatus
@@ -44,6 +44,15 @@ class LicenseUpdate(InputModel):
     reference: str | None = Field(default=None, min_length=1, max_length=100)
 
 
+class RightsizingRead(BaseModel):
+    renews_on: date
+    seats: int = Field(description="The seats it renews with")
+    peak_used: int = Field(description="The most seats in use in the last 30 days")
+    unused_seats: int
+    saving_cents: int = Field(description="What lowering to the peak saves at the renewal")
+    said: str
+
+
 class LicenseRead(OutputModel):
     id: str
     customer_id: str
@@ -70,6 +79,11 @@ class LicenseRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    rightsizing: RightsizingRead | None = Field(
+        default=None,
+        description="Renewing within 45 days with fewer seats in use (the peak of the last 30 "
+        "days) than it renews with: the unused seats and what lowering them saves",
+    )
 
 
 class HoldCreate(InputModel):

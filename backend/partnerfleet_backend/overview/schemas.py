@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from partnerfleet_backend.license.schemas import RightsizingRead
 from partnerfleet_backend.quota.schemas import QuotaRead
 from partnerfleet_backend.wallet.schemas import WalletRead
 
@@ -60,6 +61,9 @@ class Renewal(LicenseLine):
     next_seats: int
     next_edition: str
     next_term_months: int | None
+    rightsizing: RightsizingRead | None = Field(
+        default=None, description="Seats unused at the renewal, and what lowering them saves"
+    )
 
 
 class Renewals(BaseModel):

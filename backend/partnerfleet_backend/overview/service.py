@@ -10,6 +10,7 @@ from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.level.outlook import next_run
 from partnerfleet_backend.level.service import LEVELS
 from partnerfleet_backend.license import repository as licenses
+from partnerfleet_backend.license import rightsizing
 from partnerfleet_backend.license.terms import renewal_terms
 from partnerfleet_backend.models import FLAGGED, License, LicenseStatus, Partner
 from partnerfleet_backend.overview import repository
@@ -75,7 +76,11 @@ def overview(ctx: Ctx, partner_id: str) -> OverviewRead:
     def line(lic: License) -> LicenseLine:
         return LicenseLine(**_line(lic, labels))
 
-    renewals = [_renewal(ctx, lic, labels) for lic in ending]
+    saved = rightsizing.savings(ctx, ending)
+    renewals = [
+        _renewal(ctx, lic, labels).model_copy(update={"rightsizing": saved.get(lic.id)})
+        for lic in ending
+    ]
     return OverviewRead(
         partner_id=partner_id,
         name=partner.name,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from partnerfleet_backend.kit.schemas import InputModel
+from partnerfleet_backend.license.schemas import RightsizingRead
 
 Action = Literal["create", "update", "delete"]
 ObjectType = Literal["customer", "license", "addon", "support"]
@@ -149,6 +150,15 @@ class UnderLicensed(BaseModel):
     in_plan: bool
 
 
+class RightSize(BaseModel):
+    """A license renewing within 45 days with seats unused (after the plan's changes)."""
+
+    license_id: str
+    reference: str | None
+    customer_id: str
+    rightsizing: RightsizingRead
+
+
 class FirstRefusal(BaseModel):
     key: str
     label: str
@@ -168,5 +178,8 @@ class PlanRead(BaseModel):
     level: PlanLevel
     quota: PlanQuota
     under_licensed: list[UnderLicensed]
+    rightsizing: list[RightSize] = Field(
+        default=[], description="Renewals within 45 days with seats unused, and the saving"
+    )
     refused: bool
     first_refusal: FirstRefusal | None

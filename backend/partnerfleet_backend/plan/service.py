@@ -26,10 +26,12 @@ from partnerfleet_backend.kit.errors import (
     ValidationFailed,
 )
 from partnerfleet_backend.kit.integrity import conflict_of
+from partnerfleet_backend.kit.scope import PartnerScope
 from partnerfleet_backend.kit.slots import Slots
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.level.outlook import next_run
 from partnerfleet_backend.license import repository as licenses_repository
+from partnerfleet_backend.license import rightsizing
 from partnerfleet_backend.models import EntryKind
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.plan import steps
@@ -43,6 +45,7 @@ from partnerfleet_backend.plan.schemas import (
     PlanRead,
     PlanTotals,
     PlanWallet,
+    RightSize,
     UnderLicensed,
 )
 from partnerfleet_backend.quota import service as quota
@@ -137,6 +140,16 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
         planned.append(outcome.planned(nominal, net, invoiced))
     del loaded
     short = licenses_repository.under_licensed(ctx.session, partner_id)
+    renewing = [
+        lic
+        for lic, _ in licenses_repository.ending_between(
+            ctx.session,
+            ctx.now,
+            ctx.now + timedelta(days=rightsizing.WINDOW_DAYS),
+            PartnerScope.one(partner_id),
+        )
+    ]
+    savings = rightsizing.savings(ctx, renewing)
     labels = customers_repository.customer_labels(
         ctx.session,
         {p.customer_id for p in planned if p.customer_id} | {x.customer_id for x in short},
@@ -204,6 +217,16 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
                 in_plan=lic.id in in_plan,
             )
             for lic in short
+        ],
+        rightsizing=[
+            RightSize(
+                license_id=lic.id,
+                reference=lic.reference,
+                customer_id=lic.customer_id,
+                rightsizing=savings[lic.id],
+            )
+            for lic in renewing
+            if lic.id in savings
         ],
         refused=first is not None,
         first_refusal=(

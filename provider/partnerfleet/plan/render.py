@@ -84,6 +84,9 @@ def warnings(plan: dict[str, Any], customers: dict[str, str]) -> list[str]:
             f"{label} ({where}): under-licensed: {lic['used_seats']} seats in use, "
             f"{lic['seats']} licensed"
         )
+    for lic in plan.get("rightsizing") or []:
+        label = lic["reference"] or lic["license_id"]
+        found.append(f"{label}: right-size before the renewal: {lic['rightsizing']['said']}")
     quota = plan["quota"]
     if not quota["enough"]:
         found.append(
