@@ -9,6 +9,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from partnerfleet_backend.settings import Settings
 from tests.support.api import (
     Caller,
     PartnerHandle,
@@ -146,3 +149,20 @@ def test_rightsize_writes_the_peak_into_the_fleet_file(
         check=False,
     )
     assert again.returncode == 0 and "no license" in again.stdout
+
+
+def test_the_front_page_shows_the_saving(
+    client: TestClient, operator: Caller, settings: Settings, set_clock: SetClock
+) -> None:
+    from tests.portal.test_portal import signed_in
+    from tests.support.portal import make_user
+
+    set_clock(T0)
+    p = make_partner(operator, top_up_cents=1_100_000)
+    lic = bought(p, "rs-4-dns")
+    set_clock(END - timedelta(days=10))
+    product_reports(p.write, str(lic["license_key"]), 70)
+    admin = signed_in(client, make_user(settings, "partner", "admin", partner_id=p.id))
+    page = admin.get(f"/portal/p/{p.id}").text
+    assert "Right-size: 30 of 100 seats unused (peak 70 in 30 days)" in page
+    assert "saves 496.80 EUR" in page

@@ -161,7 +161,7 @@ def test_hundreds_of_resources_and_the_call_economy(live_operator: Caller, tmp_p
     stack = workspace.stack(PROGRAMS / "scale")
     stack.config("partnerfleet:endpoint", live_operator.base)
     stack.config("partnerfleet:apiKey", partner.write.key, secret=True)
-    n = 300  # 2,000 and more: bench/preview.py
+    n = 200  # 2,000 and more: bench/preview.py
     stack.config("count", str(n))
 
     calls = used_calls(partner)
