@@ -28,16 +28,11 @@ def add_parser(commands: Any) -> None:
 
 def unused(client: Client) -> dict[str, dict[str, Any]]:
     """The right-sizing of every license that has one, by its reference."""
-    found: dict[str, dict[str, Any]] = {}
-    cursor = None
-    while True:
-        page = client.get("/v1/licenses", limit=100, **({"cursor": cursor} if cursor else {}))
-        for lic in page["items"]:
-            if lic.get("rightsizing") and lic.get("reference"):
-                found[str(lic["reference"])] = lic["rightsizing"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return found
+    return {
+        str(lic["reference"]): lic["rightsizing"]
+        for lic in client.list_all("/v1/licenses")
+        if lic.get("rightsizing") and lic.get("reference")
+    }
 
 
 def _seats_nodes(text: str) -> list[tuple[str, yaml.ScalarNode]]:

@@ -10,8 +10,8 @@ from partnerfleet_backend.settings import Settings
 from tests.directory.test_tenders import mails
 from tests.support.api import (
     Caller,
-    PartnerHandle,
     SetClock,
+    as_vendor,
     make_partner,
     run_jobs,
 )
@@ -19,11 +19,6 @@ from tests.support.tenders import list_partner, published
 
 T0 = datetime(2027, 10, 4, 9, 0, tzinfo=UTC)
 LATER = "later@bronze.example"
-
-
-def as_vendor(operator: Caller, p: PartnerHandle) -> Caller:
-    """The operator reading a partner's data (a Bronze partner has no API calls)."""
-    return Caller(operator.http, operator.base, operator.key, {"PartnerFleet-Partner-Id": p.id})
 
 
 def told_later(settings: Settings) -> int:

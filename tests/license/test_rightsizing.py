@@ -16,6 +16,7 @@ from tests.support.api import (
     Caller,
     PartnerHandle,
     SetClock,
+    as_vendor,
     license_body,
     make_customer,
     make_partner,
@@ -80,7 +81,7 @@ def test_the_reminder_names_the_saving(operator: Caller, set_clock: SetClock) ->
     set_clock(END - timedelta(days=44))
     run_jobs(operator)
     # read as the vendor: one order in six months made the partner Bronze (no API calls)
-    vendor = Caller(operator.http, operator.base, operator.key, {"PartnerFleet-Partner-Id": p.id})
+    vendor = as_vendor(operator, p)
     notes = vendor.get("/v1/notifications", params={"limit": 100}).json()["items"]
     (reminder,) = [
         n for n in notes if n["kind"] == "renewal_reminder" and n["data"]["license_id"] == lic["id"]

@@ -2,7 +2,6 @@
 plugin's schema, compiled, its program run as the Automation API's inline program (no Go
 language host here; the Go process serves the language runtime itself)."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ import pytest
 
 from tests.support.api import Caller, make_partner
 from tests.support.paths import ROOT
-from tests.support.pulumi import PulumiWorkspace
+from tests.support.pulumi import PulumiWorkspace, run_inline
 
 EXAMPLE = ROOT / "examples" / "go"
 GO = shutil.which("go") or (
@@ -43,17 +42,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(binary: Path, workspace: PulumiWorkspace, operation: str, **env: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [str(binary), operation],
-        env={**workspace.env(), **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_inline([str(binary), operation], workspace, env)
 
 
 def test_the_go_example_under_the_engine(

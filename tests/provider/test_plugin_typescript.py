@@ -3,7 +3,6 @@ inline program (this machine has no Node.js language host; the Node process serv
 language runtime itself), with the SDK generated from the plugin's schema and @pulumi/pulumi
 3.248.0 (the last for Node 20)."""
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from tests.support.api import Caller, make_partner
 from tests.support.paths import ROOT
-from tests.support.pulumi import PulumiWorkspace
+from tests.support.pulumi import PulumiWorkspace, run_inline
 
 EXAMPLE = ROOT / "examples" / "typescript"
 pytestmark = [
@@ -39,18 +38,7 @@ def built() -> Path:
 def _run(
     automation: Path, workspace: PulumiWorkspace, operation: str, **env: str
 ) -> dict[str, Any]:
-    done = subprocess.run(
-        ["node", str(automation), operation],
-        cwd=EXAMPLE,
-        env={**workspace.env(), **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_inline(["node", str(automation), operation], workspace, env, EXAMPLE)
 
 
 def test_the_typescript_example_under_the_engine(

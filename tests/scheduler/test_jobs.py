@@ -12,6 +12,7 @@ from tests.support.api import (
     PartnerHandle,
     SetClock,
     all_items,
+    as_vendor,
     extend_credit,
     keep_level,
     ledger,
@@ -250,13 +251,8 @@ class TestReminders:
         assert [k for k, _ in notifications(p)] == ["credit_expiring"]
 
 
-def for_partner(operator: Caller, p: PartnerHandle) -> Caller:
-    """The operator reading a partner's data (not metered: a Bronze partner has no calls)."""
-    return Caller(operator.http, operator.base, operator.key, {"PartnerFleet-Partner-Id": p.id})
-
-
 def audit_events(operator: Caller, p: PartnerHandle) -> list[dict[str, Any]]:
-    return all_items(for_partner(operator, p), "/v1/audit-events")
+    return all_items(as_vendor(operator, p), "/v1/audit-events")
 
 
 class TestLevels:
@@ -308,7 +304,7 @@ class TestLevels:
         set_clock(datetime(2028, 4, 1, 0, 0, tzinfo=UTC))
         run_jobs(operator)
         # Bronze has no API calls included: what the partner is told, the operator reads
-        said = for_partner(operator, p).get("/v1/level").json()
+        said = as_vendor(operator, p).get("/v1/level").json()
         assert said["current"] == "bronze"
         (changed,) = [
             e for e in audit_events(operator, p) if e["action"] == "partner.level_changed"
@@ -319,7 +315,7 @@ class TestLevels:
         run_jobs(operator)
         set_clock(datetime(2029, 4, 1, 0, 0, tzinfo=UTC))
         run_jobs(operator)
-        said = for_partner(operator, p).get("/v1/level").json()
+        said = as_vendor(operator, p).get("/v1/level").json()
         assert (said["current"], said["orders_last_6_months"]) == ("bronze", 0)
 
     def test_a_gold_run_rate_without_the_two_day_training_is_silver(
@@ -342,7 +338,7 @@ class TestLevels:
         set_clock(datetime(2028, 6, 1, 0, 0, tzinfo=UTC))
         p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 302}, expect=200)
         run_jobs(operator)
-        assert for_partner(operator, p).get("/v1/level").json()["current"] == "bronze"
+        assert as_vendor(operator, p).get("/v1/level").json()["current"] == "bronze"
         # the operator's records: listed, a mistaken one taken back (audited)
         (listed,) = operator.get(f"/v1/partners/{p.id}/trainings").json()
         assert listed["id"] == half["id"]

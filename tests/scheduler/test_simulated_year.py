@@ -12,6 +12,7 @@ from partnerfleet_backend.settings import Settings
 from tests.support.api import (
     Caller,
     SetClock,
+    as_vendor,
     ledger,
     make_customer,
     make_partner,
@@ -114,7 +115,7 @@ def test_a_year_of_the_partner_program(
     assert expected == 187_400
     jobs(START + timedelta(days=366))  # 2029-01-15 10:00 (2028 is a leap year)
     # a Bronze partner whose packs ended has no calls left: the vendor reads for it
-    vendor = Caller(operator.http, operator.base, operator.key, {"PartnerFleet-Partner-Id": p.id})
+    vendor = as_vendor(operator, p)
     assert vendor.get(f"/v1/licenses/{lic_a['id']}").json()["status"] == "lapsed"
     kinds = [
         n["kind"] for n in vendor.get("/v1/notifications", params={"limit": 100}).json()["items"]

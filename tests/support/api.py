@@ -100,6 +100,14 @@ def make_partner(
     )
 
 
+def as_vendor(operator: Caller, partner: PartnerHandle) -> Caller:
+    """The operator reading a partner's data through the partner's routes (not metered: a
+    Bronze partner without a pack has no API calls of its own)."""
+    return Caller(
+        operator.http, operator.base, operator.key, {"PartnerFleet-Partner-Id": partner.id}
+    )
+
+
 def train(operator: Caller, partner: PartnerHandle, kind: str, taken_on: str) -> dict[str, Any]:
     """Record a training the partner took (`half_day` or `two_day`, an ISO date)."""
     body = {"kind": kind, "taken_on": taken_on}

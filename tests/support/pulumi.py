@@ -170,3 +170,22 @@ class Stack:
     def state_text(self) -> str:
         """The raw state file(s) of the backend, as text."""
         return "".join(p.read_text() for p in (self.workspace.root / "state").rglob("*.json"))
+
+
+def run_inline(
+    command: list[str], workspace: PulumiWorkspace, env: dict[str, str], cwd: Path | None = None
+) -> dict[str, Any]:
+    """An Automation API program (`command`, e.g. a built binary and its operation): its last
+    line of output, the JSON it prints of the operation's result."""
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        env={**workspace.env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

@@ -21,6 +21,7 @@ from partnerfleet_backend.directory.schemas import (
     DirectoryUpdate,
     OfferCreate,
     TenderCreate,
+    TenderRead,
 )
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.kit.integrity import rules_held
@@ -190,29 +191,8 @@ def _may_change(portal: Portal) -> bool:
 
 
 def _received(portal: Portal, pid: str, status: int = 200, error: str = "") -> HTMLResponse:
-    def work(ctx: Ctx) -> tuple[list[dict[str, Any]], str]:
-        rows = [
-            {
-                **{
-                    c: getattr(t, c)
-                    for c in (
-                        "id",
-                        "title",
-                        "text",
-                        "country",
-                        "product",
-                        "service",
-                        "name",
-                        "email",
-                        "phone",
-                        "organisation",
-                        "expires_at",
-                    )
-                },
-                "offered": o,
-            }
-            for t, o in tenders.received(ctx, pid)
-        ]
+    def work(ctx: Ctx) -> tuple[list[TenderRead], str]:
+        rows = [tenders.read_view(t, offered) for t, offered in tenders.received(ctx, pid)]
         try:
             entry = service.own(ctx, pid)
             receives = "requests matching your entry" if entry.receives_tenders else "nothing (off)"

@@ -14,6 +14,7 @@ from partnerfleet_backend.directory.schemas import (
 )
 from partnerfleet_backend.kit.errors import NotFound, ValidationFailed
 from partnerfleet_backend.models import Approval, DirectoryEntry, Partner, PartnerStatus
+from partnerfleet_backend.partner import service as partners
 
 CHECKED = ("website", "registration_number")  # what the operator checks before approving
 
@@ -27,7 +28,7 @@ def view(entry: DirectoryEntry, partner: Partner) -> DirectoryRead:
         partner_id=entry.partner_id,
         listed=entry.listed,
         approval=entry.approval,
-        public=_public(entry, partner),
+        public=is_public(entry, partner),
         country=entry.country,
         languages=list(entry.languages),
         services=list(entry.services),
@@ -44,7 +45,7 @@ def view(entry: DirectoryEntry, partner: Partner) -> DirectoryRead:
     )
 
 
-def _public(entry: DirectoryEntry, partner: Partner) -> bool:
+def is_public(entry: DirectoryEntry, partner: Partner) -> bool:
     return (
         entry.listed
         and entry.approval == Approval.APPROVED.value
@@ -67,24 +68,17 @@ def public_view(ctx: Ctx, entry: DirectoryEntry, partner: Partner) -> PublicPart
     )
 
 
-def _partner(ctx: Ctx, partner_id: str) -> Partner:
-    partner = ctx.session.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound(f"partner {partner_id} not found")
-    return partner
-
-
 def own(ctx: Ctx, partner_id: str) -> DirectoryRead:
     entry = ctx.session.get(DirectoryEntry, partner_id)
     if entry is None:
         raise NotFound("no directory entry yet: PUT /v1/me/directory makes one")
-    return view(entry, _partner(ctx, partner_id))
+    return view(entry, partners.get(ctx, partner_id))
 
 
 def put(ctx: Ctx, partner_id: str, body: DirectoryUpdate) -> DirectoryRead:
     """Make or change the partner's entry; the operator checks it again when the website or
     the registration number changed (audited)."""
-    partner = _partner(ctx, partner_id)
+    partner = partners.get(ctx, partner_id)
     products = set(load_catalog(ctx.session).products)
     for field, names in (("products", body.products), ("tender_products", body.tender_products)):
         unknown = sorted(set(names) - products)
@@ -116,7 +110,7 @@ def put(ctx: Ctx, partner_id: str, body: DirectoryUpdate) -> DirectoryRead:
 
 def set_approval(ctx: Ctx, partner_id: str, approval: str) -> DirectoryRead:
     """The operator approves an entry (registration and website checked) or hides it."""
-    partner = _partner(ctx, partner_id)
+    partner = partners.get(ctx, partner_id)
     entry = ctx.session.get(DirectoryEntry, partner_id, with_for_update=True)
     if entry is None:
         raise NotFound(f"partner {partner_id} has no directory entry")
@@ -169,6 +163,6 @@ def search(
 def public_one(ctx: Ctx, partner_id: str) -> PublicPartner:
     entry = ctx.session.get(DirectoryEntry, partner_id)
     partner = ctx.session.get(Partner, partner_id)
-    if entry is None or partner is None or not _public(entry, partner):
+    if entry is None or partner is None or not is_public(entry, partner):
         raise NotFound("no such partner in the directory")
     return public_view(ctx, entry, partner)

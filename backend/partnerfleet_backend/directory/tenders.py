@@ -25,15 +25,15 @@ from partnerfleet_backend.directory.schemas import (
     TenderCreate,
     TenderRead,
 )
-from partnerfleet_backend.directory.service import page_of
+from partnerfleet_backend.directory.service import is_public, page_of
 from partnerfleet_backend.kit.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.kit.money import eur
 from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.level.service import LEVELS, PRIORITY_HOURS
 from partnerfleet_backend.mail import service as mail
 from partnerfleet_backend.models import (
     SECRET_MARK,
-    Approval,
     DirectoryEntry,
     Partner,
     Tender,
@@ -233,8 +233,8 @@ def offer(ctx: Ctx, partner_id: str, tender_id: str, body: OfferCreate) -> Tende
     partner = ctx.session.get(Partner, partner_id)
     assert partner is not None
     entry = ctx.session.get(DirectoryEntry, partner_id)
-    listed = entry is not None and entry.listed and entry.approval == Approval.APPROVED.value
-    price = "" if body.price_cents is None else f"Price: {_eur(body.price_cents)}\n\n"
+    listed = entry is not None and is_public(entry, partner)
+    price = "" if body.price_cents is None else f"Price: {eur(body.price_cents)}\n\n"
     where = f"About {partner.name}: {page_of(ctx, partner_id)}\n\n" if listed else ""
     mail.queue(
         ctx,
@@ -274,11 +274,6 @@ def remove(ctx: Ctx, tender_id: str) -> Tender:
         after={"status": tender.status},
     )
     return tender
-
-
-def _eur(cents: int) -> str:
-    whole, part = divmod(cents, 100)
-    return f"{whole:,}.{part:02d} EUR"
 
 
 def said(tender: Tender) -> TenderAccepted:

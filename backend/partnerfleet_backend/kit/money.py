@@ -22,3 +22,10 @@ def apply_bp(amount_cents: int, bp: int) -> int:
 def net_of_discount(amount_cents: int, discount_bp: int) -> int:
     """What `amount_cents` of nominal credit cost with `discount_bp` off, rounded half-up."""
     return div_round_half_up(amount_cents * (BP_DENOMINATOR - discount_bp), BP_DENOMINATOR)
+
+
+def eur(cents: int) -> str:
+    """1234567 -> '12,345.67 EUR': what a person reads (integer arithmetic, no float)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole:,}.{part:02d} EUR"

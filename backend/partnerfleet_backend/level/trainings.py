@@ -12,7 +12,8 @@ from partnerfleet_backend.level import repository
 from partnerfleet_backend.level.outlook import next_run
 from partnerfleet_backend.level.schemas import LevelRead, TrainingCreate, TrainingRead
 from partnerfleet_backend.level.service import LEVELS, TRAINING_VALID_MONTHS
-from partnerfleet_backend.models import Partner, PartnerTraining
+from partnerfleet_backend.models import PartnerTraining
+from partnerfleet_backend.partner import service as partners
 
 
 def expires_on(taken_on: date) -> date:
@@ -31,16 +32,9 @@ def view(row: PartnerTraining) -> TrainingRead:
     )
 
 
-def _partner(ctx: Ctx, partner_id: str) -> Partner:
-    partner = ctx.session.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound(f"partner {partner_id} not found")
-    return partner
-
-
 def record(ctx: Ctx, partner_id: str, body: TrainingCreate) -> PartnerTraining:
     """Record a training the partner took (operator; audited)."""
-    _partner(ctx, partner_id)
+    partners.get(ctx, partner_id)
     if body.taken_on > ctx.now.date():
         raise ValidationFailed("a training is recorded once it was taken", field="taken_on")
     row = PartnerTraining(
@@ -65,7 +59,7 @@ def record(ctx: Ctx, partner_id: str, body: TrainingCreate) -> PartnerTraining:
 
 
 def listed(ctx: Ctx, partner_id: str) -> list[PartnerTraining]:
-    _partner(ctx, partner_id)
+    partners.get(ctx, partner_id)
     return repository.trainings_of(ctx.session, partner_id)
 
 
@@ -88,7 +82,7 @@ def remove(ctx: Ctx, partner_id: str, training_id: str) -> PartnerTraining:
 
 def level_view(ctx: Ctx, partner_id: str) -> LevelRead:
     """The partner's level now and at the next run, by the run's rule, and why."""
-    partner = _partner(ctx, partner_id)
+    partner = partners.get(ctx, partner_id)
     outlook = next_run(ctx, partner_id)
     current = LEVELS[partner.level]
     return LevelRead(

@@ -11,6 +11,7 @@ from typing import Any
 from partnerfleet_backend.catalog.pricing import term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.kit.money import eur
 from partnerfleet_backend.license import repository
 from partnerfleet_backend.license.schemas import RightsizingRead
 from partnerfleet_backend.models import RENEWING
@@ -68,7 +69,6 @@ def savings(ctx: Ctx, licenses: list[Any]) -> dict[str, RightsizingRead]:
         unit = catalog.unit_cents(d.product, segment, d.edition, d.term)
         saving = term_price_cents(d.seats, unit, d.term) - term_price_cents(keep, unit, d.term)
         unused = d.seats - keep
-        whole, part = divmod(saving, 100)
         found[d.license_id] = RightsizingRead(
             renews_on=d.renews_on,
             seats=d.seats,
@@ -76,6 +76,6 @@ def savings(ctx: Ctx, licenses: list[Any]) -> dict[str, RightsizingRead]:
             unused_seats=unused,
             saving_cents=saving,
             said=f"{unused} of {d.seats} seats unused (peak {peak} in {PEAK_DAYS} days): "
-            f"lowering them before {d.renews_on} saves {whole:,}.{part:02d} EUR",
+            f"lowering them before {d.renews_on} saves {eur(saving)}",
         )
     return found

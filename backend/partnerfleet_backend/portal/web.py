@@ -18,6 +18,7 @@ from partnerfleet_backend.accounts import service as accounts
 from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
+from partnerfleet_backend.kit import money
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.kit.integrity import rules_held
 from partnerfleet_backend.operations.clock import current_time
@@ -33,11 +34,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 def eur(cents: int | None) -> str:
     """1234567 -> '12,345.67 EUR' (integer arithmetic, no float)."""
-    if cents is None:
-        return "-"
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole:,}.{part:02d} EUR"
+    return "-" if cents is None else money.eur(cents)
 
 
 def day(moment: datetime | str | None) -> str:

@@ -90,27 +90,21 @@ def recorded(deployment: dict[str, Any]) -> list[tuple[str, str, str, dict[str, 
     """The partnerfleet resources the stack recorded: (kind, label, id, outputs)."""
     found = []
     for resource in deployment.get("deployment", {}).get("resources", []):
-        state = preview._snaked(resource)  # the plugin's names as the resources name them
-        kind = preview._kind({"newState": state})
+        state = preview.snaked(resource)  # the plugin's names as the resources name them
+        kind = preview.kind_of({"newState": state})
         if kind not in WATCHED or not state.get("id"):
             continue
         outputs = state.get("outputs") or {}
-        label = preview._label(outputs, str(state.get("urn", "")))
+        label = preview.label_of(outputs, str(state.get("urn", "")))
         found.append((kind, label, str(state["id"]), outputs))
     return found
 
 
 def held(client: Client) -> dict[str, Any]:
     """What the backend holds now: each collection by id, and the support level."""
-    objects: dict[str, Any] = {}
-    for path in COLLECTIONS.values():
-        cursor = None
-        while True:
-            page = client.get(path, limit=100, **({"cursor": cursor} if cursor else {}))
-            objects.update({item["id"]: item for item in page["items"]})
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
+    objects: dict[str, Any] = {
+        item["id"]: item for path in COLLECTIONS.values() for item in client.list_all(path)
+    }
     objects["support"] = client.get("/v1/support")
     return objects
 

@@ -102,7 +102,7 @@ def _parse(text: str) -> dict[str, Any]:
     return document
 
 
-def _kind(step: dict[str, Any]) -> str | None:
+def kind_of(step: dict[str, Any]) -> str | None:
     state = step.get("newState") or step.get("oldState") or {}
     token = str(state.get("type", ""))
     for prefix in (TYPE_PREFIX, PLUGIN_PREFIX):
@@ -111,7 +111,7 @@ def _kind(step: dict[str, Any]) -> str | None:
     return None
 
 
-def _snaked(state: dict[str, Any]) -> dict[str, Any]:
+def snaked(state: dict[str, Any]) -> dict[str, Any]:
     """A step's state with the plugin's camelCase property names as the resources name them
     (a dynamic resource's state is as it is)."""
     if not str(state.get("type", "")).startswith(PLUGIN_PREFIX):
@@ -135,11 +135,11 @@ def extract(document: dict[str, Any]) -> Extracted:
     """The plan's changes for the partnerfleet steps of a preview."""
     found = Extracted(endpoint=(document.get("config") or {}).get("partnerfleet:endpoint"))
     for step in document.get("steps", []):
-        kind = _kind(step)
+        kind = kind_of(step)
         op = str(step.get("op", ""))
         if kind is None or kind not in PROVIDERS:
             continue
-        old, new = _snaked(step.get("oldState") or {}), _snaked(step.get("newState") or {})
+        old, new = snaked(step.get("oldState") or {}), snaked(step.get("newState") or {})
         if kind == "CustomerOrg":
             for state, values in ((old, old.get("outputs") or {}), (new, new.get("inputs") or {})):
                 if values.get("reference"):
@@ -153,7 +153,7 @@ def extract(document: dict[str, Any]) -> Extracted:
         urn = str(step.get("urn"))
         delete = {
             "key": f"{urn}#old" if op == "replace" else urn,
-            "label": _label(old.get("outputs") or {}, urn),
+            "label": label_of(old.get("outputs") or {}, urn),
             "action": "delete",
             "type": object_type,
             "id": old.get("id") if object_type != "support" else None,
@@ -175,7 +175,7 @@ def extract(document: dict[str, Any]) -> Extracted:
     return found
 
 
-def _label(values: dict[str, Any], urn: str) -> str:
+def label_of(values: dict[str, Any], urn: str) -> str:
     return str(values.get("reference") or values.get("option") or _name(urn))
 
 
@@ -188,7 +188,7 @@ def _create(
         values["adopt"] = True  # the plan adopts as the create would
     change: dict[str, Any] = {
         "key": urn,
-        "label": _label(inputs.values, urn),
+        "label": label_of(inputs.values, urn),
         "action": "create",
         "type": object_type,
         "inputs": values,
@@ -214,7 +214,7 @@ def _update(
         body = provider.update_body(provider.state(old.get("outputs") or {}), inputs)
     return {
         "key": urn,
-        "label": _label({**(old.get("outputs") or {}), **inputs.values}, urn),
+        "label": label_of({**(old.get("outputs") or {}), **inputs.values}, urn),
         "action": "update",
         "type": object_type,
         "id": old.get("id") if object_type != "support" else None,

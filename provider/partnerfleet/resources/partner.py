@@ -92,12 +92,14 @@ class PartnerProvider(BackendProvider):
                 obj = self.client().post(self.collection, body)
             else:
                 obj = self.client().patch("/v1/me", body) if body else self.client().get("/v1/me")
-                obj = self._with_directory(obj, entry)
+                if entry is not None:
+                    obj = self._with_directory(obj, entry)
         return CreateResult(obj["id"], self.outs(obj, inputs.record()))
 
     def _with_directory(self, obj: dict[str, Any], entry: Any = None) -> dict[str, Any]:
         """The profile with the own directory entry: `entry` put first when given, else read
-        (none yet: null)."""
+        (none yet: null). Only for a program that declares `directory`: the others spend no
+        call on it."""
         if entry is not None:
             held = self.client().put("/v1/me/directory", entry)
         else:
@@ -111,11 +113,12 @@ class PartnerProvider(BackendProvider):
         return {**obj, DIRECTORY: shaped, "directory_approval": held["approval"]}
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        state = self.state(props)
+        declared = DIRECTORY in (state.asked or []) or props.get(DIRECTORY) is not None
         with user_errors(f"Partner {id_}: refresh failed"):
             obj = self.client().get(self._path(id_))
-            if not self._operator():
+            if declared and not self._operator():
                 obj = self._with_directory(obj)
-        state = self.state(props)
         obj = _keep_secret(obj, props)
         return ReadResult(id_, self.outs(obj, state.record()), self.inputs_from(obj, state))
 
@@ -135,7 +138,7 @@ class PartnerProvider(BackendProvider):
                 obj = self.client().patch(self._path(id_), body, if_match=state.version)
             else:
                 obj = self.client().get(self._path(id_))
-            if not self._operator():
+            if inputs.asked(DIRECTORY) and not self._operator():
                 obj = self._with_directory(obj, entry)
         return UpdateResult(outs=self.outs(_keep_secret(obj, olds), inputs.record()))
 
