@@ -1,6 +1,11 @@
 """Add-on options and support levels."""
 
-from tests.support.api import Caller, PartnerHandle, ledger, make_partner
+from datetime import UTC, datetime, timedelta
+
+from tests.support.api import Caller, PartnerHandle, SetClock, ledger, make_partner
+
+START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+PAST_THE_GRACE_WINDOW = START + timedelta(hours=169)  # an undo within it: tests/billing
 
 
 class TestAddOns:
@@ -23,8 +28,12 @@ class TestAddOns:
         assert addon["status"] == "requested"
         assert [e["kind"] for e in ledger(partner.read)] == ["top_up"]
 
-    def test_cancel_runs_to_the_end_of_the_period(self, partner: PartnerHandle) -> None:
+    def test_cancel_runs_to_the_end_of_the_period(
+        self, partner: PartnerHandle, set_clock: SetClock
+    ) -> None:
+        set_clock(START)
         addon = partner.write.post("/v1/addons", {"option": "white-label"}, expect=201).json()
+        set_clock(PAST_THE_GRACE_WINDOW)
         cancelled = partner.write.delete(f"/v1/addons/{addon['id']}", expect=200).json()
         assert (cancelled["status"], cancelled["auto_renew"]) == ("active", False)
         assert cancelled["period_end"] == addon["period_end"]
@@ -41,12 +50,16 @@ class TestAddOns:
 
 
 class TestSupport:
-    def test_premium_buys_the_option_and_basic_cancels_it(self, partner: PartnerHandle) -> None:
+    def test_premium_buys_the_option_and_basic_cancels_it(
+        self, partner: PartnerHandle, set_clock: SetClock
+    ) -> None:
+        set_clock(START)
         assert partner.read.get("/v1/support").json()["support_level"] == "basic"
         premium = partner.write.put("/v1/support", {"support_level": "premium"}, expect=200).json()
         assert (premium["support_level"], premium["source"]) == ("premium", "option")
         assert [e["amount_cents"] for e in ledger(partner.read)][-1] == -5_500
         assert partner.read.get("/v1/me").json()["support_level"] == "premium"
+        set_clock(PAST_THE_GRACE_WINDOW)
         basic = partner.write.put("/v1/support", {"support_level": "basic"}, expect=200).json()
         assert basic["support_level"] == "premium"  # paid month runs out
         addons = partner.read.get("/v1/addons").json()["items"]

@@ -221,6 +221,7 @@ class TestSeatChanges:
         # 10 x (1.38 - 0.92) x 12 x 183 / 365 = 2,767.56... -> 2,768 cents
         assert charges(partner)[-1] == 2_768
         assert (up["edition"], up["edition_next_term"]) == ("proplus", None)
+        set_clock(START + timedelta(days=182 + 8))  # past the grace window (an undo within it)
         down = partner.write.patch(
             f"/v1/licenses/{lic['id']}", {"edition": "pro"}, expect=200
         ).json()
@@ -259,9 +260,11 @@ class TestSeatChanges:
 
 class TestCancelAndKeys:
     def test_cancel_does_not_refund_and_the_key_stops_validating(
-        self, partner: PartnerHandle, client: TestClient
+        self, partner: PartnerHandle, client: TestClient, set_clock: SetClock
     ) -> None:
+        set_clock(START)
         lic = school_license(partner, seats=5)
+        set_clock(START + timedelta(hours=169))  # past the grace window (tests/billing)
         key = partner.read.get(f"/v1/licenses/{lic['id']}").json()["license_key"]
         valid = client.get(f"/v1/license-keys/{key}/validate").json()
         assert valid == {

@@ -172,7 +172,11 @@ def _applied(
     customer, the cashback that invoice promises)."""
     before, issued = len(ledger(p.read)), len(_invoices(operator, p))
     response = apply(p, change_, created)
-    drawn = [e for e in ledger(p.read)[before:] if e["kind"] in ("charge", "adjustment")]
+    drawn = [
+        e
+        for e in ledger(p.read)[before:]
+        if e["kind"] in ("charge", "adjustment", "cashback_reversal")
+    ]
     nominal = -sum(e["amount_cents"] for e in drawn)
     net = -sum(e["net_cents"] for e in drawn)
     invoiced = _invoices(operator, p)[issued:]

@@ -17,6 +17,10 @@ def get(session: Session, addon_id: str) -> AddOn | None:
     return session.get(AddOn, addon_id)
 
 
+def get_locked(session: Session, addon_id: str) -> AddOn | None:
+    return session.get(AddOn, addon_id, with_for_update=True)
+
+
 def current_option(session: Session, partner_id: str, option: str, now: datetime) -> AddOn | None:
     """The partner's add-on `option` in its period now and not cancelled, if any."""
     return session.scalar(

@@ -2,6 +2,7 @@
 
 from partnerfleet_backend.addon import repository
 from partnerfleet_backend.addon.schemas import AddOnCreate, AddOnRead, AddOnUpdate
+from partnerfleet_backend.billing import undo
 from partnerfleet_backend.catalog.pricing import addon_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.db.context import Ctx
@@ -132,27 +133,30 @@ def change(ctx: Ctx, partner_id: str, addon_id: str, body: AddOnUpdate) -> AddOn
 
 
 def cancel(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
-    """Cancel: no renewal; what was paid runs to the end of its period."""
+    """Cancel: no renewal; what was paid runs to the end of its period, unless it was paid
+    within the grace window: then it is given back and the add-on ends now."""
+    repository.get_locked(ctx.session, addon_id)  # a cancel racing another waits here
     addon = get(ctx, partner_id, addon_id)
     ctx.check_version(addon.version)
     if addon.cancelled_at is not None:
         return addon
     before = ctx.snapshot(addon)
+    bought = undo.purchases(ctx, "addon", [addon.id])[addon.id]
     addon.auto_renew = False
     addon.cancelled_at = ctx.now
     addon.updated_at = ctx.now
     addon.version += 1
-    if addon.status in (AddOnStatus.INCLUDED, AddOnStatus.REQUESTED):
+    if bought or addon.status in (AddOnStatus.INCLUDED, AddOnStatus.REQUESTED):
         addon.status = AddOnStatus.ENDED
     ctx.session.flush()
+    after = ctx.snapshot(addon) or {}
+    if bought:
+        after["undone"] = [f"{p.said}: {p.description}" for p in bought]
     ctx.audit(
-        "addon.cancelled",
-        "addon",
-        addon.id,
-        partner_id=partner_id,
-        before=before,
-        after=ctx.snapshot(addon),
+        "addon.cancelled", "addon", addon.id, partner_id=partner_id, before=before, after=after
     )
+    for purchase in bought:  # last: the wallet's row is locked from the refund to the commit
+        undo.undo(ctx, partner_id, purchase)
     return addon
 
 

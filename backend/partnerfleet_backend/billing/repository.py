@@ -1,5 +1,6 @@
 """Every query of invoices."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -123,5 +124,25 @@ def latest_of_customer(session: Session, customer_id: str, limit: int) -> list[I
             .where(Invoice.customer_id == customer_id)
             .order_by(Invoice.id.desc())
             .limit(limit)
+        )
+    )
+
+
+def invoices_since(
+    session: Session, object_type: str, object_ids: Sequence[str], since: datetime
+) -> list[Invoice]:
+    """The invoices for these objects issued at `since` or later and not void, newest first."""
+    if not object_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.object_id.in_(sorted(object_ids)),
+                Invoice.object_type == object_type,
+                Invoice.issued_at >= since,
+                Invoice.status != InvoiceStatus.VOID,
+            )
+            .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
         )
     )

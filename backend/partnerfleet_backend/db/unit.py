@@ -1,11 +1,13 @@
-"""The rows a unit of work adds that nothing reads back within it: ledger entries, what each
+"""The rows a unit of work adds and rarely reads back within it: ledger entries, what each
 took from the credit lots, invoices to customers that pay for themselves, audit events. The
 code that makes such a row appends it to its session's unit (`unit_of(session).add`); the
 transaction's owner writes them all at one place, `write_unit`, right before its commit: in
 the same order on SQLite and PostgreSQL, after the session's own changes (a consumption names
-a lot the session may have made). A savepoint of the unit (`Unit.savepoint`) drops the rows
-appended inside it when the block fails, as the database drops its own changes. A read-only
-session's unit refuses rows.
+a lot the session may have made). The one reader within a transaction, an undo in the grace
+window (`billing/undo.py`), writes what is appended so far first (`Unit.write`: it may run more
+than once; each row is written once). A savepoint of the unit (`Unit.savepoint`) drops the rows
+appended inside it when the block fails, as the database drops its own changes (and those it
+wrote inside it). A read-only session's unit refuses rows.
 
 Nothing else decides when they go: no listener, no statement they ride with.
 """
@@ -34,11 +36,13 @@ class ReadOnly(RuntimeError):
 
 
 class Unit:
-    """The rows to write at the end of one transaction, per table, in the order added."""
+    """The rows of one transaction, per table, in the order added, and how many of each are
+    written."""
 
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only
         self.rows: dict[Table, list[dict[str, Any]]] = {table: [] for table in TABLES}
+        self.written: dict[Table, int] = dict.fromkeys(TABLES, 0)
 
     def add(self, table: Table, row: dict[str, Any]) -> None:
         self.add_many(table, [row])
@@ -49,31 +53,35 @@ class Unit:
         self.rows[table].extend(rows)
 
     def of(self, table: Table) -> list[dict[str, Any]]:
-        """The rows of `table` appended so far (not written yet)."""
+        """The rows of `table` appended so far in this transaction."""
         return self.rows[table]
 
     @contextmanager
     def savepoint(self, session: Session) -> Iterator[None]:
         """A savepoint of the session and of the unit: rows appended in the block are
-        dropped with the database's changes when the block fails."""
+        dropped with the database's changes when the block fails, and rows written in it are
+        pending again (the database dropped them too)."""
         marks = {table: len(rows) for table, rows in self.rows.items()}
+        written = dict(self.written)
         try:
             with session.begin_nested():
                 yield
         except BaseException:
             for table, rows in self.rows.items():
                 del rows[marks[table] :]
+            self.written = written
             raise
 
     def write(self, session: Session) -> None:
-        """Write every row appended, after the session's own pending changes; the unit is
-        empty after. On PostgreSQL a request's few rows go in one statement (each table's
-        INSERT a part of it, `_together`), a calendar run's many through COPY; elsewhere
-        table by table."""
-        if not any(self.rows.values()):
+        """Write every row appended and not written yet, after the session's own pending
+        changes. On PostgreSQL a request's few rows go in one statement (each table's INSERT
+        a part of it, `_together`), a calendar run's many through COPY; elsewhere table by
+        table."""
+        rows = {table: self.rows[table][self.written[table] :] for table in TABLES}
+        if not any(rows.values()):
             return
         session.flush()
-        rows, self.rows = self.rows, {table: [] for table in TABLES}
+        self.written = {table: len(self.rows[table]) for table in TABLES}
         few = sum(len(r) for r in rows.values()) < bulk.COPY_FROM_ROWS
         if few and session.get_bind().dialect.name == "postgresql":
             shape = tuple(len(rows[table]) for table in TABLES)
@@ -100,8 +108,9 @@ def unit_of(session: Session) -> Unit:
 
 
 def write_unit(session: Session) -> None:
-    """What the transaction's owner does right before its commit."""
-    unit = session.info.get(_KEY)
+    """What the transaction's owner does right before its commit (the next transaction of
+    the session starts a unit of its own)."""
+    unit = session.info.pop(_KEY, None)
     if unit is not None:
         cast(Unit, unit).write(session)
 

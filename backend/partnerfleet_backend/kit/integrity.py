@@ -37,6 +37,10 @@ RULES: dict[str, tuple[str, str]] = {
         "offer_exists",
         "you answered this request already",
     ),
+    "uq_ledger_entries_refunds_entry_id": (
+        "already_refunded",
+        "this purchase was undone already",
+    ),
     "uq_addons_partner_client_reference": (
         "client_reference_exists",
         "an add-on has this client_reference",

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.ids import new_id
@@ -87,6 +87,17 @@ def add_order(
             object_type=object_type,
             object_id=object_id,
             ordered_at=at,
+        )
+    )
+
+
+def withdraw_order(session: Session, object_type: str, object_id: str, at: datetime) -> None:
+    """The order made for this object at `at`, undone within the grace window: no order."""
+    session.execute(
+        delete(PartnerOrder).where(
+            PartnerOrder.object_type == object_type,
+            PartnerOrder.object_id == object_id,
+            PartnerOrder.ordered_at == at,
         )
     )
 

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime
 
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import CatalogName, Cursor, Limit, Page
-from partnerfleet_backend.license import hold, keys, rightsizing, service
+from partnerfleet_backend.license import hold, keys, rightsizing, service, undo
 from partnerfleet_backend.license.schemas import (
     HoldCreate,
     LicenseCreate,
@@ -80,8 +80,14 @@ def list_licenses(
             ends_before=ends_before,
         )
         found = rightsizing.savings(ctx, rows)
+        undoable = undo.undoable(ctx, rows)
         items = [
-            LicenseRead.model_validate(r).model_copy(update={"rightsizing": found.get(_id_of(r))})
+            LicenseRead.model_validate(r).model_copy(
+                update={
+                    "rightsizing": found.get(_id_of(r)),
+                    "undo": undoable.get(_id_of(r), []),
+                }
+            )
             for r in rows
         ]
         return Page(items=items, next_cursor=next_cursor)
@@ -97,14 +103,17 @@ def get_license(license_id: str, api: PartnerReadApi) -> JSONResponse:
     def work(ctx: Ctx) -> LicenseRead:
         found = service.view(ctx, pid, license_id)
         saving = rightsizing.savings(ctx, [found]).get(license_id)
-        return LicenseRead.model_validate({**found, "rightsizing": saving})
+        undoable = undo.undoable(ctx, [found]).get(license_id, [])
+        return LicenseRead.model_validate({**found, "rightsizing": saving, "undo": undoable})
 
     return api.respond(api.read(work))
 
 
 @router.patch("/licenses/{license_id}", response_model=LicenseRead, tags=[L], responses=CHARGES)
 def update_license(license_id: str, body: LicenseUpdate, api: TeamWriteApi) -> JSONResponse:
-    """Seats up or edition up: charged now, prorated. Down: at the next renewal, no refund."""
+    """Seats up or edition up: charged now, prorated. Down: at the next renewal, no refund;
+    but seats and edition set back to what they were before an increase within the last 168
+    hours undo it: at once, and the charge is given back in full."""
     pid = api.partner_id
     return api.write(
         lambda ctx: LicenseRead.model_validate(service.update(ctx, pid, license_id, body))
@@ -113,7 +122,8 @@ def update_license(license_id: str, body: LicenseUpdate, api: TeamWriteApi) -> J
 
 @router.delete("/licenses/{license_id}", response_model=LicenseRead, tags=[L])
 def cancel_license(license_id: str, api: TeamWriteApi) -> JSONResponse:
-    """Cancel a license; a prepaid term is not refunded."""
+    """Cancel a license; what it was charged within the last 168 hours (a new license, an
+    increase, a renewal) is given back in full, an earlier prepaid term is not."""
     pid = api.partner_id
     return api.write(lambda ctx: LicenseRead.model_validate(service.cancel(ctx, pid, license_id)))
 

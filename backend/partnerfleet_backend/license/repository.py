@@ -18,6 +18,7 @@ from partnerfleet_backend.models import (
     RENEWING,
     Customer,
     License,
+    LicenseIncrease,
     LicenseStatus,
     UsageReport,
 )
@@ -307,3 +308,18 @@ def peaks_since(session: Session, license_ids: Sequence[str], since: datetime) -
         .group_by(UsageReport.license_id)
     )
     return {str(license_id): int(peak) for license_id, peak in rows}
+
+
+def increases_since(session: Session, license_id: str, since: datetime) -> list[LicenseIncrease]:
+    """The license's increases charged at `since` or later (what each one changed from)."""
+    return list(
+        session.scalars(
+            select(LicenseIncrease).where(
+                LicenseIncrease.license_id == license_id, LicenseIncrease.made_at >= since
+            )
+        )
+    )
+
+
+def add_increase(session: Session, increase: LicenseIncrease) -> None:
+    session.add(increase)

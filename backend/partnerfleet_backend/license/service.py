@@ -17,7 +17,7 @@ from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.level import repository as levels
-from partnerfleet_backend.license import repository
+from partnerfleet_backend.license import repository, undo
 from partnerfleet_backend.license.keys import new_license_key
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
 from partnerfleet_backend.license.terms import term_days
@@ -170,7 +170,10 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
 
 
 def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> License:
-    """Seats up and edition up now (prorated); down at the next renewal."""
+    """Seats up and edition up now (prorated); down at the next renewal, or now and refunded
+    when it sets back an increase within the grace window."""
+    if body.seats is not None or body.edition is not None:
+        repository.get_locked(ctx.session, license_id)  # an undo racing another waits here
     lic, customer = get_with_customer(ctx, partner_id, license_id)
     customers.check_access(customer, lic.product)
     ctx.check_version(lic.version)
@@ -197,24 +200,21 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     if "auto_renew" in changes and changes["auto_renew"] is not None:
         lic.auto_renew = changes["auto_renew"]
     if changes.get("term_months") is not None:
-        if usage_billed:
-            raise ValidationFailed(
-                f"{lic.product} is billed on usage and has no term", field="term_months"
-            )
-        catalog.check_term(lic.product, changes["term_months"])
-        lic.term_months_next_term = (
-            None if changes["term_months"] == lic.term_months else changes["term_months"]
-        )
+        _next_term(catalog, lic, changes["term_months"], usage_billed=usage_billed)
     new_seats = changes.get("seats") or lic.seats
     new_edition = changes.get("edition") or lic.edition
     old_edition = lic.edition
     catalog.check_edition(lic.product, new_edition)
     charge: tuple[int, Charge] | None = None
+    undone: undo.Undone = []
+    increase = undo.before_increase(lic)
     if usage_billed or lic.status == LicenseStatus.TRIAL:
         lic.seats, lic.edition = new_seats, new_edition
     elif "seats" in changes or "edition" in changes:
-        # asking for the current value again also withdraws a pending decrease or downgrade
-        charge = _change_prepaid(ctx, catalog, segment, lic, new_seats, new_edition)
+        undone = _set_back(ctx, lic, new_seats, new_edition)
+        if not undone:
+            # asking for the current value again also withdraws a pending decrease or downgrade
+            charge = _change_prepaid(ctx, catalog, segment, lic, new_seats, new_edition)
     if not usage_billed and lic.status != LicenseStatus.TRIAL:
         assert lic.seats is not None
         lic.monthly_nominal_cents = monthly_cents(
@@ -228,14 +228,36 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         lic.id,
         partner_id=partner_id,
         before=before,
-        after=ctx.snapshot(lic),
+        after={**(ctx.snapshot(lic) or {}), **({"undone": undo.said(undone)} if undone else {})},
     )
     repository.save(ctx.session, lic)
-    if charge is not None:  # last: the wallet's row is locked from the debit to the commit
+    # last: the wallet's row is locked from the debit (or refund) to the commit
+    undo.give_back(ctx, lic, undone)
+    if charge is not None:
         kind = OrderKind.EDITION_UPGRADE if lic.edition != old_edition else OrderKind.SEAT_INCREASE
         levels.add_order(ctx.session, partner_id, kind, "license", lic.id, ctx.now)
-        billing.bill(ctx, customer, *charge)
+        undo.record_increase(ctx, lic, increase, billing.bill(ctx, customer, *charge))
     return lic
+
+
+def _next_term(catalog: Catalog, lic: License, term: int, *, usage_billed: bool) -> None:
+    """The term of the next renewal (a usage-billed license has none)."""
+    if usage_billed:
+        raise ValidationFailed(
+            f"{lic.product} is billed on usage and has no term", field="term_months"
+        )
+    catalog.check_term(lic.product, term)
+    lic.term_months_next_term = None if term == lic.term_months else term
+
+
+def _set_back(ctx: Ctx, lic: License, seats: int | None, edition: str) -> undo.Undone:
+    """Seats and edition set back to what they were before increases within the grace window:
+    the license as it was then (the caller gives the charges back), else nothing."""
+    if seats is None or lic.seats is None or seats > lic.seats:
+        return []
+    undone = undo.on_set_back(ctx, lic, seats, edition)
+    undo.restore(lic, undone)
+    return undone
 
 
 def _change_prepaid(
@@ -283,8 +305,9 @@ def _change_prepaid(
 
 
 def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
-    """Stop the license; a prepaid term is not refunded. Idempotent: the row is locked
-    first, so a cancel racing another finds it cancelled and answers as a repeat does."""
+    """Stop the license; what it was charged within the grace window is given back, an
+    earlier prepaid term is not. Idempotent: the row is locked first, so a cancel racing
+    another finds it cancelled and answers as a repeat does."""
     repository.get_locked(ctx.session, license_id)
     lic, customer = get_with_customer(ctx, partner_id, license_id)
     customers.check_access(customer, lic.product)
@@ -292,6 +315,8 @@ def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
         return lic
     ctx.check_version(lic.version)
     before = ctx.snapshot(lic)
+    undone = undo.on_cancel(ctx, lic)
+    undo.restore(lic, undone)
     lic.status = LicenseStatus.CANCELLED
     lic.auto_renew = False
     lic.cancelled_at = ctx.now
@@ -304,8 +329,9 @@ def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:
         lic.id,
         partner_id=partner_id,
         before=before,
-        after=ctx.snapshot(lic),
+        after={**(ctx.snapshot(lic) or {}), **({"undone": undo.said(undone)} if undone else {})},
     )
+    undo.give_back(ctx, lic, undone)
     return lic
 
 

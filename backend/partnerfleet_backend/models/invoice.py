@@ -25,6 +25,7 @@ class Invoice(Base):
         Index("uq_invoices_number", "number", unique=True),
         Index("ix_invoices_customer_id_id", "customer_id", "id"),
         Index("ix_invoices_status_due_at", "status", "due_at"),
+        Index("ix_invoices_object_id", "object_id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -21,7 +21,17 @@ class EntryKind(StrEnum):
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_partner_id_id", "partner_id", "id"),)
+    __table_args__ = (
+        Index("ix_ledger_entries_partner_id_id", "partner_id", "id"),
+        Index("ix_ledger_entries_object_id", "object_id"),
+        Index(  # a charge is refunded at most once (an undo racing another)
+            "uq_ledger_entries_refunds_entry_id",
+            "refunds_entry_id",
+            unique=True,
+            sqlite_where=text("refunds_entry_id IS NOT NULL"),
+            postgresql_where=text("refunds_entry_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))

@@ -137,3 +137,22 @@ class UsageBill(Base):
     amount_cents: Mapped[int] = mapped_column()
     charged: Mapped[bool] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
+
+
+class LicenseIncrease(Base):
+    """A seat increase or edition upgrade charged now, with what the license was before it:
+    what undoing it within the grace window restores (SPEC: the grace window)."""
+
+    __tablename__ = "license_increases"
+    __table_args__ = (Index("ix_license_increases_license_id", "license_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    license_id: Mapped[str] = mapped_column(ForeignKey("licenses.id"))
+    # the charge to the partner's wallet, or the invoice to the customer paying for itself
+    entry_id: Mapped[str | None] = mapped_column(String(40))
+    invoice_id: Mapped[str | None] = mapped_column(String(40))
+    seats: Mapped[int | None] = mapped_column()
+    edition: Mapped[str] = mapped_column(String(20))
+    seats_next_term: Mapped[int | None] = mapped_column()
+    edition_next_term: Mapped[str | None] = mapped_column(String(20))
+    made_at: Mapped[datetime] = mapped_column()

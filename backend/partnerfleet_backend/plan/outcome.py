@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from partnerfleet_backend.catalog.pricing import term_price_cents
 from partnerfleet_backend.db.context import Ctx
@@ -35,6 +36,9 @@ class Outcome:
     monthly_after: int = 0
     from_renewal: int | None = None
     forfeit: int = 0
+    refund: int = 0
+    refund_net: int = 0
+    voided: int = 0
     notes: list[str] = field(default_factory=list)
     before: _Before | None = None
     # The API calls the provider makes for this change in `pulumi up`: one request, and one
@@ -93,12 +97,29 @@ class Outcome:
             monthly_after_cents=self.monthly_before if refused else self.monthly_after,
             monthly_from_renewal_cents=None if refused else self.from_renewal,
             forfeit_cents=0 if refused else self.forfeit,
+            refund_cents=0 if refused else self.refund,
+            refund_net_cents=0 if refused else self.refund_net,
+            voided_cents=0 if refused else self.voided,
             notes=[] if refused else self.notes,
             api_calls=self.calls,
         )
 
     def note(self, text: str) -> None:
         self.notes.append(text)
+
+    def undone(self, refunds: list[dict[str, Any]], voided: list[dict[str, Any]]) -> None:
+        """Purchases the change undid within the grace window: the refund entries it wrote
+        (to the wallet) and the invoices it voided (to the customer)."""
+        for entry in refunds:
+            self.refund += entry["amount_cents"]
+            self.refund_net += entry["net_cents"]
+            self.note(f"refund {_eur(entry['amount_cents'])}: {entry['description']}")
+        for invoice in voided:
+            self.voided += invoice["amount_cents"]
+            self.note(
+                f"voids invoice {invoice['number']} of {_eur(invoice['amount_cents'])} to the "
+                f"customer: {invoice['reason']}"
+            )
 
     def adopted(self, object_id: str, *, changed: bool = True) -> None:
         """An existing object taken over (`changed`: its fields brought to the inputs, one
@@ -134,10 +155,12 @@ class Outcome:
         before = self.before
         assert before is not None
         end = lic.ends_at.date() if lic.ends_at else None
+        # lower now only by undoing an increase within the grace window (`undone` says more)
+        how = "prorated to" if (lic.seats or 0) >= (before.seats or 0) else "undone; term to"
         if lic.seats != before.seats:
-            self.note(f"seats {before.seats} -> {lic.seats} now, prorated to {end}")
+            self.note(f"seats {before.seats} -> {lic.seats} now, {how} {end}")
         if lic.edition != before.edition:
-            self.note(f"edition {before.edition} -> {lic.edition} now, prorated to {end}")
+            self.note(f"edition {before.edition} -> {lic.edition} now, {how} {end}")
         waiting = []
         if lic.seats_next_term is not None:
             waiting.append(f"seats {lic.seats} -> {lic.seats_next_term}")
@@ -176,7 +199,9 @@ class Outcome:
         self.id = addon.id
         self.monthly_before = monthly_before
         self.monthly_after = addon_monthly(addon, ctx)
-        if addon.cancelled_at is not None or not addon.auto_renew:
+        if addon.status == AddOnStatus.ENDED and addon.price_cents and monthly_before:
+            self.note("ends now: bought within the grace window")
+        elif addon.cancelled_at is not None or not addon.auto_renew:
             self.effective_at_end(addon.period_end)
             self.note(f"runs to {addon.period_end.date()}, then ends; no refund")
 

@@ -82,6 +82,16 @@ class PlannedChange(BaseModel):
     cashback_cents: int = Field(
         default=0, description="The partner's cashback on that invoice, credited when it is paid."
     )
+    refund_cents: int = Field(
+        default=0,
+        description="Nominal credit given back to the wallet now: a purchase of the last 168 "
+        "hours undone (the grace window), each part to the lot it came from",
+    )
+    refund_net_cents: int = Field(default=0, description="What that credit cost (its lots).")
+    voided_cents: int = Field(
+        default=0,
+        description="Invoices to the customer voided now: a purchase it paid for undone",
+    )
     effective: Effective
     effective_at: datetime | None
     monthly_before_cents: int
@@ -105,6 +115,9 @@ class PlanTotals(BaseModel):
     charge_now_net_cents: int
     invoiced_cents: int = 0
     cashback_cents: int = 0
+    refund_cents: int = 0
+    refund_net_cents: int = 0
+    voided_cents: int = 0
     forfeit_cents: int
     monthly_before_cents: int
     monthly_after_cents: int

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from partnerfleet_backend.billing import service as billing
 from partnerfleet_backend.catalog.service import load_catalog
 from partnerfleet_backend.customer import repository as customers_repository
-from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.db.context import AUDIT, Ctx
 from partnerfleet_backend.db.engines import hold_for_transaction
 from partnerfleet_backend.kit.errors import (
     Conflict,
@@ -88,10 +88,25 @@ def calls_of(body: PlanCreate) -> int:
     return max(1, -(-len(body.changes) // CHANGES_PER_CALL))
 
 
+# drawn from the credit: a charge, an operator's debit, the cashback of an invoice voided
+DRAWN = (EntryKind.CHARGE, EntryKind.ADJUSTMENT, EntryKind.CASHBACK_REVERSAL)
+
+
 def _drawn(entries: list[dict[str, Any]]) -> tuple[int, int]:
     """Nominal and net drawn from the credit by these ledger rows of the unit of work."""
-    drawn = [e for e in entries if e["kind"] in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)]
+    drawn = [e for e in entries if e["kind"] in DRAWN]
     return -sum(e["amount_cents"] for e in drawn), -sum(e["net_cents"] for e in drawn)
+
+
+def _refunded(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The refunds among these ledger rows: purchases undone within the grace window."""
+    return [e for e in entries if e["kind"] == EntryKind.REFUND]
+
+
+def _voided(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The invoices these audit rows of the unit of work voided (an invoice's void is an
+    update, not a row of its own): each one's state after."""
+    return [e["after"] for e in events if e["action"] == "invoice.voided"]
 
 
 def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
@@ -104,13 +119,14 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
     run_rate_before = levels.monthly_usage(ctx.session, [partner_id], ctx.now)[partner_id]
     entries = ctx.unit.of(LEDGER)  # what each change charges, as its operations append it
     invoices = ctx.unit.of(billing.INVOICES)  # and what it invoices to customers paying
+    events = ctx.unit.of(AUDIT)  # and what it voids (undone within the grace window)
     loaded = _load_named(ctx, partner_id, body)  # held: the operations find them in the session
     created: dict[str, str] = {}
     planned: list[PlannedChange] = []
     stopped: set[str] = set()  # the keys of refused changes
     # in the engine's order: creates and updates, then the deletes it runs at the end
     for change in [c for c in body.changes if not c.at_end] + [c for c in body.changes if c.at_end]:
-        mark, invoice_mark = len(entries), len(invoices)
+        mark, invoice_mark, event_mark = len(entries), len(invoices), len(events)
         outcome = Outcome(change)
         if change.at_end and stopped:
             outcome.customer_id = steps.customer_of(ctx, partner_id, change)
@@ -137,6 +153,8 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
         invoiced = billing.issued(invoices[invoice_mark:]) if outcome.refused is None else (0, 0)
         if outcome.refused is not None:
             stopped.add(change.key)
+        else:
+            outcome.undone(_refunded(entries[mark:]), _voided(events[event_mark:]))
         planned.append(outcome.planned(nominal, net, invoiced))
     del loaded
     short = licenses_repository.under_licensed(ctx.session, partner_id)
@@ -177,6 +195,9 @@ def make_plan(ctx: Ctx, partner_id: str, body: PlanCreate) -> PlanRead:
             charge_now_cents=sum(p.charge_now_cents for p in planned),
             invoiced_cents=sum(p.invoiced_cents for p in planned),
             cashback_cents=sum(p.cashback_cents for p in planned),
+            refund_cents=sum(p.refund_cents for p in planned),
+            refund_net_cents=sum(p.refund_net_cents for p in planned),
+            voided_cents=sum(p.voided_cents for p in planned),
             charge_now_net_cents=sum(p.charge_now_net_cents for p in planned),
             forfeit_cents=sum(p.forfeit_cents for p in planned),
             monthly_before_cents=run_rate_before,

@@ -14,6 +14,7 @@ from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit.errors import Conflict, ValidationFailed
 from partnerfleet_backend.license import service as licenses
 from partnerfleet_backend.license import terms
+from partnerfleet_backend.license import undo as license_undo
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
 from partnerfleet_backend.models import RENEWING, Partner
 from partnerfleet_backend.plan.outcome import Outcome, addon_monthly
@@ -87,8 +88,12 @@ def _license(
     else:
         lic = licenses.get(ctx, partner.id, _needs_id(change))
         outcome.license_before(lic)
+        renewing = lic.status in RENEWING
+        # a term bought within the grace window is given back whole: nothing is forfeit
+        term_undone = any(increase is None for _, increase in license_undo.on_cancel(ctx, lic))
+        licenses.cancel(ctx, partner.id, lic.id)  # the seats before an increase undone
         forfeit = 0
-        if lic.status in RENEWING and lic.term_months and lic.seats and lic.ends_at:
+        if renewing and not term_undone and lic.term_months and lic.seats and lic.ends_at:
             days_left, days_in_term = terms.term_days(ctx, lic)
             forfeit = unused_term_cents(
                 seats=lic.seats,
@@ -97,7 +102,6 @@ def _license(
                 days_left=days_left,
                 days_in_term=days_in_term,
             )
-        licenses.cancel(ctx, partner.id, lic.id)
         outcome.license_cancelled(lic, forfeit)
 
 

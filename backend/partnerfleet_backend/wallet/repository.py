@@ -14,6 +14,7 @@ from partnerfleet_backend.kit.scope import EVERY, PartnerScope
 from partnerfleet_backend.models import (
     Base,
     CreditLot,
+    EntryKind,
     LedgerEntry,
     LotConsumption,
     Partner,
@@ -252,4 +253,26 @@ def ledger_page(
         LedgerEntry.id,
         limit,
         cursor,
+    )
+
+
+def charges_since(
+    session: Session, object_type: str, object_ids: Sequence[str], since: datetime
+) -> list[LedgerEntry]:
+    """The charges for these objects made at `since` or later and not refunded, newest first."""
+    if not object_ids:
+        return []
+    refunds = select(LedgerEntry.refunds_entry_id).where(LedgerEntry.refunds_entry_id.is_not(None))
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(
+                LedgerEntry.object_id.in_(sorted(object_ids)),
+                LedgerEntry.object_type == object_type,
+                LedgerEntry.kind == EntryKind.CHARGE,
+                LedgerEntry.created_at >= since,
+                LedgerEntry.id.not_in(refunds),
+            )
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        )
     )

@@ -279,8 +279,9 @@ def charge_or(
     return True
 
 
-def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
-    """Give back a whole charge to the lots it came from."""
+def refund(ctx: Ctx, partner_id: str, entry_id: str, why: str | None = None) -> LedgerEntry:
+    """Give back a whole charge to the lots it came from, each part with its lot's discount
+    and expiry, once (the wallet's lock, and a unique index on what a refund refunds)."""
     _lock_wallet(ctx, partner_id)
     original = repository.get_entry(ctx.session, entry_id)
     if original is None or original.partner_id != partner_id or original.kind != EntryKind.CHARGE:
@@ -301,7 +302,7 @@ def refund(ctx: Ctx, partner_id: str, entry_id: str) -> LedgerEntry:
         EntryKind.REFUND,
         amount,
         -original.net_cents,
-        Charge(f"refund of {entry_id}", original.object_type, original.object_id),
+        Charge(why or f"refund of {entry_id}", original.object_type, original.object_id),
         given_back,
         refunds=entry_id,
     )

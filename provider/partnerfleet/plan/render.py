@@ -77,6 +77,7 @@ def warnings(plan: dict[str, Any], customers: dict[str, str]) -> list[str]:
                 f"{change['label']}: forfeits {euros(change['forfeit_cents'])} EUR of prepaid "
                 "term (no refund)"
             )
+    found += _undone(plan)
     for lic in plan["under_licensed"]:
         label = lic["reference"] or lic["license_id"]
         where = lic.get("customer_label") or customers.get(lic["customer_id"], lic["customer_id"])
@@ -101,6 +102,16 @@ def warnings(plan: dict[str, Any], customers: dict[str, str]) -> list[str]:
     return found
 
 
+def _undone(plan: dict[str, Any]) -> list[str]:
+    """Purchases the up gives back (within the grace window of 168 hours)."""
+    found = []
+    for change in plan["changes"]:
+        if change.get("refund_cents") or change.get("voided_cents"):
+            given = [n for n in change["notes"] if n.startswith(("refund ", "voids invoice "))]
+            found.append(f"{change['label']}: UNDONE within the grace window: {'; '.join(given)}")
+    return found
+
+
 def _rows(plan: dict[str, Any], customers: dict[str, str]) -> list[list[str]]:
     rows = []
     for change in plan["changes"]:
@@ -110,6 +121,8 @@ def _rows(plan: dict[str, Any], customers: dict[str, str]) -> list[list[str]]:
         delta = change["monthly_after_cents"] - change["monthly_before_cents"]
         notes = list(change["notes"])
         now = euros(change["charge_now_cents"])
+        if change.get("refund_cents") and not change["charge_now_cents"]:
+            now = euros(-change["refund_cents"])  # given back to the wallet
         if change.get("invoiced_cents"):  # the customer pays this one, not the wallet
             now = f"{euros(change['invoiced_cents'])} inv."
             notes.insert(
@@ -154,9 +167,23 @@ def _summary(plan: dict[str, Any]) -> list[str]:
         if totals.get("invoiced_cents")
         else []
     )
+    undone = (
+        [
+            f"refunded now {euros(totals['refund_cents'])} EUR nominal "
+            f"({euros(totals['refund_net_cents'])} EUR net) for purchases undone within 168 hours"
+            + (
+                f"; invoices voided {euros(totals['voided_cents'])} EUR"
+                if totals.get("voided_cents")
+                else ""
+            )
+        ]
+        if totals.get("refund_cents") or totals.get("voided_cents")
+        else []
+    )
     return [
         f"charged now {euros(totals['charge_now_cents'])} EUR nominal "
         f"({euros(totals['charge_now_net_cents'])} EUR net through your lots)",
+        *undone,
         *invoiced,
         f"forfeited {euros(totals['forfeit_cents'])} EUR",
         f"monthly run-rate {euros(totals['monthly_before_cents'])} -> "

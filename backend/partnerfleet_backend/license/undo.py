@@ -1,0 +1,132 @@
+"""A license's purchases within the grace window (the rule: `billing/undo.py`). Cancelling
+undoes all of them; setting the seats and edition back to what they were before a seat increase
+or edition upgrade undoes that increase and every one after it. A term bought (new, renewed,
+converted from a trial) is undone only by cancelling; a usage bill is never a purchase."""
+
+from typing import Any
+
+from partnerfleet_backend.billing import undo
+from partnerfleet_backend.billing.schemas import PurchaseRead
+from partnerfleet_backend.billing.undo import Purchase
+from partnerfleet_backend.catalog.service import load_catalog
+from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.kit.ids import new_id
+from partnerfleet_backend.license import repository
+from partnerfleet_backend.models import ENDED, Invoice, LedgerEntry, License, LicenseIncrease
+
+Undone = list[tuple[Purchase, LicenseIncrease | None]]
+
+
+def _field(lic: Any, name: str) -> Any:
+    return lic[name] if isinstance(lic, dict) else getattr(lic, name)
+
+
+def _of(ctx: Ctx, licenses: list[Any]) -> dict[str, Undone]:
+    """Each prepaid license's purchases still in the window, newest first, each with the
+    increase it made (None for a term bought)."""
+    catalog = load_catalog(ctx.session)
+    ids = [
+        _field(lic, "id")
+        for lic in licenses
+        if _field(lic, "status") not in ENDED
+        and not catalog.is_usage_billed(_field(lic, "product"))
+    ]
+    found = undo.purchases(ctx, "license", ids)
+    since = ctx.now - undo.WINDOW
+    result: dict[str, Undone] = {}
+    for license_id, bought in found.items():
+        if not bought:
+            continue
+        increases = {
+            inc.entry_id or inc.invoice_id: inc
+            for inc in repository.increases_since(ctx.session, license_id, since)
+        }
+        result[license_id] = [(p, increases.get(p.entry_id or p.invoice_id)) for p in bought]
+    return result
+
+
+def on_cancel(ctx: Ctx, lic: License) -> Undone:
+    """What cancelling `lic` now undoes: every purchase of it still in the window."""
+    return _of(ctx, [lic]).get(lic.id, [])
+
+
+def on_set_back(ctx: Ctx, lic: License, seats: int | None, edition: str) -> Undone:
+    """What setting `lic` to `seats` and `edition` now undoes: the increases since the one that
+    started from exactly these (newest first), or nothing (a term bought after it, or no
+    increase started there: the seats lower at the renewal, as outside the window)."""
+    walked: Undone = []
+    for purchase, increase in on_cancel(ctx, lic):
+        if increase is None:
+            return []
+        walked.append((purchase, increase))
+        if (increase.seats, increase.edition) == (seats, edition):
+            return walked
+    return []
+
+
+def restore(lic: License, undone: Undone) -> None:
+    """Put `lic` back as it was before the oldest increase undone."""
+    increases = [increase for _, increase in undone if increase is not None]
+    if increases:
+        oldest = increases[-1]
+        lic.seats, lic.edition = oldest.seats, oldest.edition
+        lic.seats_next_term = oldest.seats_next_term
+        lic.edition_next_term = oldest.edition_next_term
+
+
+def give_back(ctx: Ctx, lic: License, undone: Undone) -> None:
+    """Refund (or void) each purchase undone, newest first."""
+    for purchase, _ in undone:
+        undo.undo(ctx, lic.partner_id, purchase)
+
+
+def said(undone: Undone) -> list[str]:
+    """For the audit trail: what was undone."""
+    return [f"{p.said}: {p.description}" for p, _ in undone]
+
+
+def undoable(ctx: Ctx, licenses: list[Any]) -> dict[str, list[PurchaseRead]]:
+    """For the license's answer: each purchase still in the window and how to undo it."""
+    return {
+        license_id: [
+            undo.read(p, undo_by="cancel")
+            if inc is None
+            else undo.read(
+                p,
+                undo_by=f"seats back to {inc.seats} and edition {inc.edition}, or cancel",
+                seats_before=inc.seats,
+                edition_before=inc.edition,
+            )
+            for p, inc in bought
+        ]
+        for license_id, bought in _of(ctx, licenses).items()
+    }
+
+
+Before = tuple[int | None, str, int | None, str | None]
+
+
+def before_increase(lic: License) -> Before:
+    """What an increase changes from (kept by `record_increase`)."""
+    return lic.seats, lic.edition, lic.seats_next_term, lic.edition_next_term
+
+
+def record_increase(ctx: Ctx, lic: License, before: Before, billed: LedgerEntry | Invoice) -> None:
+    """The license as it was before an increase charged now (`billed`: the ledger entry or the
+    invoice), for an undo within the window."""
+    by_wallet = isinstance(billed, LedgerEntry)
+    seats, edition, seats_next_term, edition_next_term = before
+    repository.add_increase(
+        ctx.session,
+        LicenseIncrease(
+            id=new_id("inc"),
+            license_id=lic.id,
+            entry_id=billed.id if by_wallet else None,
+            invoice_id=None if by_wallet else billed.id,
+            seats=seats,
+            edition=edition,
+            seats_next_term=seats_next_term,
+            edition_next_term=edition_next_term,
+            made_at=ctx.now,
+        ),
+    )
