@@ -98,6 +98,28 @@ def test_the_readme_after_the_demo_works_word_for_word() -> None:
         db.close()
         assert last == (-16_800, -8_400)  # what the plan said, to the cent
 
+        # the pull request reverted within the grace window: given back to the cent
+        undo_steps = subprocess.run(
+            ["bash", "-e", "-c", after_the_demo("after-the-demo-undo")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        said = undo_steps.stdout + undo_steps.stderr
+        assert undo_steps.returncode == 0, said[-4000:]
+        assert (
+            "crm-1001-dns: UNDONE within the grace window: refund 168.00 EUR: undoes the purchase"
+            in said
+        ), said[-4000:]
+        db = sqlite3.connect(ROOT / ".partnerfleet" / "demo" / "partnerfleet.db")
+        refund = db.execute(
+            "SELECT kind, amount_cents, net_cents FROM ledger_entries ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        db.close()
+        assert refund == ("refund", 16_800, 8_400)
+
         # the same in Pulumi YAML through the provider plugin
         yaml_steps = subprocess.run(
             ["bash", "-e", "-c", after_the_demo("after-the-demo-yaml")],
@@ -107,9 +129,9 @@ def test_the_readme_after_the_demo_works_word_for_word() -> None:
             text=True,
             timeout=900,
         )
-        said = yaml_steps.stdout + yaml_steps.stderr
-        assert yaml_steps.returncode == 0, said[-4000:]
-        assert yaml_steps.stdout.strip().splitlines()[-1].strip() == "25", said[-2000:]
-        assert "partnerfleet:index:License" in said
+        yaml_said = yaml_steps.stdout + yaml_steps.stderr
+        assert yaml_steps.returncode == 0, yaml_said[-4000:]
+        assert yaml_steps.stdout.strip().splitlines()[-1].strip() == "25", yaml_said[-2000:]
+        assert "partnerfleet:index:License" in yaml_said
     finally:
         subprocess.run(["make", "demo-stop"], cwd=ROOT, env=env, capture_output=True, check=False)

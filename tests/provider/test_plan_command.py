@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +142,12 @@ def test_the_reviewers_cases_before_any_up(
 
 
 def test_the_up_charges_what_the_plan_said(
-    up_fleet: tuple[PartnerHandle, Stack, Path], tmp_path: Path
+    up_fleet: tuple[PartnerHandle, Stack, Path], live_operator: Caller
 ) -> None:
     partner, stack, fleet_file = up_fleet
+    # past the grace window of the fleet's purchases (a cancel within it gives them back:
+    # test_a_seat_count_back_down_within_the_grace_window_is_given_back)
+    live_operator.put("/v1/clock", {"now": (T0 + timedelta(days=8)).isoformat()}, expect=200)
     set_seats(fleet_file, "crm-1001-dns", 450)
     set_seats(fleet_file, "crm-1004-dns", 950)
     remove_customer(fleet_file, "crm-2006")
@@ -152,8 +155,10 @@ def test_the_up_charges_what_the_plan_said(
     assert done.returncode == 0, done.stderr
     planned = json.loads(done.stdout)["plan"]
     strict = plan(stack, partner.read.key, "--fail-on-forfeit", "--max-charge", "10")
-    assert strict.returncode == 1 and "forfeits 12,144.00 EUR" in strict.stderr
-    assert "charges 672.00 EUR now" in strict.stderr  # 50 x 0.28 x (12 + 36) months
+    # 8 days into the terms: 12,144.00 x 1,818 / 1,826 days of the 60-month term, forfeit
+    assert strict.returncode == 1 and "forfeits 12,090.80 EUR" in strict.stderr
+    # 50 x 0.28 x (12 x 357 / 365 + 36 x 1,088 / 1,096) months
+    assert "charges 664.64 EUR now" in strict.stderr
 
     since = len(ledger(partner.read))
     stack.up()
@@ -218,3 +223,41 @@ def test_a_customer_that_pays_for_itself_is_invoiced_not_charged(
     waits = plan(stack, partner.read.key)
     assert "WAITS FOR THE CUSTOMER (access_limited)" in waits.stdout, waits.stdout + waits.stderr
     assert "limits your access to mail" in waits.stdout
+
+
+def test_a_seat_count_back_down_within_the_grace_window_is_given_back(
+    up_fleet: tuple[PartnerHandle, Stack, Path], live_operator: Caller
+) -> None:
+    """A wrong digit merged, then the pull request reverted within 168 hours: the plan says
+    the refund, the up gives the increase back to the wallet, and the stack is in step."""
+    partner, stack, fleet_file = up_fleet
+    set_seats(fleet_file, "crm-1001-dns", 540)  # meant 450
+    stack.up()
+    increase = ledger(partner.read)[-1]
+    assert -increase["amount_cents"] == 140 * 28 * 12
+    live_operator.put("/v1/clock", {"now": (T0 + timedelta(days=6)).isoformat()}, expect=200)
+    set_seats(fleet_file, "crm-1001-dns", 400)  # the revert
+
+    done = plan(stack, partner.read.key, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    planned = json.loads(done.stdout)["plan"]
+    (line,) = [c for c in planned["changes"] if c["refund_cents"]]
+    assert line["refund_cents"] == -increase["amount_cents"]
+    assert line["charge_now_cents"] == 0 and line["effective"] == "now"
+    table = plan(stack, partner.read.key).stdout
+    assert "crm-1001-dns: UNDONE within the grace window: refund 470.40 EUR: undoes the " \
+        "purchase of 2027-02-01" in table, table
+
+    before = partner.read.get("/v1/wallet").json()
+    stack.up()
+    refunds = [e for e in ledger(partner.read) if e["kind"] == "refund"]
+    assert [(r["refunds_entry_id"], r["amount_cents"]) for r in refunds] == [
+        (increase["id"], -increase["amount_cents"])
+    ]
+    wallet = partner.read.get("/v1/wallet").json()
+    assert wallet["balance_cents"] == before["balance_cents"] - increase["amount_cents"]
+    assert wallet["balance_cents"] == planned["wallet"]["balance_after_cents"]
+    lic = license_by_reference(partner, "crm-1001-dns")
+    assert (lic["seats"], lic["seats_next_term"]) == (400, None)
+    assert [u["undo_by"] for u in lic["undo"]] == ["cancel"]  # its own term, a day left
+    assert stack.preview().changes == {"same": 38}
