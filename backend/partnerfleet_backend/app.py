@@ -36,6 +36,7 @@ from partnerfleet_backend.portal.invitations import router as invitation_pages_r
 from partnerfleet_backend.portal.pages import router as pages_router
 from partnerfleet_backend.portal.partnership import router as partnership_pages_router
 from partnerfleet_backend.portal.people import router as people_router
+from partnerfleet_backend.portal.security import router as security_router
 from partnerfleet_backend.portal.web import HERE as PORTAL_HERE
 from partnerfleet_backend.portal.web import SignInRequired, error_page
 from partnerfleet_backend.quota.endpoints import router as quota_router
@@ -79,6 +80,7 @@ PAGES = (
     partnership_pages_router,
     invitation_pages_router,
     directory_pages_router,
+    security_router,
     docs_router,
 )
 
@@ -90,9 +92,12 @@ def portal_error_page(request: Request, error: ServiceError) -> Response | None:
     return error_page(request, error)
 
 
-async def to_sign_in(request: Request, _: Exception) -> Response:
+async def to_sign_in(request: Request, refused: Exception) -> Response:
+    """To the sign-in page and back afterwards; a sign-in half done goes on where it stopped
+    (the second factor's code, or setting it up)."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/portal/sign-in?{urlencode({'next': target})}", status_code=303)
+    step = getattr(refused, "page", "/portal/sign-in")
+    return RedirectResponse(f"{step}?{urlencode({'next': target})}", status_code=303)
 
 
 def create_app() -> FastAPI:

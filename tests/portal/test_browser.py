@@ -8,14 +8,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import requests
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from partnerfleet_backend.portal.web import eur
@@ -29,7 +31,7 @@ from tests.support.api import (
     product_reports,
     upload_logo,
 )
-from tests.support.portal import PASSWORD, make_user
+from tests.support.portal import PASSWORD, make_user, totp_code
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "portal"
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -85,10 +87,12 @@ def sign_in(driver: WebDriver, base: str, email: str) -> None:
     driver.delete_all_cookies()
     driver.get(f"{base}/portal")
     assert "/portal/sign-in" in driver.current_url
-    driver.find_element(By.ID, "email").send_keys(email)
+    field = driver.find_element(By.ID, "email")
+    field.send_keys(email)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda d: "/portal/sign-in" not in d.current_url)
+    # in, or on to the second factor's code
+    WebDriverWait(driver, 15).until(lambda d: urlparse(d.current_url).path != "/portal/sign-in")
 
 
 def figure(driver: WebDriver, name: str) -> str:
@@ -328,3 +332,70 @@ def test_an_org_on_its_own_invites_a_partner_who_accepts(
     )
     mine = chosen.read.get(f"/v1/customers/{org['id']}", expect=200).json()
     assert (mine["access"], mine["pays"]) == ("full", "customer")
+
+
+def _enter_code(driver: WebDriver, code: str) -> None:
+    """Type a code into the page's code field and send it (and wait for the next page)."""
+    for _ in range(5):  # the page may still be replacing the one before it
+        try:
+            field = driver.find_element(By.ID, "code")
+            field.clear()
+            field.send_keys(code)
+            button = driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+            break
+        except WebDriverException:
+            time.sleep(0.3)
+    button.click()
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(staleness_of(field))
+
+
+def test_a_second_factor_a_lost_phone_and_wrong_codes(
+    chrome: tuple[WebDriver, Path], live_service: str, live_operator: Caller, settings: Settings
+) -> None:
+    """A partner's admin turns the second factor on from a scanned key; signs in with a code;
+    with a recovery code (the phone lost); five wrong codes send it back to the password."""
+    driver, _ = chrome
+    p = make_partner(live_operator, name="Weser IT", top_up_cents=55_000)
+    email = make_user(settings, "partner", "admin", partner_id=p.id)
+    sign_in(driver, live_service, email)
+    driver.find_element(By.LINK_TEXT, "Security").click()
+    assert driver.find_element(By.CSS_SELECTOR, ".qr svg")  # a QR code to scan
+    secret = driver.find_element(By.ID, "totp-secret").text
+    _enter_code(driver, totp_code(secret))
+    codes = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#recovery-codes code")]
+    assert len(codes) == 10
+    shot(driver, "second-factor-recovery-codes")
+
+    # the password alone is not enough any more
+    sign_in(driver, live_service, email)
+    assert "/portal/sign-in/code" in driver.current_url
+    _enter_code(driver, totp_code(secret, 1))
+    WebDriverWait(driver, 15).until(lambda d: f"/portal/p/{p.id}" in d.current_url)
+
+    # the phone is lost: a recovery code
+    sign_in(driver, live_service, email)
+    _enter_code(driver, codes[3])
+    WebDriverWait(driver, 15).until(lambda d: f"/portal/p/{p.id}" in d.current_url)
+    driver.get(f"{live_service}/portal/me/second-factor")
+    assert "9 recovery codes left" in driver.find_element(By.ID, "second-factor-state").text
+
+    # wrong codes: four tries are said, the fifth ends the sign-in
+    sign_in(driver, live_service, email)
+    for _ in range(4):
+        _enter_code(driver, "123456" if totp_code(secret) != "123456" else "654321")
+        assert "not the one your app shows" in driver.find_element(By.CLASS_NAME, "error").text
+    shot(driver, "second-factor-wrong-code")
+    _enter_code(driver, "000000" if totp_code(secret) != "000000" else "111111")
+    WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/portal/sign-in?ended=codes"))
+    assert "Five wrong codes" in driver.find_element(By.CLASS_NAME, "error").text
+
+    # its sessions: this browser's is listed, and the others can be ended
+    sign_in(driver, live_service, email)
+    _enter_code(driver, codes[4])
+    WebDriverWait(driver, 15).until(lambda d: f"/portal/p/{p.id}" in d.current_url)
+    driver.get(f"{live_service}/portal/me/sessions")
+    assert "this browser" in driver.find_element(By.TAG_NAME, "table").text
+    driver.find_element(By.XPATH, "//button[text()='Sign out everywhere else']").click()
+    WebDriverWait(driver, 15).until(lambda d: "notice=others" in d.current_url)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1
+    shot(driver, "sessions")

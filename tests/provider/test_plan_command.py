@@ -245,8 +245,10 @@ def test_a_seat_count_back_down_within_the_grace_window_is_given_back(
     assert line["refund_cents"] == -increase["amount_cents"]
     assert line["charge_now_cents"] == 0 and line["effective"] == "now"
     table = plan(stack, partner.read.key).stdout
-    assert "crm-1001-dns: UNDONE within the grace window: refund 470.40 EUR: undoes the " \
-        "purchase of 2027-02-01" in table, table
+    assert (
+        "crm-1001-dns: UNDONE within the grace window: refund 470.40 EUR: undoes the "
+        "purchase of 2027-02-01" in table
+    ), table
 
     before = partner.read.get("/v1/wallet").json()
     stack.up()

@@ -3,10 +3,12 @@ signs in with the form (its token and cookies) and posts forms with the page's t
 
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import pyotp
 from fastapi.testclient import TestClient
 
 from partnerfleet_backend.cli import create_user
@@ -84,3 +86,31 @@ def user_id_of(settings: Settings, email: str) -> str:
     rows = query(settings, "SELECT id FROM users WHERE email = :e", e=email)
     assert rows, email
     return str(rows[0]["id"])
+
+
+SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
+RECOVERY = re.compile(r"<li><code>([0-9a-f]{6}-[0-9a-f]{6})</code></li>")
+
+
+def totp_code(secret: str, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows (`steps_ahead` 30-second steps later: a code is
+    accepted once, and a step either side of now is accepted)."""
+    return pyotp.TOTP(secret).at(int(time.time()) + 30 * steps_ahead)
+
+
+def set_up_second_factor(person: Browser) -> tuple[str, list[str]]:
+    """Turn the person's second factor on as a person does (scan the key, enter the code):
+    the key and the recovery codes shown once."""
+    page = person.get("/portal/me/second-factor")
+    found = SECRET.search(page.text)
+    assert found, "no key on the second factor's page"
+    secret = found.group(1)
+    shown = person.post_from(
+        "/portal/me/second-factor",
+        "/portal/me/second-factor",
+        {"action": "confirm", "code": totp_code(secret)},
+    )
+    assert shown.status_code == 200, shown.text[-500:]
+    codes = RECOVERY.findall(shown.text)
+    assert len(codes) == 10
+    return secret, codes

@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.models import Invitation, User, WebSession
+from partnerfleet_backend.models import Invitation, Partner, RecoveryCode, User, WebSession
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -98,3 +98,75 @@ def session_counts(session: Session, user_ids: list[str], now: datetime) -> dict
 
 def user_locked(session: Session, user_id: str) -> User | None:
     return session.get(User, user_id, with_for_update=True)
+
+
+def requires_second_factor(session: Session, partner_id: str) -> bool:
+    """Whether the partner's admin asks a second factor of all of its people."""
+    return bool(
+        session.scalar(select(Partner.require_second_factor).where(Partner.id == partner_id))
+    )
+
+
+def set_second_factor_policy(session: Session, partner_id: str, required: bool) -> None:
+    session.execute(
+        update(Partner).where(Partner.id == partner_id).values(require_second_factor=required)
+    )
+
+
+def add_recovery_codes(session: Session, codes: list[RecoveryCode]) -> None:
+    session.add_all(codes)
+
+
+def drop_recovery_codes(session: Session, user_id: str) -> None:
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+
+
+def use_recovery_code(session: Session, user_id: str, digest: str, now: datetime) -> bool:
+    """Mark the user's unused code with this hash used, once (of two at once, one wins)."""
+    used = session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.id == digest,
+            RecoveryCode.user_id == user_id,
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .returning(RecoveryCode.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return used is not None
+
+
+def recovery_codes_left(session: Session, user_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
+
+
+def sessions_of(session: Session, user_id: str, now: datetime) -> list[WebSession]:
+    """The user's sessions that have not expired, newest first."""
+    return list(
+        session.scalars(
+            select(WebSession)
+            .where(WebSession.user_id == user_id, WebSession.expires_at > now)
+            .order_by(WebSession.last_seen_at.desc())
+        )
+    )
+
+
+def end_session_by_public_id(session: Session, user_id: str, public_id: str) -> bool:
+    ended = session.execute(
+        delete(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.public_id == public_id)
+        .returning(WebSession.id)
+    ).first()
+    return ended is not None
+
+
+def end_other_sessions(session: Session, user_id: str, keep: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id, WebSession.id != keep))

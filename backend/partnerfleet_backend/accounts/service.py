@@ -11,16 +11,15 @@ answer after the same work, and what slows guessing is the limit per client addr
 by every worker, and the bound on password checks running at once.
 """
 
-import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import repository
+from partnerfleet_backend.accounts.sessions import Signed, digest, sign_out, start_session
 from partnerfleet_backend.audit.service import record as audit_record
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.errors import (
@@ -35,13 +34,17 @@ from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.ratelimit import take_shared
 from partnerfleet_backend.kit.schemas import unseen, valid_email
 from partnerfleet_backend.kit.slots import Slots
-from partnerfleet_backend.models import ROLES, Invitation, TokenPurpose, User, UserKind, WebSession
+from partnerfleet_backend.models import (
+    ROLES,
+    Invitation,
+    TokenPurpose,
+    User,
+    UserKind,
+)
 from partnerfleet_backend.operations.clock import utcnow
 from partnerfleet_backend.settings import Settings
 
 MIN_PASSWORD = 12
-SESSION_IDLE = timedelta(hours=8)
-SESSION_MAX = timedelta(days=7)
 INVITATION_VALID = timedelta(days=7)
 RESET_VALID = timedelta(hours=24)
 INVITATIONS_PER_DAY = 50  # per partner
@@ -66,10 +69,6 @@ class SignInFailed(ServiceError):
     status = 401
     code = "sign_in_failed"
     title = "Sign-in failed"
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def check_password(password: str) -> None:
@@ -154,7 +153,12 @@ def hash_password(password: str) -> str:
 
 
 def sign_in_with(
-    settings: Settings, email: str, password: str, address: str, request_id: str | None = None
+    settings: Settings,
+    email: str,
+    password: str,
+    address: str,
+    request_id: str | None = None,
+    agent: str | None = None,
 ) -> "Signed | ServiceError":
     """Sign in and start a session: the same answer, after the same work, whether the email
     is unknown, disabled or has another password (the refusal is returned, not raised, so
@@ -188,7 +192,7 @@ def sign_in_with(
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         _audit(session, user, "user.signed_in", request_id, {"address": address})
-        return start_session(session, user)
+        return start_session(session, user, address=address, agent=agent)
 
     return run_in_transaction(work, settings)
 
@@ -233,56 +237,6 @@ def matches(stored: str | None, password: str) -> bool:
         return _hasher.verify(stored or _DUMMY, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-@dataclass(frozen=True)
-class Signed:
-    """A new session: the token for the cookie (never stored) and the form token."""
-
-    token: str
-    csrf_token: str
-    expires_at: datetime
-
-
-def start_session(session: Session, user: User) -> Signed:
-    now = utcnow()
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    expires = now + SESSION_MAX
-    session.add(
-        WebSession(
-            id=digest(token),
-            user_id=user.id,
-            csrf_token=csrf,
-            created_at=now,
-            expires_at=expires,
-            last_seen_at=now,
-        )
-    )
-    return Signed(token, csrf, expires)
-
-
-def session_user(session: Session, token: str) -> tuple[WebSession, User] | None:
-    """The signed-in user of a cookie token, or None (unknown, idle too long, expired,
-    disabled)."""
-    found = repository.session_with_user(session, digest(token))
-    if found is None:
-        return None
-    web, user = found
-    now = utcnow()
-    if web.expires_at <= now or web.last_seen_at + SESSION_IDLE <= now or user.disabled_at:
-        return None
-    return web, user
-
-
-def touch(session: Session, web: WebSession) -> None:
-    """Keep an active session alive (at most once a minute)."""
-    now = utcnow()
-    if now - web.last_seen_at > timedelta(minutes=1):
-        web.last_seen_at = now
-
-
-def sign_out(session: Session, token: str) -> None:
-    repository.end_session(session, digest(token))
 
 
 def invite(

@@ -3,6 +3,8 @@
 from partnerfleet_backend.models.account import (
     ROLES,
     Invitation,
+    RecoveryCode,
+    SessionStage,
     TokenPurpose,
     User,
     UserKind,
@@ -102,7 +104,9 @@ __all__ = [
     "PartnerTraining",
     "QuotaCounter",
     "RateCounter",
+    "RecoveryCode",
     "RequestStatus",
+    "SessionStage",
     "Tender",
     "TenderOffer",
     "TenderRecipient",

@@ -4,7 +4,7 @@ users; their sessions and invitations. Machines keep using API keys."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnerfleet_backend.models.base import Base
@@ -47,6 +47,31 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     disabled_at: Mapped[datetime | None] = mapped_column()
+    # The second factor (TOTP, RFC 6238): the shared secret (set up, then confirmed with a
+    # code: `totp_enabled_at`), and the last time step a code was accepted for (never twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64), info={"secret": True})
+    totp_enabled_at: Mapped[datetime | None] = mapped_column()
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SessionStage(StrEnum):
+    """How far a browser's sign-in went."""
+
+    FULL = "full"  # signed in
+    CODE = "code"  # the password was right; the second factor's code is asked next
+    ENROL = "enrol"  # signed in only to set up the second factor its account must have
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor (a lost phone): only its hash."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (Index("ix_recovery_codes_user_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the code
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
 
 
 class WebSession(Base):
@@ -61,6 +86,12 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     last_seen_at: Mapped[datetime] = mapped_column()
+    # what the person sees in the list of its sessions (and revokes by `public_id`)
+    public_id: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(10), default="full")
+    code_failures: Mapped[int] = mapped_column(default=0)
 
 
 class TokenPurpose(StrEnum):

@@ -28,6 +28,8 @@ class Partner(Base):
     support_contact: Mapped[dict[str, Any] | None] = mapped_column()
     # The personal manager the operator assigns (name, email, phone): a Platinum benefit.
     manager: Mapped[dict[str, Any] | None] = mapped_column()
+    # The partner's admin asks a second factor of all of its people (the portal).
+    require_second_factor: Mapped[bool] = mapped_column(default=False)
     logo_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_secret: Mapped[str | None] = mapped_column(String(80), info={"secret": True})

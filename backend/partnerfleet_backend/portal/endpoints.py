@@ -3,11 +3,14 @@ operator's list of partners, and a customer org's own page and settings."""
 
 import secrets
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from partnerfleet_backend.accounts import service as accounts
+from partnerfleet_backend.accounts import sessions
+from partnerfleet_backend.accounts.sessions import Signed
 from partnerfleet_backend.customer import service as customers
 from partnerfleet_backend.customer.schemas import CustomerUpdate
 from partnerfleet_backend.db.context import Ctx
@@ -17,7 +20,9 @@ from partnerfleet_backend.portal import service
 from partnerfleet_backend.portal.web import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
+    CodeRequired,
     Portal,
+    SetUpRequired,
     SignedIn,
     render,
     set_session_cookie,
@@ -71,8 +76,8 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/portal/sign-in")
-def sign_in_page(request: Request, next: str = "") -> Response:
-    return _login_form(request, "sign_in.html", next=_safe_next(next))
+def sign_in_page(request: Request, next: str = "", ended: str = "") -> Response:
+    return _login_form(request, "sign_in.html", next=_safe_next(next), ended=ended == "codes")
 
 
 @router.post("/portal/sign-in")
@@ -87,15 +92,25 @@ def sign_in(
     settings = get_settings()
     address = request.client.host if request.client else "unknown"
     request_id = getattr(request.state, "request_id", None)
-    signed = accounts.sign_in_with(settings, email, password, address, request_id)
+    agent = request.headers.get("user-agent")
+    signed = accounts.sign_in_with(settings, email, password, address, request_id, agent)
     if isinstance(signed, ServiceError):
         page = _login_form(
             request, "sign_in.html", signed.status, error=signed.detail, email=email, next=next
         )
         page.headers.update(signed.headers)
         return page
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, settings, signed.token, int(accounts.SESSION_MAX.total_seconds()))
+    return _signed_in(signed, _safe_next(next))
+
+
+def _signed_in(signed: Signed, target: str) -> Response:
+    """The session's cookie, and where the sign-in goes on: the second factor's code, setting
+    it up (an account that must have one), or the page asked for."""
+    step = {"code": CodeRequired.page, "enrol": SetUpRequired.page}.get(signed.stage)
+    where = f"{step}?{urlencode({'next': target})}" if step else target
+    response = RedirectResponse(where, status_code=303)
+    max_age = int(sessions.SESSION_MAX.total_seconds())
+    set_session_cookie(response, get_settings(), signed.token, max_age)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/portal")
     return response
 
@@ -130,9 +145,7 @@ def accept_invitation(
         return _login_form(
             request, "invitation.html", refused.status, invitation=invitation, error=refused.detail
         )
-    response = RedirectResponse("/portal", status_code=303)
-    set_session_cookie(response, settings, signed.token, int(accounts.SESSION_MAX.total_seconds()))
-    return response
+    return _signed_in(signed, "/portal")
 
 
 @router.get("/portal/partners")

@@ -21,6 +21,7 @@ Field = Annotated[str, Form(max_length=2000)]
 
 def _users_page(portal: Portal, pid: str, status: int = 200, **extra: Any) -> HTMLResponse:
     users = portal.read(lambda ctx: service.users_of(ctx, pid))
+    required = portal.read(lambda ctx: service.requires_second_factor(ctx, pid))
     orgs = portal.read(lambda ctx: customers.list_customers(ctx, pid, 500, None, None)[0])
     editable = portal.user.kind == "partner" and portal.user.role == "admin"
     partner_roles = [
@@ -39,6 +40,7 @@ def _users_page(portal: Portal, pid: str, status: int = 200, **extra: Any) -> HT
         editable=editable,
         managing=editable or portal.user.kind == "operator",
         me=portal.user.id,
+        require_second_factor=required,
         role_choices={
             "partner": partner_roles,
             "customer": [("guest", "guest"), ("admin", "admin")],

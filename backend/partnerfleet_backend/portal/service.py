@@ -75,6 +75,7 @@ def users_of(ctx: Ctx, partner_id: str) -> list[dict[str, Any]]:
             if user.customer_id is None
             else names.get(user.customer_id, user.customer_id),
             "disabled": user.disabled_at is not None,
+            "second_factor": user.totp_enabled_at is not None,
             "sessions": sessions.get(user.id, 0),
         }
         for user in people
@@ -128,3 +129,8 @@ def invite(
         before=None,
         after={"email": invitation.email, "role": role, "kind": kind, "customer_id": customer_id},
     )
+
+
+def requires_second_factor(ctx: Ctx, partner_id: str) -> bool:
+    """Whether the partner's admin asks a second factor of all its people."""
+    return accounts.requires_second_factor(ctx.session, partner_id)

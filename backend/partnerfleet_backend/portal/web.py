@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.accounts import service as accounts
+from partnerfleet_backend.accounts import second_factor, sessions
 from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
 from partnerfleet_backend.kit import money
 from partnerfleet_backend.kit.errors import Forbidden, NotFound, ServiceError
 from partnerfleet_backend.kit.integrity import rules_held
+from partnerfleet_backend.models import SessionStage
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.settings import Settings, get_settings
@@ -51,6 +52,24 @@ templates.env.filters["day"] = day
 
 class SignInRequired(Exception):
     """No valid session: the browser goes to the sign-in page (and back afterwards)."""
+
+    page = "/portal/sign-in"
+
+
+class CodeRequired(SignInRequired):
+    """The password was right; the second factor's code comes next."""
+
+    page = "/portal/sign-in/code"
+
+
+class SetUpRequired(SignInRequired):
+    """The account must have a second factor and has none: set it up first."""
+
+    page = SET_UP = "/portal/me/second-factor"
+
+
+# what a session that must set up its second factor may reach
+SET_UP_PAGES = (SetUpRequired.SET_UP, "/portal/sign-out")
 
 
 @dataclass(frozen=True)
@@ -168,12 +187,16 @@ def signed_in(request: Request) -> Portal:
     if not token:
         raise SignInRequired
 
-    def work(session: Session) -> tuple[PortalUser, str] | None:
-        found = accounts.session_user(session, token)
+    def work(session: Session) -> tuple[PortalUser, str, str] | None:
+        found = sessions.session_user(session, token)
         if found is None:
             return None
         web, user = found
-        accounts.touch(session, web)
+        sessions.touch(session, web)
+        stage = web.stage
+        if stage == SessionStage.FULL and user.totp_enabled_at is None:
+            # required since this sign-in (an admin's new policy): set it up before going on
+            stage = SessionStage.ENROL if second_factor.required(session, user) else stage
         return (
             PortalUser(
                 user.id,
@@ -185,12 +208,18 @@ def signed_in(request: Request) -> Portal:
                 user.customer_id,
             ),
             web.csrf_token,
+            stage,
         )
 
     found = run_in_transaction(work, settings)
     if found is None:
         raise SignInRequired
-    return Portal(request, settings, found[0], found[1])
+    user, csrf, stage = found
+    if stage == SessionStage.CODE:
+        raise CodeRequired
+    if stage == SessionStage.ENROL and request.url.path not in SET_UP_PAGES:
+        raise SetUpRequired
+    return Portal(request, settings, user, csrf)
 
 
 SignedIn = Annotated[Portal, Depends(signed_in)]
