@@ -97,7 +97,8 @@ def session_counts(session: Session, user_ids: list[str], now: datetime) -> dict
 
 
 def user_locked(session: Session, user_id: str) -> User | None:
-    return session.get(User, user_id, with_for_update=True)
+    """The user, locked and read afresh (a code accepted by a request at the same moment)."""
+    return session.get(User, user_id, with_for_update=True, populate_existing=True)
 
 
 def requires_second_factor(session: Session, partner_id: str) -> bool:

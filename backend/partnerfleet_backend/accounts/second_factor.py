@@ -160,6 +160,7 @@ def prove(session: Session, web: WebSession, user: User, code: str) -> bool | No
     (the last try was wrong: this sign-in is ended). A recovery code works once in place of
     the app's code."""
     code = code.strip().lower()
+    repository.user_locked(session, user.id)  # two requests with one code: the second waits
     if "-" in code:
         right = repository.use_recovery_code(session, user.id, _digest(code), utcnow())
         how = "recovery_code"
