@@ -41,6 +41,7 @@ from partnerfleet_backend.partner.repository import count_partners
 from partnerfleet_backend.partner.schemas import PartnerCreate
 from partnerfleet_backend.scheduler import run_due_jobs
 from partnerfleet_backend.settings import Settings, get_settings
+from partnerfleet_backend.topup import service as top_ups
 from partnerfleet_backend.wallet import service as wallet
 
 
@@ -189,7 +190,7 @@ def create_partner(
         ctx = _ctx(session, settings)
         partner = partners.create(ctx, PartnerCreate(name=name))
         if top_up_cents:
-            wallet.top_up(ctx, partner.id, top_up_cents)
+            top_ups.buy(ctx, partner.id, top_up_cents)
         for option in options:
             addons.buy(ctx, partner, AddOnCreate.model_validate({"option": option}))
         for training in trainings:
@@ -208,7 +209,7 @@ def operate(settings: Settings, action: str, partner_id: str, **options: Any) ->
         ctx = _ctx(session, settings)
         partners.get(ctx, partner_id)
         if action == "top-up":
-            lot = wallet.top_up(ctx, partner_id, int(options["cents"]))
+            lot = top_ups.buy(ctx, partner_id, int(options["cents"]))
             return (
                 f"topped_up_cents={lot.amount_cents}\nprice_cents={lot.price_cents}\n"
                 f"balance_cents={wallet.balance(ctx, partner_id)}"

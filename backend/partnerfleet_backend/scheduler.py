@@ -31,6 +31,7 @@ from partnerfleet_backend.operations.calendar import (
 from partnerfleet_backend.operations.clock import current_time
 from partnerfleet_backend.reports.jobs import mail_statement, statements_due
 from partnerfleet_backend.settings import Settings
+from partnerfleet_backend.topup.jobs import request_top_ups
 from partnerfleet_backend.usage.jobs import bill_usage, check_usage_limits
 from partnerfleet_backend.wallet.jobs import expire_credit, warn_credit_expiry
 
@@ -38,6 +39,7 @@ STEPS: tuple[Step, ...] = (
     Batch("credit_lots_expired", expire_credit),
     Batch("credit_expiry_warnings", warn_credit_expiry),
     Batch("usage_bills", bill_usage),
+    Batch("top_ups_requested", request_top_ups),  # before renewals it asks the credit for
     Batch("licenses", renew_licenses),
     Batch("trials", end_trials),
     Batch("addons", renew_addons),

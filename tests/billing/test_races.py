@@ -3,14 +3,11 @@
 credits the cashback and the others answer 409; a payment racing voids leaves the wallet as
 the invoice's last state says."""
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import requests
 
 from tests.support.api import (
     Caller,
@@ -20,30 +17,10 @@ from tests.support.api import (
     make_customer,
     make_partner,
 )
+from tests.support.race import race
 
 pytestmark = pytest.mark.slow
 RACERS = 10
-
-
-def _race(operator: Caller, sends: list[Callable[[Caller], Any]]) -> Counter[tuple[int, str]]:
-    barrier = threading.Barrier(len(sends))
-    answers: list[tuple[int, str]] = []
-    lock = threading.Lock()
-
-    def one(send: Callable[[Caller], Any]) -> None:
-        with requests.Session() as http:
-            caller = Caller(http, operator.base, operator.key)
-            barrier.wait()
-            response = send(caller)
-        with lock:
-            answers.append((response.status_code, response.json().get("code", "")))
-
-    threads = [threading.Thread(target=one, args=(send,)) for send in sends]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(answers)
 
 
 def _open_invoice(live_operator: Caller) -> tuple[Any, dict[str, Any]]:
@@ -67,7 +44,7 @@ def test_ten_confirmations_at_once_credit_the_cashback_once(live_operator: Calle
     p, invoice = _open_invoice(live_operator)
     before = _balance(p)
     pay = f"/v1/invoices/{invoice['id']}/payment"
-    answers = _race(live_operator, [lambda c: c.post(pay, {})] * RACERS)
+    answers = race(live_operator, [lambda c: c.post(pay, {})] * RACERS)
     assert answers == Counter({(200, ""): 1, (409, "invoice_settled"): RACERS - 1})
     assert [e["kind"] for e in ledger(p.read)].count("cashback") == 1
     assert _balance(p) == before + invoice["cashback_cents"]
@@ -81,7 +58,7 @@ def test_payments_racing_voids_leave_the_wallet_as_the_invoice_ends(
     pay = f"/v1/invoices/{invoice['id']}/payment"
     void = f"/v1/invoices/{invoice['id']}/void"
     sends = [lambda c: c.post(pay, {}), lambda c: c.post(void, {"reason": "race"})] * (RACERS // 2)
-    answers = _race(live_operator, sends)
+    answers = race(live_operator, sends)
     assert set(answers) <= {(200, ""), (409, "invoice_settled")}
     final = live_operator.get(f"/v1/invoices/{invoice['id']}").json()
     kinds = [e["kind"] for e in ledger(p.read)]
@@ -102,7 +79,7 @@ def test_a_payment_racing_the_lapse_gives_one_outcome(live_operator: Caller) -> 
     live_operator.put("/v1/clock", {"now": later.isoformat()}, expect=200)
     pay = f"/v1/invoices/{invoice['id']}/payment"
     sends = [lambda c: c.post(pay, {})] * (RACERS - 1) + [lambda c: c.post("/v1/jobs/run", {})]
-    answers = _race(live_operator, sends)
+    answers = race(live_operator, sends)
     keep_level(live_operator, p)  # the run's monthly levels left it without API calls
     final = live_operator.get(f"/v1/invoices/{invoice['id']}").json()
     status = p.read.get(f"/v1/licenses/{invoice['object_id']}").json()["status"]

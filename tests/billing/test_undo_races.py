@@ -2,40 +2,16 @@
 served backend, 4 workers; on PostgreSQL truly at once): the license's row lock orders them,
 and a unique index on what a refund refunds holds even where they would not queue."""
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-import requests
 
 from tests.support.api import Caller, PartnerHandle, ledger, license_body, make_customer
 from tests.support.api import make_partner as new_partner
+from tests.support.race import race
 
 pytestmark = pytest.mark.slow
 RACERS = 10
-
-
-def _race(p: PartnerHandle, sends: list[Callable[[Caller], Any]]) -> Counter[int]:
-    barrier = threading.Barrier(len(sends))
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def one(send: Callable[[Caller], Any]) -> None:
-        with requests.Session() as http:
-            caller = Caller(http, p.write.base, p.write.key)
-            barrier.wait()
-            response = send(caller)
-        with lock:
-            statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=one, args=(send,)) for send in sends]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(statuses)
 
 
 def _refunds(p: PartnerHandle) -> list[str]:
@@ -54,8 +30,8 @@ def test_ten_set_backs_at_once_refund_the_increase_once(live_operator: Caller) -
     before = _balance(p)
     p.write.patch(path, {"seats": 300}, expect=200)
     increase = ledger(p.read)[-1]
-    answers = _race(p, [lambda c: c.patch(path, {"seats": 100})] * RACERS)
-    assert answers == Counter({200: RACERS})
+    answers = race(p.write, [lambda c: c.patch(path, {"seats": 100})] * RACERS)
+    assert answers == Counter({(200, ""): RACERS})
     assert _refunds(p) == [increase["id"]]
     assert _balance(p) == before
     assert p.read.get(path).json()["seats"] == 100
@@ -70,7 +46,8 @@ def test_cancels_racing_set_backs_refund_each_charge_once(live_operator: Caller)
     p.write.patch(path, {"seats": 300}, expect=200)
     bought = [e["id"] for e in ledger(p.read) if e["kind"] == "charge"]
     sends = [lambda c: c.delete(path), lambda c: c.patch(path, {"seats": 100})] * (RACERS // 2)
-    answers = _race(p, sends)
-    assert set(answers) <= {200, 409}  # a set-back after the cancel: the license is not active
+    answers = race(p.write, sends)
+    # a set-back after the cancel: the license is not active
+    assert {status for status, _ in answers} <= {200, 409}
     assert sorted(_refunds(p)) == sorted(bought)
     assert _balance(p) == before  # everything given back, nothing more

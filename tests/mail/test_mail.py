@@ -16,7 +16,14 @@ from pypdf import PdfReader
 
 from partnerfleet_backend.mail.service import send_due
 from partnerfleet_backend.settings import Settings, get_settings
-from tests.support.api import Caller, SetClock, make_customer, make_partner, run_jobs
+from tests.support.api import (
+    Caller,
+    SetClock,
+    all_items,
+    make_customer,
+    make_partner,
+    run_jobs,
+)
 from tests.support.database import execute, query
 from tests.support.portal import browser, mailed_link, make_user
 from tests.support.postgres import free_port
@@ -203,3 +210,36 @@ def test_reminders_and_the_statement_arrive(
     assert isinstance(pdf, bytes)
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "made for Hanse Systems" in text and "Praxis Dr. Ernst" in text
+
+
+def test_a_top_up_and_its_request_arrive_with_the_numbered_invoice(
+    smtp: Inbox, operator: Caller, set_clock: SetClock
+) -> None:
+    set_clock(T0)
+    p = make_partner(operator, name="Weser Systems")
+    p.write.patch("/v1/me", {"billing_email": "billing@weser.example"}, expect=200)
+    operator.post(f"/v1/partners/{p.id}/top-ups", {"amount_cents": 55_000}, expect=201)
+    p.write.put(
+        "/v1/me/top-up-rule", {"amount_cents": 110_000, "threshold_cents": 60_000}, expect=200
+    )
+    run_jobs(operator)  # 550 EUR is below 600: a request, and the mail of the notification
+    drain()
+    mails = smtp.to("billing@weser.example")
+    (invoice,) = [m for m in mails if m["Subject"].startswith("Invoice TU-")]
+    number = invoice["Subject"].split()[1].rstrip(":")
+    plain = next(part for part in invoice.walk() if part.get_content_type() == "text/plain")
+    assert "550.00 EUR" in invoice["Subject"] and "25 % off" in body_of(plain)
+    pdf = next(part for part in invoice.walk() if part.get_filename() == f"{number}.pdf")
+    data = pdf.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert f"Invoice {number} to Weser Systems" in text
+    assert "Total paid" in text and "412.50 EUR" in text and "25 % off" in text  # the bracket
+    assert any("A top-up is requested" in m["Subject"] for m in mails), [
+        m["Subject"] for m in mails
+    ]
+    (asked,) = all_items(p.read, "/v1/top-up-requests")
+    operator.post(f"/v1/partners/{p.id}/top-up-requests/{asked['id']}/settlement", {}, expect=200)
+    drain()
+    second = [m for m in smtp.to("billing@weser.example") if m["Subject"].startswith("Invoice")]
+    assert len(second) == 2 and "1,100.00 EUR" in second[1]["Subject"]

@@ -37,6 +37,10 @@ RULES: dict[str, tuple[str, str]] = {
         "offer_exists",
         "you answered this request already",
     ),
+    "uq_top_up_requests_one_open": (
+        "top_up_pending",
+        "a top-up request of yours waits for its payment",
+    ),
     "uq_ledger_entries_refunds_entry_id": (
         "already_refunded",
         "this purchase was undone already",

@@ -4,6 +4,7 @@ Idempotent per period: a renewal moves the license's end date, a notification ca
 dedupe key; rows are locked before they change, so two runners never renew twice.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,8 @@ from partnerfleet_backend.license import repository, rightsizing
 from partnerfleet_backend.license.terms import next_term
 from partnerfleet_backend.models import LicenseStatus, OrderKind
 from partnerfleet_backend.notification.service import Note, notify
+from partnerfleet_backend.topup import repository as top_ups
+from partnerfleet_backend.topup.service import GRACE
 from partnerfleet_backend.wallet.batch import JobCharges, rows_by_partner
 from partnerfleet_backend.wallet.service import Charge
 
@@ -40,6 +43,7 @@ RENEWAL_COLUMNS = (
     "term_months_next_term",
     "monthly_nominal_cents",
     "term_anchor_at",
+    "grace_until",
 )
 
 
@@ -58,6 +62,47 @@ def lapse_note(
         f"lapsed:{license_id}:{ends_at}",
         {"license_id": license_id, **extra},
     )
+
+
+class _Grace:
+    """A renewal the credit cannot pay, of a partner with a top-up rule, waits for the top-up
+    up to 7 days after the term's end (the partner is told once) before it lapses."""
+
+    def __init__(self, ctx: Ctx, partner_ids: list[str], notes: list[Note]) -> None:
+        self.ctx, self.notes = ctx, notes
+        self.with_rule = set(top_ups.with_rules(ctx.session, partner_ids))
+        self.waiting: set[str] = set()
+
+    def wait_or(
+        self,
+        lapse: Callable[[dict[str, Any], str, dict[str, Any]], None],
+        lic: dict[str, Any],
+        needed: int,
+    ) -> None:
+        """`lic` waits (its partner has a rule, the grace is not over), or it lapses."""
+        until = lic["grace_until"] or lic["ends_at"] + GRACE
+        if lic["partner_id"] not in self.with_rule or self.ctx.now >= until:
+            lapse(lic, "not enough credit for the renewal", {"needed_cents": needed})
+            return
+        self.waiting.add(lic["id"])
+        if lic["grace_until"] is None:
+            lic["grace_until"] = until
+            self.notes.append(
+                (
+                    lic["partner_id"],
+                    "renewal_waiting",
+                    f"license {lic['id']} waits for credit to renew ({needed} cents) until "
+                    f"{until.date()}, then lapses: a top-up is requested",
+                    f"waiting:{lic['id']}:{lic['ends_at']}",
+                    {"license_id": lic["id"], "needed_cents": needed, "until": until.isoformat()},
+                )
+            )
+
+    def action(self, lic: dict[str, Any]) -> str:
+        """The renewal run's audit action for `lic`."""
+        if lic["status"] == LicenseStatus.LAPSED.value:
+            return "license.lapsed"
+        return "license.renewal_waiting" if lic["id"] in self.waiting else "license.renewed"
 
 
 def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
@@ -82,6 +127,7 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
     bills = JobBills(ctx, charges, {lic["customer_id"] for lic in state.values()})
     notes: list[Note] = []
     prices: dict[tuple[str, str, str, int], int] = {}
+    grace = _Grace(ctx, list(by_partner), notes)
 
     def lapse_row(lic: dict[str, Any], why: str, extra: dict[str, Any]) -> None:
         lic["status"] = LicenseStatus.LAPSED.value
@@ -127,8 +173,7 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
             pending = []
             for (lic, seats, edition, term, unit), ok in zip(renewing, paid, strict=True):
                 if not ok:
-                    needed = term_price_cents(seats, unit, term)
-                    lapse_row(lic, "not enough credit for the renewal", {"needed_cents": needed})
+                    grace.wait_or(lapse_row, lic, term_price_cents(seats, unit, term))
                     continue
                 anchor = lic["term_anchor_at"] or lic["starts_at"]
                 ends_at = lic["ends_at"]
@@ -144,6 +189,7 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
                     term_months_next_term=None,
                     monthly_nominal_cents=monthly_cents(seats, unit),
                     term_anchor_at=anchor,
+                    grace_until=None,
                 )
                 notes.append(
                     (
@@ -164,9 +210,7 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
         notes,
         [
             {
-                "action": "license.lapsed"
-                if lic["status"] == LicenseStatus.LAPSED.value
-                else "license.renewed",
+                "action": grace.action(lic),
                 "object_type": "license",
                 "object_id": lic_id,
                 "partner_id": lic["partner_id"],

@@ -24,6 +24,8 @@ MAILED = {
     "customer.partnership_ended": "partner",
     "customer_partnership_ended": "customer",
     "level_changed": "partner",
+    "top_up_requested": "partner",
+    "renewal_waiting": "partner",
 }
 SUBJECTS = {
     "renewal_reminder": "A license term ends in 45 days",
@@ -38,6 +40,8 @@ SUBJECTS = {
     "customer.partnership_ended": "A customer ended your partnership",
     "customer_partnership_ended": "Your partner ended the partnership",
     "level_changed": "Your level this month, and why",
+    "top_up_requested": "A top-up is requested",
+    "renewal_waiting": "A renewal waits for credit",
 }
 
 

@@ -58,6 +58,12 @@ from partnerfleet_backend.models.system import (
     RateCounter,
     TestClock,
 )
+from partnerfleet_backend.models.top_up import (
+    NumberSequence,
+    TopUpRequest,
+    TopUpRule,
+    TopUpStatus,
+)
 
 __all__ = [
     "CHANGEABLE",
@@ -94,6 +100,7 @@ __all__ = [
     "LotConsumption",
     "MailState",
     "Notification",
+    "NumberSequence",
     "OrderKind",
     "OutboxMail",
     "Partner",
@@ -113,6 +120,9 @@ __all__ = [
     "TenderStatus",
     "TestClock",
     "TokenPurpose",
+    "TopUpRequest",
+    "TopUpRule",
+    "TopUpStatus",
     "TrainingKind",
     "UsageBill",
     "UsageReport",

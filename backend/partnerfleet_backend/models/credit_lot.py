@@ -13,6 +13,7 @@ class CreditLot(Base):
     __table_args__ = (
         CheckConstraint("remaining_cents >= 0", name="remaining_not_negative"),
         Index("ix_credit_lots_partner_open", "partner_id", "remaining_cents"),
+        Index("uq_credit_lots_invoice_number", "invoice_number", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -23,3 +24,6 @@ class CreditLot(Base):
     price_cents: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
+    # a bought top-up's invoice (TU-<year>-<number>, one sequence a year); credit not bought
+    # (cashback, an operator's credit) has none
+    invoice_number: Mapped[str | None] = mapped_column(String(30))

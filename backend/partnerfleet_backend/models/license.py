@@ -87,6 +87,8 @@ class License(Base):
     held_at: Mapped[datetime | None] = mapped_column()
     hold_reason: Mapped[str | None] = mapped_column(String(300))
     held_status: Mapped[str | None] = mapped_column(String(20))  # the status to go back to
+    # A renewal the credit could not pay waits until then (a top-up rule asked for credit)
+    grace_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     # The client's version (ETag, If-Match): changes only with what a client sets.

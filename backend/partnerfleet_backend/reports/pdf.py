@@ -9,7 +9,7 @@ from fpdf.enums import XPos, YPos
 
 from partnerfleet_backend.kit.errors import ServiceUnavailable
 from partnerfleet_backend.kit.slots import Slots
-from partnerfleet_backend.models import Invoice
+from partnerfleet_backend.models import CreditLot, Invoice
 from partnerfleet_backend.reports.service import CustomerReport, Statement, euros
 
 
@@ -200,4 +200,25 @@ def invoice_pdf(invoice: Invoice, customer_name: str, vendor: str) -> bytes:
         doc.row(["Description", "Amount"], [150, 40], bold=True)
         doc.row([invoice.description, _money(invoice.amount_cents)], [150, 40])
         doc.row(["Total (public price)", _money(invoice.amount_cents)], [150, 40], bold=True)
+        return bytes(doc.output())
+
+
+def top_up_invoice_pdf(lot: CreditLot, partner_name: str, vendor: str) -> bytes:
+    """The vendor's invoice for a top-up: the amount paid, the nominal credit it gave and the
+    discount bracket, valid until when."""
+    with making.taken(wait=30):
+        number = lot.invoice_number or "-"
+        doc = _Doc(vendor, None, f"Invoice {number}", partner_name)
+        doc.heading(f"Invoice {number} to {partner_name}")
+        widths = [50, 140]
+        for label, value in (
+            ("Date", f"{lot.created_at:%Y-%m-%d}"),
+            ("Credit valid until", f"{lot.expires_at:%Y-%m-%d}"),
+            ("Discount bracket", f"{lot.discount_bp / 100:g} % off the nominal credit"),
+        ):
+            doc.row([label, value], widths)
+        doc.heading("Lines")
+        doc.row(["Description", "Amount"], [150, 40], bold=True)
+        doc.row([f"Credit, nominal {_money(lot.amount_cents)}", _money(lot.price_cents)], [150, 40])
+        doc.row(["Total paid", _money(lot.price_cents)], [150, 40], bold=True)
         return bytes(doc.output())

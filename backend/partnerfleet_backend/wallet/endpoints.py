@@ -7,6 +7,7 @@ from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import CHARGES, OperatorApi, OwnAccountApi, PartnerReadApi
+from partnerfleet_backend.topup import service as top_ups
 from partnerfleet_backend.wallet import service
 from partnerfleet_backend.wallet.schemas import (
     AdjustmentCreate,
@@ -47,11 +48,12 @@ def get_ledger(
 
 @router.post("/partners/{partner_id}/top-ups", status_code=201, response_model=TopUpRead, tags=[P])
 def top_up(partner_id: str, body: TopUpCreate, api: OperatorApi) -> JSONResponse:
-    """Add nominal credit at the discount of its bracket (the payment happens outside)."""
+    """Add nominal credit at the discount of its bracket (the payment happens outside); its
+    numbered invoice is mailed to the billing address."""
 
     def work(ctx: Ctx) -> TopUpRead:
         partners.get(ctx, partner_id)
-        return TopUpRead.model_validate(service.top_up(ctx, partner_id, body.amount_cents))
+        return TopUpRead.model_validate(top_ups.buy(ctx, partner_id, body.amount_cents))
 
     return api.write(work, 201)
 

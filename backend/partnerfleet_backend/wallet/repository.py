@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db.bulk import chunks
@@ -17,6 +19,7 @@ from partnerfleet_backend.models import (
     EntryKind,
     LedgerEntry,
     LotConsumption,
+    NumberSequence,
     Partner,
     Wallet,
 )
@@ -276,3 +279,14 @@ def charges_since(
             .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
         )
     )
+
+
+def next_number(session: Session, sequence: str) -> int:
+    """The next number of `sequence` (1 first): one atomic upsert, the row held to the commit
+    (two top-ups at once never get one number)."""
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(NumberSequence)
+    statement = upsert.values(name=sequence, last=1).on_conflict_do_update(
+        index_elements=[NumberSequence.name], set_={"last": NumberSequence.last + 1}
+    )
+    return int(session.scalar(statement.returning(NumberSequence.last)) or 0)

@@ -47,6 +47,7 @@ class TopUpRead(OutputModel):
     discount_bp: int
     price_cents: int
     expires_at: datetime
+    invoice_number: str | None = None
 
 
 class AdjustmentCreate(InputModel):

@@ -186,7 +186,8 @@ def _add_lot(
 
 
 def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
-    """Buy `amount_cents` of nominal credit at the discount its bracket gives."""
+    """Buy `amount_cents` of nominal credit at the discount its bracket gives, with its
+    invoice's number (`topup.service.buy` mails the invoice)."""
     if amount_cents <= 0:
         raise ValidationFailed("amount_cents must be positive", field="amount_cents")
     wallet = _lock_wallet(ctx, partner_id)
@@ -199,6 +200,8 @@ def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
     discount = top_up_discount_bp(amount_cents)
     price = net_of_discount(amount_cents, discount)
     lot = _add_lot(ctx, partner_id, amount_cents, discount, price, extend=True)
+    number = repository.next_number(ctx.session, f"TU-{ctx.now:%Y}")
+    lot.invoice_number = f"TU-{ctx.now:%Y}-{number:06d}"  # every top-up bought is invoiced
     _entry(
         ctx,
         partner_id,

@@ -1,0 +1,46 @@
+"""A partner's top-ups in the portal: each bought top-up's numbered invoice (a PDF), the rule
+that asks for top-ups, and the requests waiting for their payment."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from partnerfleet_backend.db.context import Ctx
+from partnerfleet_backend.kit.errors import NotFound
+from partnerfleet_backend.portal.web import SignedIn
+from partnerfleet_backend.reports.endpoints import pdf_response
+from partnerfleet_backend.reports.pdf import top_up_invoice_pdf
+from partnerfleet_backend.topup import service
+
+router = APIRouter(include_in_schema=False)
+PAGE = 100
+
+
+@router.get("/portal/p/{partner_id}/top-ups")
+def top_ups(partner_id: str, portal: SignedIn, cursor: str | None = None) -> HTMLResponse:
+    pid = portal.partner(partner_id)
+
+    def work(ctx: Ctx) -> dict[str, Any]:
+        invoices, next_cursor = service.invoices_page(ctx, pid, PAGE, cursor)
+        requests, _ = service.requests_page(ctx, pid, PAGE, None)
+        try:
+            rule = service.rule(ctx, pid)
+        except NotFound:
+            rule = None
+        return {
+            "invoices": invoices,
+            "requests": [r for r in requests if r.status == "requested"],
+            "rule": rule,
+            "next_url": f"/portal/p/{pid}/top-ups?cursor={next_cursor}" if next_cursor else None,
+        }
+
+    return portal.render("top_ups.html", pid=pid, **portal.read(work))
+
+
+@router.get("/portal/p/{partner_id}/top-ups/{lot_id}/invoice.pdf")
+def top_up_invoice(partner_id: str, lot_id: str, portal: SignedIn) -> Response:
+    pid = portal.partner(partner_id)
+    lot, name = portal.read(lambda ctx: service.invoice_of(ctx, pid, lot_id))
+    data = top_up_invoice_pdf(lot, name, portal.settings.vendor_name)
+    return pdf_response(data, f"{lot.invoice_number or lot_id}.pdf")
