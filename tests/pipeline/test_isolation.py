@@ -39,6 +39,8 @@ OPERATOR_ONLY = {
     ("DELETE", "/v1/partners/{partner_id}/directory"),
     ("GET", "/v1/tender-requests"),
     ("DELETE", "/v1/tender-requests/{tender_id}"),
+    ("GET", "/v1/partners/{partner_id}/top-up-requests"),
+    ("POST", "/v1/partners/{partner_id}/top-up-requests/{top_up_id}/settlement"),
 }
 OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("GET", "/v1/customers/{customer_id}"),
@@ -60,6 +62,8 @@ OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("DELETE", "/v1/customers/{customer_id}/access-requests/{request_id}"),
     ("GET", "/v1/tenders/{tender_id}"),
     ("POST", "/v1/tenders/{tender_id}/offers"),
+    ("DELETE", "/v1/top-up-requests/{top_up_id}"),
+    ("GET", "/v1/wallet/top-ups/{lot_id}/invoice.pdf"),
 }
 LISTS = {
     ("GET", "/v1/customers"),
@@ -68,6 +72,8 @@ LISTS = {
     ("GET", "/v1/wallet/ledger"),
     ("GET", "/v1/notifications"),
     ("GET", "/v1/audit-events"),
+    ("GET", "/v1/top-up-requests"),
+    ("GET", "/v1/wallet/top-ups"),
 }
 SELF_ONLY = {  # act only on the caller's own account
     ("GET", "/v1/me"),
@@ -92,6 +98,10 @@ SELF_ONLY = {  # act only on the caller's own account
     ("GET", "/v1/statements/{month}"),
     ("PUT", "/v1/me/logo"),
     ("POST", "/v1/me/api-keys"),
+    ("GET", "/v1/me/top-up-rule"),
+    ("PUT", "/v1/me/top-up-rule"),
+    ("DELETE", "/v1/me/top-up-rule"),
+    ("POST", "/v1/top-up-requests"),
 }
 PUBLIC = {  # the license key in the path is the product's credential
     ("GET", "/v1/license-keys/{license_key}/validate"),
@@ -110,6 +120,8 @@ BODIES: dict[str, Any] = {
     "/v1/addons/{addon_id}": {"auto_renew": False},
     "/v1/customers/{customer_id}/access-requests": {"access": "full"},
     "/v1/tenders/{tender_id}/offers": {"text": "an offer of partner B", "price_cents": 1},
+    "/v1/me/top-up-rule": {"amount_cents": 55_000},
+    "/v1/top-up-requests": {"amount_cents": 55_000},
 }
 
 
@@ -135,6 +147,7 @@ def owner(operator: Caller, settings: Settings) -> tuple[PartnerHandle, dict[str
     request = a.write.post(
         f"/v1/customers/{customer['id']}/access-requests", asked, expect=201
     ).json()
+    top_up = a.write.post("/v1/top-up-requests", {"amount_cents": 55_000}, expect=201).json()
     ids = {
         "request_id": request["id"],
         "customer_id": customer["id"],
@@ -147,6 +160,8 @@ def owner(operator: Caller, settings: Settings) -> tuple[PartnerHandle, dict[str
         "invoice_id": "inv_of_partner_a",  # operator-only routes: any id is refused first
         "training_id": "trn_of_partner_a",
         "tender_id": tender_id,
+        "top_up_id": top_up["id"],
+        "lot_id": a.read.get("/v1/wallet").json()["lots"][0]["id"],
     }
     return a, ids
 

@@ -30,7 +30,7 @@ def top_ups(partner_id: str, portal: SignedIn, cursor: str | None = None) -> HTM
             rule = None
         return {
             "invoices": invoices,
-            "requests": [r for r in requests if r.status == "requested"],
+            "requests": service.waiting(requests),
             "rule": rule,
             "next_url": f"/portal/p/{pid}/top-ups?cursor={next_cursor}" if next_cursor else None,
         }

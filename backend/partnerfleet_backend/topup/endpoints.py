@@ -90,27 +90,27 @@ def ask_for_top_up(body: TopUpRequestCreate, api: PartnerWriteApi) -> JSONRespon
     )
 
 
-@router.delete("/top-up-requests/{request_id}", response_model=TopUpRequestRead, tags=[T])
-def cancel_request(request_id: str, api: PartnerWriteApi) -> JSONResponse:
+@router.delete("/top-up-requests/{top_up_id}", response_model=TopUpRequestRead, tags=[T])
+def cancel_request(top_up_id: str, api: PartnerWriteApi) -> JSONResponse:
     pid = api.partner_id
     assert pid is not None
     return api.write(
-        lambda ctx: TopUpRequestRead.model_validate(service.cancel(ctx, pid, request_id))
+        lambda ctx: TopUpRequestRead.model_validate(service.cancel(ctx, pid, top_up_id))
     )
 
 
 @router.post(
-    "/partners/{partner_id}/top-up-requests/{request_id}/settlement",
+    "/partners/{partner_id}/top-up-requests/{top_up_id}/settlement",
     response_model=TopUpRequestRead,
     tags=["partners"],
 )
-def settle_request(partner_id: str, request_id: str, api: OperatorApi) -> JSONResponse:
+def settle_request(partner_id: str, top_up_id: str, api: OperatorApi) -> JSONResponse:
     """The payment arrived (the operator, or a payment provider with the operator's key): the
     credit is bought, its invoice mailed. Once: again is a 409."""
 
     def work(ctx: Ctx) -> TopUpRequestRead:
         partners.get(ctx, partner_id)
-        return TopUpRequestRead.model_validate(service.settle(ctx, partner_id, request_id))
+        return TopUpRequestRead.model_validate(service.settle(ctx, partner_id, top_up_id))
 
     return api.write(work)
 

@@ -228,3 +228,8 @@ def invoices_page(
     ctx: Ctx, partner_id: str, limit: int, cursor: str | None
 ) -> tuple[list[CreditLot], str | None]:
     return repository.invoices_page(ctx.session, partner_id, limit, cursor)
+
+
+def waiting(requests: list[TopUpRequest]) -> list[TopUpRequest]:
+    """Those of `requests` that wait for their payment."""
+    return [r for r in requests if r.status == TopUpStatus.REQUESTED]
