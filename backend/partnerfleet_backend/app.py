@@ -36,12 +36,14 @@ from partnerfleet_backend.portal.invitations import router as invitation_pages_r
 from partnerfleet_backend.portal.pages import router as pages_router
 from partnerfleet_backend.portal.partnership import router as partnership_pages_router
 from partnerfleet_backend.portal.people import router as people_router
+from partnerfleet_backend.portal.resale import router as resale_pages_router
 from partnerfleet_backend.portal.security import router as security_router
 from partnerfleet_backend.portal.top_ups import router as top_ups_pages_router
 from partnerfleet_backend.portal.web import HERE as PORTAL_HERE
 from partnerfleet_backend.portal.web import SignInRequired, error_page
 from partnerfleet_backend.quota.endpoints import router as quota_router
 from partnerfleet_backend.reports.endpoints import router as reports_router
+from partnerfleet_backend.resale.endpoints import router as resale_router
 from partnerfleet_backend.settings import get_settings
 from partnerfleet_backend.support.endpoints import router as support_router
 from partnerfleet_backend.topup.endpoints import router as topup_router
@@ -74,6 +76,7 @@ ROUTERS = (
     billing_router,
     partnership_router,
     topup_router,
+    resale_router,
 )
 PAGES = (
     portal_router,
@@ -85,6 +88,7 @@ PAGES = (
     directory_pages_router,
     security_router,
     top_ups_pages_router,
+    resale_pages_router,
     docs_router,
 )
 

@@ -120,6 +120,22 @@ def test_the_readme_after_the_demo_works_word_for_word() -> None:
         db.close()
         assert refund == ("refund", 16_800, 8_400)
 
+        # what MSPs ask for next, on the same demo
+        next_steps = subprocess.run(
+            ["bash", "-e", "-c", after_the_demo("after-the-demo-next")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        told = next_steps.stdout + next_steps.stderr
+        assert next_steps.returncode == 0, told[-4000:]
+        assert "no license renewing within 45 days has seats unused" in told, told[-4000:]
+        assert '"markup_bp":2000' in told.replace(" ", "")
+        csv_lines = [line for line in next_steps.stdout.splitlines() if ",dns-filter," in line]
+        assert csv_lines, told[-4000:]  # the demo's licenses, with a 20 % markup
+
         # the same in Pulumi YAML through the provider plugin
         yaml_steps = subprocess.run(
             ["bash", "-e", "-c", after_the_demo("after-the-demo-yaml")],

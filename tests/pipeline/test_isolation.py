@@ -102,6 +102,11 @@ SELF_ONLY = {  # act only on the caller's own account
     ("PUT", "/v1/me/top-up-rule"),
     ("DELETE", "/v1/me/top-up-rule"),
     ("POST", "/v1/top-up-requests"),
+    ("GET", "/v1/resale-prices"),
+    ("PUT", "/v1/resale-prices/{product}/{edition}"),
+    ("DELETE", "/v1/resale-prices/{product}/{edition}"),
+    ("GET", "/v1/resale/lines"),  # needs a month: its own isolation test in tests/resale
+    ("GET", "/v1/resale/lines.csv"),
 }
 PUBLIC = {  # the license key in the path is the product's credential
     ("GET", "/v1/license-keys/{license_key}/validate"),
@@ -122,6 +127,7 @@ BODIES: dict[str, Any] = {
     "/v1/tenders/{tender_id}/offers": {"text": "an offer of partner B", "price_cents": 1},
     "/v1/me/top-up-rule": {"amount_cents": 55_000},
     "/v1/top-up-requests": {"amount_cents": 55_000},
+    "/v1/resale-prices/{product}/{edition}": {"markup_bp": 1_000},
 }
 
 
@@ -162,6 +168,8 @@ def owner(operator: Caller, settings: Settings) -> tuple[PartnerHandle, dict[str
         "tender_id": tender_id,
         "top_up_id": top_up["id"],
         "lot_id": a.read.get("/v1/wallet").json()["lots"][0]["id"],
+        "product": "dns-filter",
+        "edition": "pro",
     }
     return a, ids
 

@@ -18,6 +18,7 @@ from partnerfleet_backend.models import CreditLot, LedgerEntry, Wallet
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.partner.schemas import PartnerCreate
 from partnerfleet_backend.settings import Settings
+from partnerfleet_backend.wallet import corrections
 from partnerfleet_backend.wallet import service as wallet
 from partnerfleet_backend.wallet.service import Charge
 
@@ -117,7 +118,7 @@ class WalletMachine(RuleBasedStateMachine):
     def refund(self, data: st.DataObject) -> None:
         open_charges = [c for c in self.charges if c not in self.refunded]
         entry_id = data.draw(st.sampled_from(open_charges))
-        self.ctx_run(lambda ctx: wallet.refund(ctx, self.partner_id, entry_id))
+        self.ctx_run(lambda ctx: corrections.refund(ctx, self.partner_id, entry_id))
         self.refunded.add(entry_id)
         self.model.lots = [[lot.remaining_cents, lot.expires_at] for lot in self.lots()]
 

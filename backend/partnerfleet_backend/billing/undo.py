@@ -18,7 +18,7 @@ from partnerfleet_backend.billing.service import void
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.level import repository as levels
 from partnerfleet_backend.wallet import repository as ledger
-from partnerfleet_backend.wallet.service import refund
+from partnerfleet_backend.wallet.corrections import refund
 
 WINDOW = timedelta(hours=168)
 

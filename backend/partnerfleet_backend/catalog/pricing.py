@@ -8,7 +8,7 @@ divided is rounded half-up exactly once (``kit.money``).
 from dataclasses import dataclass
 
 from partnerfleet_backend.catalog.service import Catalog
-from partnerfleet_backend.kit.money import div_round_half_up
+from partnerfleet_backend.kit.money import BP_DENOMINATOR, div_round_half_up
 
 # Top-up discount brackets: (nominal top-up from, in cents; discount in basis points), highest
 # first. Intermediate amounts get the bracket they reach.
@@ -92,3 +92,14 @@ def addon_price_cents(catalog: Catalog, option: str, *, included: bool) -> int:
     if included or entry.get("on_request"):
         return 0
     return int(entry["price_cents"])
+
+
+def resale_at_price(price_cents: int, seat_seconds: int, month_seconds: int) -> int:
+    """A partner's resale amount at its price per seat (or unit) and month, for `seat_seconds`
+    (seats times the seconds of the month they were paid for), rounded half-up once."""
+    return div_round_half_up(price_cents * seat_seconds, month_seconds)
+
+
+def resale_with_markup(cost_cents: int, markup_bp: int) -> int:
+    """A partner's resale amount as its markup on the cost, rounded half-up once."""
+    return div_round_half_up(cost_cents * (BP_DENOMINATOR + markup_bp), BP_DENOMINATOR)

@@ -64,6 +64,13 @@ def lapse_note(
     )
 
 
+def renewed_until(lic: dict[str, Any], term: int) -> datetime:
+    """Where a renewal for `term` months moves a license's end (whole months from its
+    anchor, so that terms never drift)."""
+    anchor = lic["term_anchor_at"] or lic["starts_at"]
+    return add_months(anchor, months_between(anchor, lic["ends_at"]) + term)
+
+
 class _Grace:
     """A renewal the credit cannot pay, of a partner with a top-up rule, waits for the top-up
     up to 7 days after the term's end (the partner is told once) before it lapses."""
@@ -165,6 +172,8 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
                             f"renewal: {lic['product']} {edition} x {seats} for {term} months",
                             "license",
                             lic["id"],
+                            covers=(lic["ends_at"], renewed_until(lic, term)),
+                            units=seats,
                         ),
                     )
                     for lic, seats, edition, term, unit in renewing
@@ -177,7 +186,7 @@ def renew_licenses(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
                     continue
                 anchor = lic["term_anchor_at"] or lic["starts_at"]
                 ends_at = lic["ends_at"]
-                new_end = add_months(anchor, months_between(anchor, ends_at) + term)
+                new_end = renewed_until(lic, term)
                 lic.update(
                     starts_at=ends_at,
                     ends_at=new_end,
@@ -281,7 +290,13 @@ def end_trials(ctx: Ctx, scope: PartnerScope = EVERY) -> dict[str, int]:
                 (
                     lic["customer_id"],
                     amount,
-                    Charge(f"trial converted: {lic['product']}", "license", lic["id"]),
+                    Charge(
+                        f"trial converted: {lic['product']}",
+                        "license",
+                        lic["id"],
+                        covers=(ctx.now, add_months(ctx.now, term)),
+                        units=seats,
+                    ),
                 )
                 for lic, *_, amount in converting
             ],

@@ -148,6 +148,7 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
         levels.add_order(ctx.session, partner_id, OrderKind.NEW_LICENSE, "license", lic.id, ctx.now)
     if lic.status == LicenseStatus.ACTIVE and not usage_billed:
         assert body.term_months is not None and body.seats is not None
+        assert lic.ends_at is not None
         billing.bill(
             ctx,
             customer,
@@ -156,6 +157,8 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
                 f"{body.product} {body.edition} x {body.seats} for {body.term_months} months",
                 "license",
                 lic.id,
+                covers=(ctx.now, lic.ends_at),
+                units=body.seats,
             ),
         )
     ctx.audit(
@@ -298,6 +301,8 @@ def _change_prepaid(
                 f"{days_left} of {days_in_term} days left",
                 "license",
                 lic.id,
+                covers=(ctx.now, lic.ends_at),
+                units=seats_now - lic.seats,  # an edition upgrade alone: none more
             ),
         )
     lic.seats, lic.edition = seats_now, edition_now

@@ -50,6 +50,7 @@ from partnerfleet_backend.models.partnership import (
     RequestStatus,
 )
 from partnerfleet_backend.models.quota_counter import QuotaCounter
+from partnerfleet_backend.models.resale import ANY_EDITION, ResalePrice
 from partnerfleet_backend.models.system import (
     CalendarFailure,
     CatalogDocument,
@@ -66,6 +67,7 @@ from partnerfleet_backend.models.top_up import (
 )
 
 __all__ = [
+    "ANY_EDITION",
     "CHANGEABLE",
     "CURRENT_ADDON",
     "ENDED",
@@ -113,6 +115,7 @@ __all__ = [
     "RateCounter",
     "RecoveryCode",
     "RequestStatus",
+    "ResalePrice",
     "SessionStage",
     "Tender",
     "TenderOffer",

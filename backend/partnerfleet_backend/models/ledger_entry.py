@@ -44,6 +44,12 @@ class LedgerEntry(Base):
     refunds_entry_id: Mapped[str | None] = mapped_column(String(40))
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column()
+    # What a license's charge pays for: the time it covers (a term, what is left of it, a
+    # usage month) and how many seats (or usage units); a refund the same, negated. Resale
+    # billing spreads the charge over the months it covers (`resale/allocation.py`).
+    covers_from: Mapped[datetime | None] = mapped_column()
+    covers_to: Mapped[datetime | None] = mapped_column()
+    units: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LotConsumption(Base):

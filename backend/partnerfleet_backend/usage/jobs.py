@@ -75,6 +75,8 @@ def bill_usage(ctx: Ctx, scope: PartnerScope = EVERY) -> int:
                         f"billed {bills[lic['id']].units}",
                         "license",
                         lic["id"],
+                        covers=(last_month, this_month),
+                        units=bills[lic["id"]].units,
                     ),
                 )
                 for lic in billed

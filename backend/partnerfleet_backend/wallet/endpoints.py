@@ -8,7 +8,7 @@ from partnerfleet_backend.kit.schemas import Cursor, Limit, Page
 from partnerfleet_backend.partner import service as partners
 from partnerfleet_backend.pipeline.api import CHARGES, OperatorApi, OwnAccountApi, PartnerReadApi
 from partnerfleet_backend.topup import service as top_ups
-from partnerfleet_backend.wallet import service
+from partnerfleet_backend.wallet import corrections, service
 from partnerfleet_backend.wallet.schemas import (
     AdjustmentCreate,
     LedgerEntryRead,
@@ -71,7 +71,7 @@ def adjust(partner_id: str, body: AdjustmentCreate, api: OperatorApi) -> JSONRes
     def work(ctx: Ctx) -> LedgerEntryRead:
         partners.get(ctx, partner_id)
         return LedgerEntryRead.model_validate(
-            service.adjust(ctx, partner_id, body.amount_cents, body.reason)
+            corrections.adjust(ctx, partner_id, body.amount_cents, body.reason)
         )
 
     return api.write(work, 201)
@@ -85,6 +85,6 @@ def refund(partner_id: str, body: RefundCreate, api: OperatorApi) -> JSONRespons
 
     def work(ctx: Ctx) -> LedgerEntryRead:
         partners.get(ctx, partner_id)
-        return LedgerEntryRead.model_validate(service.refund(ctx, partner_id, body.entry_id))
+        return LedgerEntryRead.model_validate(corrections.refund(ctx, partner_id, body.entry_id))
 
     return api.write(work, 201)

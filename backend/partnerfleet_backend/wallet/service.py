@@ -6,6 +6,7 @@ cannot take the balance below zero; the lots say what the credit cost (net).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NoReturn, Protocol, cast
 
 from sqlalchemy import Table
@@ -13,7 +14,7 @@ from sqlalchemy import Table
 from partnerfleet_backend.audit.service import money_event
 from partnerfleet_backend.catalog.pricing import top_up_discount_bp
 from partnerfleet_backend.db.context import Ctx
-from partnerfleet_backend.kit.errors import Conflict, InsufficientCredit, NotFound, ValidationFailed
+from partnerfleet_backend.kit.errors import InsufficientCredit, NotFound, ValidationFailed
 from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.money import BP_DENOMINATOR, div_round_half_up, net_of_discount
 from partnerfleet_backend.kit.timeutil import add_months
@@ -29,20 +30,19 @@ class FirstTopUpTooSmall(ValidationFailed):
     code = "first_top_up_too_small"
 
 
-class ChargeAlreadyRefunded(Conflict):
-    code = "already_refunded"
-
-
 @dataclass(frozen=True)
 class Charge:
-    """Where a charge came from, for the ledger."""
+    """Where a charge came from, for the ledger; a license's charge also says what it pays for
+    (`covers`: from, to; `units`: seats or usage units), what resale billing spreads."""
 
     description: str
     object_type: str | None = None
     object_id: str | None = None
+    covers: tuple[datetime, datetime] | None = None
+    units: int | None = None
 
 
-def _lock_wallet(ctx: Ctx, partner_id: str) -> Wallet:
+def lock_wallet(ctx: Ctx, partner_id: str) -> Wallet:
     wallet = repository.lock_wallet(ctx.session, partner_id)
     if wallet is None:
         raise NotFound(f"partner {partner_id} not found")
@@ -76,6 +76,9 @@ def ledger_row(
         "refunds_entry_id": refunds,
         "request_id": ctx.request_id,
         "created_at": ctx.now,
+        "covers_from": charge.covers[0] if charge.covers else None,
+        "covers_to": charge.covers[1] if charge.covers else None,
+        "units": charge.units,
     }
 
 
@@ -84,7 +87,7 @@ def consumption_rows(entry_id: str, lots: Sequence[tuple[str, int]]) -> list[dic
     return [{"entry_id": entry_id, "lot_id": lot, "amount_cents": cents} for lot, cents in lots]
 
 
-def _entry(
+def append_entry(
     ctx: Ctx,
     partner_id: str,
     kind: EntryKind,
@@ -137,11 +140,11 @@ def draw(lots: Sequence[Drawable], amount: int) -> tuple[int, list[tuple[str, in
 
 def expire_due_credit(ctx: Ctx, partner_id: str) -> list[LedgerEntry]:
     """Expire every lot past its date: one ledger entry each (takes the wallet's lock)."""
-    _lock_wallet(ctx, partner_id)  # a no-op round trip if this transaction holds it
+    lock_wallet(ctx, partner_id)  # a no-op round trip if this transaction holds it
     entries = []
     for lot in repository.expired_lots(ctx.session, partner_id, ctx.now):
         amount = lot.remaining_cents
-        entry = _entry(
+        entry = append_entry(
             ctx,
             partner_id,
             EntryKind.EXPIRY,
@@ -156,7 +159,7 @@ def expire_due_credit(ctx: Ctx, partner_id: str) -> list[LedgerEntry]:
     return entries
 
 
-def _add_lot(
+def add_lot(
     ctx: Ctx,
     partner_id: str,
     amount: int,
@@ -190,7 +193,7 @@ def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
     invoice's number (`topup.service.buy` mails the invoice)."""
     if amount_cents <= 0:
         raise ValidationFailed("amount_cents must be positive", field="amount_cents")
-    wallet = _lock_wallet(ctx, partner_id)
+    wallet = lock_wallet(ctx, partner_id)
     if not wallet.has_topped_up and amount_cents < FIRST_TOP_UP_MINIMUM_CENTS:
         raise FirstTopUpTooSmall(
             f"the first top-up must be at least {FIRST_TOP_UP_MINIMUM_CENTS} cents (550 EUR)",
@@ -199,10 +202,10 @@ def top_up(ctx: Ctx, partner_id: str, amount_cents: int) -> CreditLot:
     expire_due_credit(ctx, partner_id)
     discount = top_up_discount_bp(amount_cents)
     price = net_of_discount(amount_cents, discount)
-    lot = _add_lot(ctx, partner_id, amount_cents, discount, price, extend=True)
+    lot = add_lot(ctx, partner_id, amount_cents, discount, price, extend=True)
     number = repository.next_number(ctx.session, f"TU-{ctx.now:%Y}")
     lot.invoice_number = f"TU-{ctx.now:%Y}-{number:06d}"  # every top-up bought is invoiced
-    _entry(
+    append_entry(
         ctx,
         partner_id,
         EntryKind.TOP_UP,
@@ -219,10 +222,10 @@ def credit_cashback(ctx: Ctx, partner_id: str, amount_cents: int, what: Charge) 
     nothing: net 0, valid 12 months and extended by top-ups like any credit) and its entry."""
     if amount_cents <= 0:
         raise ValueError("a cashback is positive")
-    _lock_wallet(ctx, partner_id)
+    lock_wallet(ctx, partner_id)
     expire_due_credit(ctx, partner_id)
-    lot = _add_lot(ctx, partner_id, amount_cents, BP_DENOMINATOR, 0, extend=False, top_up=False)
-    return _entry(
+    lot = add_lot(ctx, partner_id, amount_cents, BP_DENOMINATOR, 0, extend=False, top_up=False)
+    return append_entry(
         ctx, partner_id, EntryKind.CASHBACK, amount_cents, 0, what, [(lot.id, -amount_cents)]
     )
 
@@ -252,13 +255,13 @@ def charge(
         lots = repository.lots_to_draw(ctx.session, partner_id)
     net, consumptions = draw(lots, amount_cents)  # the guard above: the lots hold enough
     repository.take_from_lots(ctx.session, consumptions)
-    return _entry(ctx, partner_id, kind, -amount_cents, -net, what, consumptions)
+    return append_entry(ctx, partner_id, kind, -amount_cents, -net, what, consumptions)
 
 
 def _refuse(ctx: Ctx, partner_id: str, amount_cents: int) -> NoReturn:
     """402 for a charge the balance does not cover (404 without a wallet), with the credit
     available once due expiries are recorded (they are rolled back with the refusal)."""
-    _lock_wallet(ctx, partner_id)
+    lock_wallet(ctx, partner_id)
     if repository.expired_lots(ctx.session, partner_id, ctx.now):
         expire_due_credit(ctx, partner_id)
     raise InsufficientCredit(amount_cents, repository.balance(ctx.session, partner_id))
@@ -280,67 +283,6 @@ def charge_or(
         on_refused(refused)
         return False
     return True
-
-
-def refund(ctx: Ctx, partner_id: str, entry_id: str, why: str | None = None) -> LedgerEntry:
-    """Give back a whole charge to the lots it came from, each part with its lot's discount
-    and expiry, once (the wallet's lock, and a unique index on what a refund refunds)."""
-    _lock_wallet(ctx, partner_id)
-    original = repository.get_entry(ctx.session, entry_id)
-    if original is None or original.partner_id != partner_id or original.kind != EntryKind.CHARGE:
-        raise NotFound(f"charge {entry_id} not found")
-    already = repository.refund_of(ctx.session, entry_id)
-    if already is not None:
-        raise ChargeAlreadyRefunded(f"charge {entry_id} was refunded by {already}")
-    amount = -original.amount_cents
-    given_back = []
-    for used in repository.consumptions_of(ctx.session, entry_id):
-        lot = repository.get_lot(ctx.session, used.lot_id)
-        assert lot is not None
-        lot.remaining_cents += used.amount_cents
-        given_back.append((lot.id, -used.amount_cents))
-    entry = _entry(
-        ctx,
-        partner_id,
-        EntryKind.REFUND,
-        amount,
-        -original.net_cents,
-        Charge(why or f"refund of {entry_id}", original.object_type, original.object_id),
-        given_back,
-        refunds=entry_id,
-    )
-    repository.credit(ctx.session, partner_id, amount)
-    expire_due_credit(ctx, partner_id)  # credit returned to an expired lot does not revive it
-    return entry
-
-
-def adjust(ctx: Ctx, partner_id: str, amount_cents: int, reason: str) -> LedgerEntry:
-    """An operator's manual correction: credit as a lot of its own, or a debit like a charge."""
-    if amount_cents == 0:
-        raise ValidationFailed("amount_cents must not be zero", field="amount_cents")
-    if amount_cents < 0:
-        entry = charge(
-            ctx,
-            partner_id,
-            -amount_cents,
-            Charge(f"adjustment: {reason}"),
-            kind=EntryKind.ADJUSTMENT,
-        )
-        assert entry is not None
-        return entry
-    _lock_wallet(ctx, partner_id)
-    expire_due_credit(ctx, partner_id)
-    lot = _add_lot(ctx, partner_id, amount_cents, 0, 0, extend=False)
-    entry = _entry(
-        ctx,
-        partner_id,
-        EntryKind.ADJUSTMENT,
-        amount_cents,
-        0,
-        Charge(f"adjustment: {reason}", "credit_lot", lot.id),
-        [(lot.id, -amount_cents)],
-    )
-    return entry
 
 
 def open_wallet(ctx: Ctx, partner_id: str) -> None:
