@@ -399,3 +399,36 @@ def test_a_second_factor_a_lost_phone_and_wrong_codes(
     WebDriverWait(driver, 15).until(lambda d: "notice=others" in d.current_url)
     assert len(driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1
     shot(driver, "sessions")
+
+
+def test_top_up_invoices_and_the_months_resale_lines(
+    chrome: tuple[WebDriver, Path], live_service: str, live_operator: Caller, settings: Settings
+) -> None:
+    """A partner's billing person downloads a top-up's invoice and reads what to bill its
+    customers this month."""
+    driver, downloads = chrome
+    p = make_partner(live_operator, name="Ems Managed IT", top_up_cents=110_000)
+    org = make_customer(p, name="Realschule Ost", reference="RS-OST")
+    p.write.post(
+        "/v1/licenses",
+        {
+            "customer_id": org["id"],
+            "product": "dns-filter",
+            "edition": "proplus",
+            "term_months": 12,
+            "seats": 40,
+        },
+        expect=201,
+    )
+    p.write.put("/v1/resale-prices/dns-filter/*", {"markup_bp": 2_000}, expect=200)
+    sign_in(driver, live_service, make_user(settings, "partner", "billing", partner_id=p.id))
+    driver.find_element(By.LINK_TEXT, "Top-ups").click()
+    link = driver.find_element(By.CSS_SELECTOR, "main table tbody a")
+    number = link.text
+    assert number.startswith("TU-")
+    link.click()
+    assert downloaded(downloads, f"{number}.pdf").read_bytes().startswith(b"%PDF")
+    driver.find_element(By.LINK_TEXT, "Resale").click()
+    table = driver.find_element(By.CSS_SELECTOR, "main table").text
+    assert "RS-OST" in table and "dns-filter proplus" in table
+    shot(driver, "resale-lines")
