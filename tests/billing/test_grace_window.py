@@ -61,6 +61,18 @@ def big_license(p: PartnerHandle, seats: int = 1_800) -> dict[str, Any]:
     return created
 
 
+def raised(operator: Caller, set_clock: SetClock) -> tuple[PartnerHandle, str]:
+    """A partner whose 100-seat license, bought 100 days before T0, is raised to 120 seats at
+    T0 (within the window: the increase; long before it: the term)."""
+    p = two_lots(operator, set_clock)
+    set_clock(T0 - timedelta(days=100))
+    lic = big_license(p, seats=100)
+    set_clock(T0)
+    path = f"/v1/licenses/{lic['id']}"
+    p.write.patch(path, {"seats": 120}, expect=200)
+    return p, path
+
+
 class TestCancelWithinTheWindow:
     def test_a_new_license_cancelled_within_168_hours_is_given_back_to_its_lots(
         self, operator: Caller, set_clock: SetClock
@@ -130,12 +142,7 @@ class TestSetBackWithinTheWindow:
     def test_seats_set_back_undo_the_increase_now(
         self, operator: Caller, set_clock: SetClock
     ) -> None:
-        p = two_lots(operator, set_clock)
-        set_clock(T0 - timedelta(days=100))
-        lic = big_license(p, seats=100)
-        set_clock(T0)
-        path = f"/v1/licenses/{lic['id']}"
-        p.write.patch(path, {"seats": 120}, expect=200)
+        p, path = raised(operator, set_clock)
         increase = charges(p)[-1]
         wallet = p.read.get("/v1/wallet").json()["balance_cents"]
         shown = p.read.get(path).json()["undo"]
@@ -147,7 +154,7 @@ class TestSetBackWithinTheWindow:
         assert refund["refunds_entry_id"] == increase["id"]
         assert refund["amount_cents"] == -increase["amount_cents"]
         assert p.read.get("/v1/wallet").json()["balance_cents"] == wallet - increase["amount_cents"]
-        assert back["monthly_nominal_cents"] == lic["monthly_nominal_cents"]
+        assert back["monthly_nominal_cents"] == 100 * 28  # as before the increase
         # lower than before the increase: today's rule (at the renewal), nothing given back
         lower = p.write.patch(path, {"seats": 80}, expect=200).json()
         assert (lower["seats"], lower["seats_next_term"]) == (100, 80)
@@ -159,12 +166,7 @@ class TestSetBackWithinTheWindow:
     def test_two_increases_set_back_one_at_a_time_or_both(
         self, operator: Caller, set_clock: SetClock
     ) -> None:
-        p = two_lots(operator, set_clock)
-        set_clock(T0 - timedelta(days=100))
-        lic = big_license(p, seats=100)
-        path = f"/v1/licenses/{lic['id']}"
-        set_clock(T0)
-        p.write.patch(path, {"seats": 120}, expect=200)
+        p, path = raised(operator, set_clock)
         set_clock(T0 + timedelta(days=1))
         p.write.patch(path, {"seats": 150}, expect=200)
         first, second = charges(p)[-2:]
@@ -195,12 +197,7 @@ class TestSetBackWithinTheWindow:
     def test_after_the_window_seats_lower_at_the_renewal(
         self, operator: Caller, set_clock: SetClock
     ) -> None:
-        p = two_lots(operator, set_clock)
-        set_clock(T0 - timedelta(days=100))
-        lic = big_license(p, seats=100)
-        path = f"/v1/licenses/{lic['id']}"
-        set_clock(T0)
-        p.write.patch(path, {"seats": 120}, expect=200)
+        p, path = raised(operator, set_clock)
         set_clock(AFTER)
         later = p.write.patch(path, {"seats": 100}, expect=200).json()
         assert (later["seats"], later["seats_next_term"]) == (120, 100)

@@ -28,6 +28,34 @@ def after_the_demo(marker: str = "after-the-demo") -> str:
     return block.group(1)
 
 
+def run_block(marker: str, env: dict[str, str]) -> tuple[str, str]:
+    """Run the README's shell block after `marker` as a newcomer would (stop at the first
+    failing line): its stdout, and stdout and stderr together; asserts it succeeded."""
+    done = subprocess.run(
+        ["bash", "-e", "-c", after_the_demo(marker)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == 0, said[-4000:]
+    return done.stdout, said
+
+
+def last_ledger_row() -> tuple[object, ...]:
+    """The demo's newest ledger entry: kind, nominal, net."""
+    db = sqlite3.connect(ROOT / ".partnerfleet" / "demo" / "partnerfleet.db")
+    try:
+        row = db.execute(
+            "SELECT kind, amount_cents, net_cents FROM ledger_entries ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        db.close()
+    return tuple(row)
+
+
 def sample_plan() -> list[str]:
     """The plan the README shows after the block, line by line."""
     text = (ROOT / "README.md").read_text()
@@ -76,78 +104,33 @@ def test_the_readme_after_the_demo_works_word_for_word() -> None:
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
         assert "the backend keeps running at http://127.0.0.1:" in demo.stdout
         portal_works(demo.stdout)
-        steps = subprocess.run(
-            ["bash", "-e", "-c", after_the_demo()],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        output = steps.stdout + steps.stderr
-        assert steps.returncode == 0, output[-4000:]
+        _, output = run_block("after-the-demo", env)
         assert "partnerfleet plan: 1 change(s)" in output
         missing = [line for line in sample_plan() if not shows(output, line)]
         assert missing == [], output[-4000:]
         assert "prepaid-license-forfeit-needs-consent" not in output
         assert "charged now 168.00 EUR nominal (84.00 EUR net through your lots)" in output
-        db = sqlite3.connect(ROOT / ".partnerfleet" / "demo" / "partnerfleet.db")
-        last = db.execute(
-            "SELECT amount_cents, net_cents FROM ledger_entries ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        db.close()
-        assert last == (-16_800, -8_400)  # what the plan said, to the cent
+        # what the plan said, to the cent
+        assert last_ledger_row() == ("charge", -16_800, -8_400)
 
         # the pull request reverted within the grace window: given back to the cent
-        undo_steps = subprocess.run(
-            ["bash", "-e", "-c", after_the_demo("after-the-demo-undo")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        said = undo_steps.stdout + undo_steps.stderr
-        assert undo_steps.returncode == 0, said[-4000:]
+        _, said = run_block("after-the-demo-undo", env)
         assert (
             "crm-1001-dns: UNDONE within the grace window: refund 168.00 EUR: undoes the purchase"
             in said
         ), said[-4000:]
-        db = sqlite3.connect(ROOT / ".partnerfleet" / "demo" / "partnerfleet.db")
-        refund = db.execute(
-            "SELECT kind, amount_cents, net_cents FROM ledger_entries ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        db.close()
-        assert refund == ("refund", 16_800, 8_400)
+        assert last_ledger_row() == ("refund", 16_800, 8_400)
 
         # what MSPs ask for next, on the same demo
-        next_steps = subprocess.run(
-            ["bash", "-e", "-c", after_the_demo("after-the-demo-next")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        told = next_steps.stdout + next_steps.stderr
-        assert next_steps.returncode == 0, told[-4000:]
+        printed, told = run_block("after-the-demo-next", env)
         assert "no license renewing within 45 days has seats unused" in told, told[-4000:]
         assert '"markup_bp":2000' in told.replace(" ", "")
-        csv_lines = [line for line in next_steps.stdout.splitlines() if ",dns-filter," in line]
-        assert csv_lines, told[-4000:]  # the demo's licenses, with a 20 % markup
+        # the demo's licenses, with a 20 % markup
+        assert [line for line in printed.splitlines() if ",dns-filter," in line], told[-4000:]
 
         # the same in Pulumi YAML through the provider plugin
-        yaml_steps = subprocess.run(
-            ["bash", "-e", "-c", after_the_demo("after-the-demo-yaml")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        yaml_said = yaml_steps.stdout + yaml_steps.stderr
-        assert yaml_steps.returncode == 0, yaml_said[-4000:]
-        assert yaml_steps.stdout.strip().splitlines()[-1].strip() == "25", yaml_said[-2000:]
+        printed, yaml_said = run_block("after-the-demo-yaml", env)
+        assert printed.strip().splitlines()[-1].strip() == "25", yaml_said[-2000:]
         assert "partnerfleet:index:License" in yaml_said
     finally:
         subprocess.run(["make", "demo-stop"], cwd=ROOT, env=env, capture_output=True, check=False)

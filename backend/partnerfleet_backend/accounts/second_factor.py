@@ -22,7 +22,7 @@ import segno
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import repository
-from partnerfleet_backend.audit.service import record as audit_record
+from partnerfleet_backend.audit.service import own_account_event
 from partnerfleet_backend.kit.errors import Conflict, ValidationFailed
 from partnerfleet_backend.models import RecoveryCode, SessionStage, User, UserKind, WebSession
 from partnerfleet_backend.operations.clock import utcnow
@@ -60,18 +60,7 @@ def _digest(code: str) -> str:
 
 
 def _audit(session: Session, user: User, action: str, **after: object) -> None:
-    audit_record(
-        session,
-        now=utcnow(),
-        actor_key_id=user.id,
-        request_id=None,
-        partner_id=user.partner_id,
-        action=action,
-        object_type="user",
-        object_id=user.id,
-        before=None,
-        after={"email": user.email, **after},
-    )
+    own_account_event(session, user, action, None, after)
 
 
 def begin(user: User) -> str:

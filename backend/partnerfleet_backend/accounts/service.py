@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import repository
 from partnerfleet_backend.accounts.sessions import Signed, digest, sign_out, start_session
-from partnerfleet_backend.audit.service import record as audit_record
+from partnerfleet_backend.audit.service import own_account_event
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.kit.errors import (
     Conflict,
@@ -186,33 +186,17 @@ def sign_in_with(
         if user is None or not right or user.disabled_at is not None:
             if user is not None:
                 user.failed_logins += 1
-                _audit(session, user, "user.sign_in_failed", request_id, {"address": address})
+                own_account_event(
+                    session, user, "user.sign_in_failed", request_id, {"address": address}
+                )
             return SignInFailed("the email or the password is wrong")
         user.failed_logins = 0
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        _audit(session, user, "user.signed_in", request_id, {"address": address})
+        own_account_event(session, user, "user.signed_in", request_id, {"address": address})
         return start_session(session, user, address=address, agent=agent)
 
     return run_in_transaction(work, settings)
-
-
-def _audit(
-    session: Session, user: User, action: str, request_id: str | None, after: dict[str, str]
-) -> None:
-    """An event of a person's own account in its partner's trail (operators': the service's)."""
-    audit_record(
-        session,
-        now=utcnow(),
-        actor_key_id=user.id,
-        request_id=request_id,
-        partner_id=user.partner_id,
-        action=action,
-        object_type="user",
-        object_id=user.id,
-        before=None,
-        after={"email": user.email, **after},
-    )
 
 
 def accept_with(settings: Settings, token: str, name: str, password: str) -> "Signed":

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 from partnerfleet_backend.audit import repository
 from partnerfleet_backend.db.context import AUDIT, audit_row, snapshot
 from partnerfleet_backend.db.unit import unit_of
-from partnerfleet_backend.models import AuditEvent
+from partnerfleet_backend.models import AuditEvent, User
+from partnerfleet_backend.operations.clock import utcnow
 
-__all__ = ["money_event", "plain", "record", "snapshot"]
+__all__ = ["money_event", "own_account_event", "plain", "record", "snapshot"]
 
 
 def plain(values: dict[str, Any]) -> dict[str, Any]:
@@ -70,3 +71,26 @@ def list_events(
 ) -> tuple[list[AuditEvent], str | None]:
     """One page of a partner's audit events, oldest first."""
     return repository.events_page(session, partner_id, limit, cursor, object_id)
+
+
+def own_account_event(
+    session: Session,
+    user: User,
+    action: str,
+    request_id: str | None,
+    after: dict[str, object],
+) -> None:
+    """An event of a person's own account (a sign-in, a second factor) in its partner's trail
+    (operators': the service's), the person its actor."""
+    record(
+        session,
+        now=utcnow(),
+        actor_key_id=user.id,
+        request_id=request_id,
+        partner_id=user.partner_id,
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        before=None,
+        after={"email": user.email, **after},
+    )

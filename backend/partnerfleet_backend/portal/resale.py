@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from partnerfleet_backend.db.context import Ctx
-from partnerfleet_backend.pipeline.streams import BoundedStream
 from partnerfleet_backend.portal.web import SignedIn
+from partnerfleet_backend.reports.endpoints import csv_response
 from partnerfleet_backend.resale import service
 
 router = APIRouter(include_in_schema=False)
@@ -40,17 +40,4 @@ def resale(
 def resale_csv(partner_id: str, month: str, portal: SignedIn) -> StreamingResponse:
     pid = portal.partner(partner_id)
     chunks = service.lines_csv(portal.read, pid, month)
-    first = next(chunks)
-
-    def stream() -> Any:
-        yield first.encode("utf-8")
-        for chunk in chunks:
-            yield chunk.encode("utf-8")
-
-    return BoundedStream(
-        stream(),
-        holder=pid,
-        deadline=portal.settings.export_send_seconds,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="resale-{month}.csv"'},
-    )
+    return csv_response(chunks, portal.settings, pid, f"resale-{month}.csv")

@@ -20,13 +20,21 @@ CSV = {"200": {"content": {"text/csv": {}}, "description": "UTF-8 with BOM, comm
 def ledger_csv_response(
     read: service.Reader, settings: Settings, partner_id: str, month: str
 ) -> StreamingResponse:
-    """The CSV, streamed page by page, each page read in a short transaction of its own
-    through `read` (the month and the partner are checked before the answer starts); at most
-    a few at once per partner and worker, whatever key or person asks (a partner with many
-    keys makes no more of them: their making is work the other partners' requests wait for),
-    and within the send deadline."""
-    chunks = service.ledger_csv(read, partner_id, month)
-    first = next(chunks)  # checks the month and the partner: a 4xx, not a broken stream
+    """The month's ledger as CSV (`csv_response`)."""
+    return csv_response(
+        service.ledger_csv(read, partner_id, month), settings, partner_id, f"ledger-{month}.csv"
+    )
+
+
+def csv_response(
+    chunks: Iterator[str], settings: Settings, partner_id: str, filename: str
+) -> StreamingResponse:
+    """A CSV streamed page by page, each page read in a short transaction of its own (the
+    first is read before the answer starts, so a bad month or partner is a 4xx, not a broken
+    stream); at most a few at once per partner and worker, whatever key or person asks (a
+    partner with many keys makes no more of them: their making is work the other partners'
+    requests wait for), and within the send deadline."""
+    first = next(chunks)
 
     def stream() -> Iterator[bytes]:
         yield first.encode("utf-8")
@@ -38,7 +46,7 @@ def ledger_csv_response(
         holder=partner_id,
         deadline=settings.export_send_seconds,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="ledger-{month}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -1,16 +1,13 @@
 """Resale billing over the API: the partner's prices for its customers, and each month's lines
 to bill them (JSON, paginated, and CSV for a PSA)."""
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import CatalogName, Cursor, Limit, Page
 from partnerfleet_backend.pipeline.api import PartnerReadApi, PartnerWriteApi
-from partnerfleet_backend.pipeline.streams import BoundedStream
-from partnerfleet_backend.reports.endpoints import CSV
+from partnerfleet_backend.reports.endpoints import CSV, csv_response
 from partnerfleet_backend.reports.schemas import Month
 from partnerfleet_backend.resale import service
 from partnerfleet_backend.resale.schemas import ResaleLine, ResalePriceRead, ResalePriceWrite
@@ -77,21 +74,8 @@ def resale_lines(
 
 
 @router.get("/resale/lines.csv", responses=CSV)  # type: ignore[arg-type]
-def resale_lines_csv(api: PartnerReadApi, month: Month) -> BoundedStream:
+def resale_lines_csv(api: PartnerReadApi, month: Month) -> StreamingResponse:
     """The same lines as CSV, for a PSA."""
     pid = api.partner_id
     chunks = service.lines_csv(api.read, pid, month)
-    first = next(chunks)
-
-    def stream() -> Iterator[bytes]:
-        yield first.encode("utf-8")
-        for chunk in chunks:
-            yield chunk.encode("utf-8")
-
-    return BoundedStream(
-        stream(),
-        holder=pid,
-        deadline=api.settings.export_send_seconds,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="resale-{month}.csv"'},
-    )
+    return csv_response(chunks, api.settings, pid, f"resale-{month}.csv")

@@ -146,16 +146,7 @@ def request(ctx: Ctx, partner_id: str, amount_cents: int, reason: str, *, by: st
 def cancel(ctx: Ctx, partner_id: str, request_id: str) -> TopUpRequest:
     found = _waiting(ctx, partner_id, request_id)
     found.status, found.cancelled_at = TopUpStatus.CANCELLED, ctx.now
-    ctx.session.flush()
-    ctx.audit(
-        "top_up.cancelled",
-        "top_up_request",
-        found.id,
-        partner_id=partner_id,
-        before={"status": TopUpStatus.REQUESTED.value},
-        after=ctx.snapshot(found),
-    )
-    return found
+    return _closed(ctx, found, "top_up.cancelled")
 
 
 def settle(ctx: Ctx, partner_id: str, request_id: str) -> TopUpRequest:
@@ -164,12 +155,17 @@ def settle(ctx: Ctx, partner_id: str, request_id: str) -> TopUpRequest:
     found = _waiting(ctx, partner_id, request_id)
     lot = buy(ctx, partner_id, found.amount_cents)
     found.status, found.settled_at, found.lot_id = TopUpStatus.SETTLED, ctx.now, lot.id
+    return _closed(ctx, found, "top_up.settled")
+
+
+def _closed(ctx: Ctx, found: TopUpRequest, action: str) -> TopUpRequest:
+    """A request that waited, settled or cancelled: written and audited."""
     ctx.session.flush()
     ctx.audit(
-        "top_up.settled",
+        action,
         "top_up_request",
         found.id,
-        partner_id=partner_id,
+        partner_id=found.partner_id,
         before={"status": TopUpStatus.REQUESTED.value},
         after=ctx.snapshot(found),
     )
