@@ -1,6 +1,7 @@
 """An undo within the grace window happens once when requests race (ten at once through the
-served backend, 4 workers; on PostgreSQL truly at once): the license's row lock orders them,
-and a unique index on what a refund refunds holds even where they would not queue."""
+served backend, 4 workers; on PostgreSQL truly at once): the license's row version lets one
+write, the wallet's lock orders the refunds, and a unique index on what a refund refunds holds
+whatever else."""
 
 from collections import Counter
 
@@ -31,7 +32,9 @@ def test_ten_set_backs_at_once_refund_the_increase_once(live_operator: Caller) -
     p.write.patch(path, {"seats": 300}, expect=200)
     increase = ledger(p.read)[-1]
     answers = race(p.write, [lambda c: c.patch(path, {"seats": 100})] * RACERS)
-    assert answers == Counter({(200, ""): RACERS})
+    # one undoes it; the others find it undone (200, nothing more to do) or lose the row's
+    # version to it (409): never a second refund
+    assert (200, "") in answers and set(answers) <= {(200, ""), (409, "version_conflict")}
     assert _refunds(p) == [increase["id"]]
     assert _balance(p) == before
     assert p.read.get(path).json()["seats"] == 100

@@ -51,6 +51,7 @@ OWN_OBJECT = {  # a foreign id must answer 404, exactly like a missing one
     ("DELETE", "/v1/licenses/{license_id}"),
     ("POST", "/v1/licenses/{license_id}/usage"),
     ("GET", "/v1/licenses/{license_id}/usage"),
+    ("GET", "/v1/licenses/{license_id}/undo"),
     ("GET", "/v1/addons/{addon_id}"),
     ("PATCH", "/v1/addons/{addon_id}"),
     ("DELETE", "/v1/addons/{addon_id}"),

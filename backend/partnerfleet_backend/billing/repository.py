@@ -129,9 +129,14 @@ def latest_of_customer(session: Session, customer_id: str, limit: int) -> list[I
 
 
 def invoices_since(
-    session: Session, object_type: str, object_ids: Sequence[str], since: datetime
+    session: Session,
+    object_type: str,
+    object_ids: Sequence[str],
+    since: datetime,
+    newest: int | None = None,
 ) -> list[Invoice]:
-    """The invoices for these objects issued at `since` or later and not void, newest first."""
+    """The invoices for these objects issued at `since` or later and not void, newest first
+    (only the `newest` of them when given)."""
     if not object_ids:
         return []
     return list(
@@ -144,5 +149,6 @@ def invoices_since(
                 Invoice.status != InvoiceStatus.VOID,
             )
             .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+            .limit(newest)
         )
     )

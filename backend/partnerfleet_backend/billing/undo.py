@@ -45,14 +45,17 @@ class Purchase:
         return f"undoes the purchase of {self.made_at:%Y-%m-%d}"
 
 
-def purchases(ctx: Ctx, object_type: str, object_ids: list[str]) -> dict[str, list[Purchase]]:
-    """The purchases of each object that can still be undone, newest first. The charges and
-    invoices this transaction made are written first, to be read back (a plan runs several
-    changes in one transaction, where the up runs them one request each)."""
+def purchases(
+    ctx: Ctx, object_type: str, object_ids: list[str], newest: int | None = None
+) -> dict[str, list[Purchase]]:
+    """The purchases of each object that can still be undone, newest first (for one object:
+    only the `newest` when given). The charges and invoices this transaction made are written
+    first, to be read back (a plan runs several changes in one transaction, where the up runs
+    them one request each)."""
     ctx.unit.write(ctx.session)
     since = ctx.now - WINDOW
     found: dict[str, list[Purchase]] = {object_id: [] for object_id in object_ids}
-    for entry in ledger.charges_since(ctx.session, object_type, object_ids, since):
+    for entry in ledger.charges_since(ctx.session, object_type, object_ids, since, newest):
         assert entry.object_id is not None
         found[entry.object_id].append(
             Purchase(
@@ -64,7 +67,7 @@ def purchases(ctx: Ctx, object_type: str, object_ids: list[str]) -> dict[str, li
                 entry_id=entry.id,
             )
         )
-    for invoice in invoices.invoices_since(ctx.session, object_type, object_ids, since):
+    for invoice in invoices.invoices_since(ctx.session, object_type, object_ids, since, newest):
         assert invoice.object_id is not None
         found[invoice.object_id].append(
             Purchase(
@@ -76,8 +79,9 @@ def purchases(ctx: Ctx, object_type: str, object_ids: list[str]) -> dict[str, li
                 invoice_id=invoice.id,
             )
         )
-    for listed in found.values():
+    for object_id, listed in found.items():
         listed.sort(key=lambda p: (p.made_at, p.entry_id or p.invoice_id or ""), reverse=True)
+        found[object_id] = listed[:newest] if newest is not None else listed
     return found
 
 

@@ -1,5 +1,6 @@
 """The rows a unit of work adds and rarely reads back within it: ledger entries, what each
-took from the credit lots, invoices to customers that pay for themselves, audit events. The
+took from the credit lots, invoices to customers that pay for themselves, what a license was
+before an increase, audit events. The
 code that makes such a row appends it to its session's unit (`unit_of(session).add`); the
 transaction's owner writes them all at one place, `write_unit`, right before its commit: in
 the same order on SQLite and PostgreSQL, after the session's own changes (a consumption names
@@ -22,11 +23,18 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db import bulk
 from partnerfleet_backend.db.compiled import Prepared
-from partnerfleet_backend.models import AuditEvent, Invoice, LedgerEntry, LotConsumption
+from partnerfleet_backend.models import (
+    AuditEvent,
+    Invoice,
+    LedgerEntry,
+    LicenseIncrease,
+    LotConsumption,
+)
 
 # The order they are written in: what a row names exists before it.
 TABLES: tuple[Table, ...] = tuple(
-    cast(Table, model.__table__) for model in (LedgerEntry, LotConsumption, Invoice, AuditEvent)
+    cast(Table, model.__table__)
+    for model in (LedgerEntry, LotConsumption, Invoice, LicenseIncrease, AuditEvent)
 )
 _KEY = "partnerfleet.unit"
 

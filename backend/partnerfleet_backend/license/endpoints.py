@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
+from partnerfleet_backend.billing.schemas import PurchaseRead
 from partnerfleet_backend.db.context import Ctx
 from partnerfleet_backend.kit.schemas import CatalogName, Cursor, Limit, Page
 from partnerfleet_backend.license import hold, keys, rightsizing, service, undo
@@ -80,14 +81,8 @@ def list_licenses(
             ends_before=ends_before,
         )
         found = rightsizing.savings(ctx, rows)
-        undoable = undo.undoable(ctx, rows)
         items = [
-            LicenseRead.model_validate(r).model_copy(
-                update={
-                    "rightsizing": found.get(_id_of(r)),
-                    "undo": undoable.get(_id_of(r), []),
-                }
-            )
+            LicenseRead.model_validate(r).model_copy(update={"rightsizing": found.get(_id_of(r))})
             for r in rows
         ]
         return Page(items=items, next_cursor=next_cursor)
@@ -103,10 +98,23 @@ def get_license(license_id: str, api: PartnerReadApi) -> JSONResponse:
     def work(ctx: Ctx) -> LicenseRead:
         found = service.view(ctx, pid, license_id)
         saving = rightsizing.savings(ctx, [found]).get(license_id)
-        undoable = undo.undoable(ctx, [found]).get(license_id, [])
-        return LicenseRead.model_validate({**found, "rightsizing": saving, "undo": undoable})
+        return LicenseRead.model_validate({**found, "rightsizing": saving})
 
     return api.respond(api.read(work))
+
+
+@router.get("/licenses/{license_id}/undo", response_model=list[PurchaseRead], tags=[L])
+def undoable(license_id: str, api: PartnerReadApi) -> list[PurchaseRead]:
+    """Its purchases still within the 168-hour grace window, newest first (at most 100): what
+    each cost, who paid, until when, and how to undo it (cancel, or set the seats and edition
+    back)."""
+    pid = api.partner_id
+
+    def work(ctx: Ctx) -> list[PurchaseRead]:
+        found = service.view(ctx, pid, license_id)
+        return undo.undoable(ctx, found)
+
+    return api.read(work)
 
 
 @router.patch("/licenses/{license_id}", response_model=LicenseRead, tags=[L], responses=CHARGES)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.db import bulk
@@ -310,16 +310,21 @@ def peaks_since(session: Session, license_ids: Sequence[str], since: datetime) -
     return {str(license_id): int(peak) for license_id, peak in rows}
 
 
-def increases_since(session: Session, license_id: str, since: datetime) -> list[LicenseIncrease]:
-    """The license's increases charged at `since` or later (what each one changed from)."""
-    return list(
-        session.scalars(
-            select(LicenseIncrease).where(
-                LicenseIncrease.license_id == license_id, LicenseIncrease.made_at >= since
+def increases_paid_by(
+    session: Session, license_id: str, paid_by: Sequence[str]
+) -> list[LicenseIncrease]:
+    """The license's increases charged by these ledger entries or invoices."""
+    found: list[LicenseIncrease] = []
+    for chunk in chunks(sorted(paid_by)):
+        found.extend(
+            session.scalars(
+                select(LicenseIncrease).where(
+                    LicenseIncrease.license_id == license_id,
+                    or_(
+                        LicenseIncrease.entry_id.in_(chunk),
+                        LicenseIncrease.invoice_id.in_(chunk),
+                    ),
+                )
             )
         )
-    )
-
-
-def add_increase(session: Session, increase: LicenseIncrease) -> None:
-    session.add(increase)
+    return found

@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from partnerfleet_backend.billing.schemas import PurchaseRead
 from partnerfleet_backend.kit.schemas import CatalogName, InputModel, OutputModel, StrictInt
 from partnerfleet_backend.models import LicenseStatus
 
@@ -80,11 +79,6 @@ class LicenseRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    undo: list[PurchaseRead] = Field(
-        default_factory=list,
-        description="Purchases of it still within the 168-hour grace window (newest first): "
-        "undone in full by cancelling, or by setting the seats and edition back",
-    )
     rightsizing: RightsizingRead | None = Field(
         default=None,
         description="Renewing within 45 days with fewer seats in use (the peak of the last 30 "

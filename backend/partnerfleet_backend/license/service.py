@@ -174,9 +174,9 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
 
 def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> License:
     """Seats up and edition up now (prorated); down at the next renewal, or now and refunded
-    when it sets back an increase within the grace window."""
-    if body.seats is not None or body.edition is not None:
-        repository.get_locked(ctx.session, license_id)  # an undo racing another waits here
+    when it sets back an increase within the grace window. Two changes at once: the license's
+    row version lets one write (the other is a 409), and a charge is refunded at most once (a
+    unique index)."""
     lic, customer = get_with_customer(ctx, partner_id, license_id)
     customers.check_access(customer, lic.product)
     ctx.check_version(lic.version)

@@ -3,7 +3,9 @@ undoes all of them; setting the seats and edition back to what they were before 
 or edition upgrade undoes that increase and every one after it. A term bought (new, renewed,
 converted from a trial) is undone only by cancelling; a usage bill is never a purchase."""
 
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Table
 
 from partnerfleet_backend.billing import undo
 from partnerfleet_backend.billing.schemas import PurchaseRead
@@ -21,7 +23,10 @@ def _field(lic: Any, name: str) -> Any:
     return lic[name] if isinstance(lic, dict) else getattr(lic, name)
 
 
-def _of(ctx: Ctx, licenses: list[Any]) -> dict[str, Undone]:
+SHOWN = 100  # purchases a license's answer lists at most (newest first)
+
+
+def _of(ctx: Ctx, licenses: list[Any], newest: int | None = None) -> dict[str, Undone]:
     """Each prepaid license's purchases still in the window, newest first, each with the
     increase it made (None for a term bought)."""
     catalog = load_catalog(ctx.session)
@@ -31,15 +36,15 @@ def _of(ctx: Ctx, licenses: list[Any]) -> dict[str, Undone]:
         if _field(lic, "status") not in ENDED
         and not catalog.is_usage_billed(_field(lic, "product"))
     ]
-    found = undo.purchases(ctx, "license", ids)
-    since = ctx.now - undo.WINDOW
+    found = undo.purchases(ctx, "license", ids, newest)
     result: dict[str, Undone] = {}
     for license_id, bought in found.items():
         if not bought:
             continue
+        paid_by = [p.entry_id or p.invoice_id or "" for p in bought]
         increases = {
             inc.entry_id or inc.invoice_id: inc
-            for inc in repository.increases_since(ctx.session, license_id, since)
+            for inc in repository.increases_paid_by(ctx.session, license_id, paid_by)
         }
         result[license_id] = [(p, increases.get(p.entry_id or p.invoice_id)) for p in bought]
     return result
@@ -85,22 +90,19 @@ def said(undone: Undone) -> list[str]:
     return [f"{p.said}: {p.description}" for p, _ in undone]
 
 
-def undoable(ctx: Ctx, licenses: list[Any]) -> dict[str, list[PurchaseRead]]:
-    """For the license's answer: each purchase still in the window and how to undo it."""
-    return {
-        license_id: [
-            undo.read(p, undo_by="cancel")
-            if inc is None
-            else undo.read(
-                p,
-                undo_by=f"seats back to {inc.seats} and edition {inc.edition}, or cancel",
-                seats_before=inc.seats,
-                edition_before=inc.edition,
-            )
-            for p, inc in bought
-        ]
-        for license_id, bought in _of(ctx, licenses).items()
-    }
+def undoable(ctx: Ctx, lic: Any) -> list[PurchaseRead]:
+    """What can be undone of one license (the newest `SHOWN`) and how."""
+    return [
+        undo.read(p, undo_by="cancel")
+        if inc is None
+        else undo.read(
+            p,
+            undo_by=f"seats back to {inc.seats} and edition {inc.edition}, or cancel",
+            seats_before=inc.seats,
+            edition_before=inc.edition,
+        )
+        for p, inc in _of(ctx, [lic], SHOWN).get(_field(lic, "id"), [])
+    ]
 
 
 Before = tuple[int | None, str, int | None, str | None]
@@ -111,22 +113,25 @@ def before_increase(lic: License) -> Before:
     return lic.seats, lic.edition, lic.seats_next_term, lic.edition_next_term
 
 
+INCREASES = cast(Table, LicenseIncrease.__table__)
+
+
 def record_increase(ctx: Ctx, lic: License, before: Before, billed: LedgerEntry | Invoice) -> None:
     """The license as it was before an increase charged now (`billed`: the ledger entry or the
-    invoice), for an undo within the window."""
+    invoice), for an undo within the window: appended to the unit of work with the charge."""
     by_wallet = isinstance(billed, LedgerEntry)
     seats, edition, seats_next_term, edition_next_term = before
-    repository.add_increase(
-        ctx.session,
-        LicenseIncrease(
-            id=new_id("inc"),
-            license_id=lic.id,
-            entry_id=billed.id if by_wallet else None,
-            invoice_id=None if by_wallet else billed.id,
-            seats=seats,
-            edition=edition,
-            seats_next_term=seats_next_term,
-            edition_next_term=edition_next_term,
-            made_at=ctx.now,
-        ),
+    ctx.unit.add(
+        INCREASES,
+        {
+            "id": new_id("inc"),
+            "license_id": lic.id,
+            "entry_id": billed.id if by_wallet else None,
+            "invoice_id": None if by_wallet else billed.id,
+            "seats": seats,
+            "edition": edition,
+            "seats_next_term": seats_next_term,
+            "edition_next_term": edition_next_term,
+            "made_at": ctx.now,
+        },
     )

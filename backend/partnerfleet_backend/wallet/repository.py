@@ -260,9 +260,14 @@ def ledger_page(
 
 
 def charges_since(
-    session: Session, object_type: str, object_ids: Sequence[str], since: datetime
+    session: Session,
+    object_type: str,
+    object_ids: Sequence[str],
+    since: datetime,
+    newest: int | None = None,
 ) -> list[LedgerEntry]:
-    """The charges for these objects made at `since` or later and not refunded, newest first."""
+    """The charges for these objects made at `since` or later and not refunded, newest first
+    (only the `newest` of them when given)."""
     if not object_ids:
         return []
     refunds = select(LedgerEntry.refunds_entry_id).where(LedgerEntry.refunds_entry_id.is_not(None))
@@ -277,6 +282,7 @@ def charges_since(
                 LedgerEntry.id.not_in(refunds),
             )
             .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+            .limit(newest)
         )
     )
 
