@@ -3,8 +3,6 @@ served backend, 4 workers; on PostgreSQL truly at once): the license's row versi
 write, the wallet's lock orders the refunds, and a unique index on what a refund refunds holds
 whatever else."""
 
-from collections import Counter
-
 import pytest
 
 from tests.support.api import Caller, PartnerHandle, ledger, license_body, make_customer
