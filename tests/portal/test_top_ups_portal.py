@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from partnerfleet_backend.settings import Settings
 from tests.support.api import Caller, make_partner
-from tests.support.portal import browser, make_user
+from tests.support.portal import browser, make_user, set_up_second_factor
 
 
 def test_the_invoices_of_top_ups_the_rule_and_a_waiting_request(
@@ -33,3 +33,26 @@ def test_the_invoices_of_top_ups_the_rule_and_a_waiting_request(
     stranger.sign_in(make_user(settings, "partner", "admin", partner_id=other.id))
     assert stranger.get(links[1][0]).status_code == 404
     assert stranger.get(f"/portal/p/{p.id}/top-ups").status_code == 404
+
+
+def test_the_operator_settles_a_waiting_top_up_once(
+    client: TestClient, operator: Caller, settings: Settings
+) -> None:
+    p = make_partner(operator, top_up_cents=55_000)
+    asked = p.write.post("/v1/top-up-requests", {"amount_cents": 110_000}, expect=201).json()
+    vendor = browser(client.app)
+    vendor.sign_in(make_user(settings, "operator", "admin"))
+    set_up_second_factor(vendor)  # the operator's people always need it
+    listing = vendor.get("/portal/top-up-requests")
+    assert f'id="request-{asked["id"]}"' in listing.text and "1,100.00 EUR" in listing.text
+    settle = f"/portal/top-up-requests/{p.id}/{asked['id']}"
+    done = vendor.post_from("/portal/top-up-requests", settle, {})
+    assert done.status_code == 200 and f'id="request-{asked["id"]}"' not in done.text
+    again = vendor.post_from("/portal/top-up-requests", settle, {})
+    assert again.status_code == 409
+    amounts = [e["amount_cents"] for e in p.read.get("/v1/wallet/ledger").json()["items"]]
+    assert amounts == [55_000, 110_000]
+    partner_person = browser(client.app)
+    partner_person.sign_in(make_user(settings, "partner", "admin", partner_id=p.id))
+    assert partner_person.get("/portal/top-up-requests").status_code == 404
+    assert partner_person.post_from(f"/portal/p/{p.id}/top-ups", settle, {}).status_code == 404

@@ -92,3 +92,16 @@ def invoices_page(
 
 def invoice_lot(session: Session, lot_id: str) -> CreditLot | None:
     return session.get(CreditLot, lot_id)
+
+
+def waiting_page(
+    session: Session, limit: int, cursor: str | None
+) -> tuple[list[TopUpRequest], str | None]:
+    """Every partner's requests that wait for their payment, oldest first (the operator's)."""
+    return page_rows(
+        session,
+        select(TopUpRequest).where(TopUpRequest.status == TopUpStatus.REQUESTED),
+        TopUpRequest.id,
+        limit,
+        cursor,
+    )

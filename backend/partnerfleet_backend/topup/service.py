@@ -229,3 +229,8 @@ def invoices_page(
 def waiting(requests: list[TopUpRequest]) -> list[TopUpRequest]:
     """Those of `requests` that wait for their payment."""
     return [r for r in requests if r.status == TopUpStatus.REQUESTED]
+
+
+def waiting_page(ctx: Ctx, limit: int, cursor: str | None) -> tuple[list[TopUpRequest], str | None]:
+    """Every partner's requests waiting for their payment (the operator's list)."""
+    return repository.waiting_page(ctx.session, limit, cursor)
