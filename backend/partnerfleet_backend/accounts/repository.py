@@ -21,13 +21,15 @@ def get_user(session: Session, user_id: str) -> User | None:
     return session.get(User, user_id)
 
 
-def session_with_user(session: Session, digest: str) -> tuple[WebSession, User] | None:
+def session_with_user(session: Session, digest: str) -> tuple[WebSession, User, bool] | None:
+    """The session, its person, and whether the person's partner requires a second factor."""
     row = session.execute(
-        select(WebSession, User)
+        select(WebSession, User, Partner.require_second_factor)
         .join(User, User.id == WebSession.user_id)
+        .outerjoin(Partner, Partner.id == User.partner_id)
         .where(WebSession.id == digest)
     ).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], bool(row[2]))
 
 
 def end_session(session: Session, digest: str) -> None:

@@ -38,14 +38,20 @@ class SecondFactorRequired(Conflict):
     code = "second_factor_required"
 
 
-def required(session: Session, user: User) -> bool:
+def must_have(user: User, *, partner_requires: bool) -> bool:
     """Whether `user` must have a second factor: operators always; a partner's people when its
-    admin asks it (customers' people: when they choose)."""
+    admin asks it (`partner_requires`); customers' people when they choose."""
     if user.kind == UserKind.OPERATOR:
         return True
-    if user.kind == UserKind.PARTNER and user.partner_id:
-        return repository.requires_second_factor(session, user.partner_id)
-    return False
+    return user.kind == UserKind.PARTNER and partner_requires
+
+
+def required(session: Session, user: User) -> bool:
+    """`must_have`, the partner's policy read now."""
+    partner_requires = user.kind == UserKind.PARTNER and bool(
+        user.partner_id and repository.requires_second_factor(session, user.partner_id)
+    )
+    return must_have(user, partner_requires=partner_requires)
 
 
 def stage_after_password(session: Session, user: User) -> SessionStage:

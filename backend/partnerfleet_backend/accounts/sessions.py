@@ -61,14 +61,24 @@ def start_session(
 def session_user(session: Session, token: str) -> tuple[WebSession, User] | None:
     """The signed-in user of a cookie token, or None (unknown, idle too long, expired,
     disabled)."""
+    found = session_and_stage(session, token)
+    return None if found is None else (found[0], found[1])
+
+
+def session_and_stage(session: Session, token: str) -> tuple[WebSession, User, str] | None:
+    """`session_user` and how far the sign-in goes now: its stage, or (a second factor
+    required since it began, by an admin's new policy) setting one up first. One query."""
     found = repository.session_with_user(session, digest(token))
     if found is None:
         return None
-    web, user = found
+    web, user, partner_requires = found
     now = utcnow()
     if web.expires_at <= now or web.last_seen_at + SESSION_IDLE <= now or user.disabled_at:
         return None
-    return web, user
+    unset = web.stage == SessionStage.FULL and user.totp_enabled_at is None
+    if unset and second_factor.must_have(user, partner_requires=partner_requires):
+        return web, user, SessionStage.ENROL
+    return web, user, web.stage
 
 
 def touch(session: Session, web: WebSession) -> None:

@@ -151,7 +151,7 @@ def cancel(ctx: Ctx, partner_id: str, addon_id: str) -> AddOn:
     ctx.session.flush()
     after = ctx.snapshot(addon) or {}
     if bought:
-        after["undone"] = [f"{p.said}: {p.description}" for p in bought]
+        after["undone"] = undo.said(bought)
     ctx.audit(
         "addon.cancelled", "addon", addon.id, partner_id=partner_id, before=before, after=after
     )

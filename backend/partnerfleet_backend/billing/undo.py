@@ -97,6 +97,11 @@ def undo(ctx: Ctx, partner_id: str, purchase: Purchase) -> None:
     levels.withdraw_order(ctx.session, purchase.object_type, purchase.object_id, purchase.made_at)
 
 
+def said(purchases: list[Purchase]) -> list[str]:
+    """For the audit trail of what was cancelled or set back: what it undid."""
+    return [f"{p.said}: {p.description}" for p in purchases]
+
+
 def read(purchase: Purchase, **restores: object) -> PurchaseRead:
     """A purchase as the API shows it, with what undoing it does."""
     return PurchaseRead(

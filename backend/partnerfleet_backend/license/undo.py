@@ -87,7 +87,7 @@ def give_back(ctx: Ctx, lic: License, undone: Undone) -> None:
 
 def said(undone: Undone) -> list[str]:
     """For the audit trail: what was undone."""
-    return [f"{p.said}: {p.description}" for p, _ in undone]
+    return undo.said([p for p, _ in undone])
 
 
 def undoable(ctx: Ctx, lic: Any) -> list[PurchaseRead]:

@@ -25,14 +25,10 @@ def top_ups(partner_id: str, portal: SignedIn, cursor: str | None = None) -> HTM
     def work(ctx: Ctx) -> dict[str, Any]:
         invoices, next_cursor = service.invoices_page(ctx, pid, PAGE, cursor)
         requests, _ = service.requests_page(ctx, pid, PAGE, None)
-        try:
-            rule = service.rule(ctx, pid)
-        except NotFound:
-            rule = None
         return {
             "invoices": invoices,
             "requests": service.waiting(requests),
-            "rule": rule,
+            "rule": service.rule_of(ctx, pid),
             "next_url": f"/portal/p/{pid}/top-ups?cursor={next_cursor}" if next_cursor else None,
         }
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from partnerfleet_backend.accounts import second_factor, sessions
+from partnerfleet_backend.accounts import sessions
 from partnerfleet_backend.db.context import Actor, Ctx
 from partnerfleet_backend.db.engines import run_in_transaction
 from partnerfleet_backend.keys.service import refuse_changes_when_suspended
@@ -188,15 +188,11 @@ def signed_in(request: Request) -> Portal:
         raise SignInRequired
 
     def work(session: Session) -> tuple[PortalUser, str, str] | None:
-        found = sessions.session_user(session, token)
+        found = sessions.session_and_stage(session, token)
         if found is None:
             return None
-        web, user = found
+        web, user, stage = found
         sessions.touch(session, web)
-        stage = web.stage
-        if stage == SessionStage.FULL and user.totp_enabled_at is None:
-            # required since this sign-in (an admin's new policy): set it up before going on
-            stage = SessionStage.ENROL if second_factor.required(session, user) else stage
         return (
             PortalUser(
                 user.id,

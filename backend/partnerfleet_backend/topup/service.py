@@ -38,8 +38,13 @@ class TopUpSettled(Conflict):
     code = "top_up_settled"
 
 
+def rule_of(ctx: Ctx, partner_id: str) -> TopUpRule | None:
+    """The partner's rule, if it has one."""
+    return repository.rule(ctx.session, partner_id)
+
+
 def rule(ctx: Ctx, partner_id: str) -> TopUpRule:
-    found = repository.rule(ctx.session, partner_id)
+    found = rule_of(ctx, partner_id)
     if found is None:
         raise NotFound("no top-up rule: PUT /v1/me/top-up-rule makes one")
     return found

@@ -4,10 +4,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from partnerfleet_backend.db.bulk import chunks
 from partnerfleet_backend.db.compiled import Prepared
@@ -270,7 +270,8 @@ def charges_since(
     (only the `newest` of them when given)."""
     if not object_ids:
         return []
-    refunds = select(LedgerEntry.refunds_entry_id).where(LedgerEntry.refunds_entry_id.is_not(None))
+    refund = aliased(LedgerEntry)  # found through its unique index on refunds_entry_id
+    refunded = exists().where(refund.refunds_entry_id == LedgerEntry.id)
     return list(
         session.scalars(
             select(LedgerEntry)
@@ -279,7 +280,7 @@ def charges_since(
                 LedgerEntry.object_type == object_type,
                 LedgerEntry.kind == EntryKind.CHARGE,
                 LedgerEntry.created_at >= since,
-                LedgerEntry.id.not_in(refunds),
+                ~refunded,
             )
             .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
             .limit(newest)
