@@ -4,23 +4,16 @@ portal; the visitor cancels with one click. In Debian's chromium against the ser
 
 import uuid
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from partnerfleet_backend.settings import Settings
 from tests.directory.test_tenders import mails
-from tests.portal.test_browser import chrome, pytestmark, shot, sign_in  # noqa: F401
+from tests.portal.test_browser import chrome, pytestmark, shot, sign_in, wait_for_text  # noqa: F401
 from tests.support.api import Caller, make_partner
 from tests.support.portal import make_user
 from tests.support.tenders import list_partner, tokens
-
-
-def wait_for(driver: WebDriver, text: str) -> None:
-    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: text in d.find_element(By.TAG_NAME, "body").text
-    )
 
 
 def test_a_visitor_finds_a_partner_asks_for_quotes_and_gets_an_offer(
@@ -61,15 +54,15 @@ def test_a_visitor_finds_a_partner_asks_for_quotes_and_gets_an_offer(
     Select(driver.find_element(By.ID, "product")).select_by_value("mail")
     Select(driver.find_element(By.ID, "service")).select_by_value("migration")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(driver, "text only")  # markup is refused, what was typed stays in the form
+    wait_for_text(driver, "text only")  # markup is refused, what was typed stays in the form
     text = driver.find_element(By.ID, "text")
     text.clear()
     text.send_keys("About 80 mailboxes.\nMigration from our old server, soon.")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(driver, "Check your email")
+    wait_for_text(driver, "Check your email")
     confirm, cancel = tokens(settings, visitor)
     driver.get(f"{base}/tenders/confirm?t={confirm}")
-    wait_for(driver, "Published")
+    wait_for_text(driver, "Published")
 
     sign_in(driver, base, admin)
     driver.get(f"{base}/portal/p/{p.id}")
@@ -80,14 +73,14 @@ def test_a_visitor_finds_a_partner_asks_for_quotes_and_gets_an_offer(
     offer.find_element(By.TAG_NAME, "textarea").send_keys("We move your 80 mailboxes in a day.")
     offer.find_element(By.CSS_SELECTOR, "input[name=price]").send_keys("1250.50")
     offer.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(driver, "You sent an offer")
+    wait_for_text(driver, "You sent an offer")
     shot(driver, "11-partner-answers-a-request")
     (answer,) = [m for m in mails(settings, "tender_offer") if m["to_address"] == visitor]
     assert "1,250.50 EUR" in str(answer["body"]) and f"/directory/{p.id}" in str(answer["body"])
 
     driver.delete_all_cookies()
     driver.get(f"{base}/tenders/cancel?t={cancel}")
-    wait_for(driver, "Cancelled")
+    wait_for_text(driver, "Cancelled")
     sign_in(driver, base, admin)
     driver.get(f"{base}/portal/p/{p.id}/tenders")
     assert title not in driver.find_element(By.TAG_NAME, "main").text

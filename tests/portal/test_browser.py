@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -93,6 +93,20 @@ def sign_in(driver: WebDriver, base: str, email: str) -> None:
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     # in, or on to the second factor's code
     WebDriverWait(driver, 15).until(lambda d: urlparse(d.current_url).path != "/portal/sign-in")
+
+
+def page_text(driver: WebDriver) -> str:
+    """The page's text, read in one script: no element handle that a page load can take away
+    between finding it and reading it (chromium then answers "Node with given id does not
+    belong to the document", not a stale-element error)."""
+    return str(driver.execute_script("return document.body ? document.body.innerText : ''"))
+
+
+def wait_for_text(driver: WebDriver, text: str) -> None:
+    """Wait until the page shows the text (while a form's answer loads, a read may fail)."""
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: text in page_text(d)
+    )
 
 
 def figure(driver: WebDriver, name: str) -> str:
@@ -268,9 +282,7 @@ def test_a_customer_chooses_who_pays_and_downloads_its_invoice(
     driver.get(f"{base}/portal/c/{org['id']}/settings")
     Select(driver.find_element(By.ID, "payer")).select_by_value("customer")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "Saved." in d.find_element(By.TAG_NAME, "body").text
-    )
+    wait_for_text(driver, "Saved.")
     shot(driver, "6-customer-chooses-who-pays")
     assert p.read.get(f"/v1/customers/{org['id']}").json()["pays"] == "customer"
 
@@ -316,9 +328,7 @@ def test_an_org_on_its_own_invites_a_partner_who_accepts(
     Select(driver.find_element(By.ID, "access")).select_by_value("full")
     Select(driver.find_element(By.ID, "payer")).select_by_value("customer")
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "Invitation sent" in d.find_element(By.TAG_NAME, "body").text
-    )
+    wait_for_text(driver, "Invitation sent")
     shot(driver, "8-org-invites-a-partner")
 
     sign_in(driver, base, chosen_admin)
@@ -327,9 +337,7 @@ def test_an_org_on_its_own_invites_a_partner_who_accepts(
     assert "Stiftung Heide" in driver.find_element(By.TAG_NAME, "main").text
     shot(driver, "9-partner-answers-an-invitation")
     driver.find_element(By.CSS_SELECTOR, "button[value=accept]").click()
-    WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "accepted" in d.find_element(By.TAG_NAME, "body").text
-    )
+    wait_for_text(driver, "accepted")
     mine = chosen.read.get(f"/v1/customers/{org['id']}", expect=200).json()
     assert (mine["access"], mine["pays"]) == ("full", "customer")
 
