@@ -79,9 +79,9 @@ def buy(ctx: Ctx, partner: Partner, body: AddOnCreate) -> AddOn:
         updated_at=ctx.now,
     )
     ctx.session.add(addon)
-    ctx.session.flush()
     if price:  # bought (not included in the level, not a quote request): an order
         levels.add_order(ctx.session, partner.id, OrderKind.ADDON, "addon", addon.id, ctx.now)
+    ctx.session.flush()  # the add-on and its order, before the charge locks the wallet's row
     wallet.charge(
         ctx, partner.id, price, Charge(f"add-on {body.option}, one month", "addon", addon.id)
     )

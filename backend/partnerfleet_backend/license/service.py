@@ -143,9 +143,9 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
         lic.ends_at = add_months(ctx.now, body.term_months)
         lic.monthly_nominal_cents = monthly_cents(body.seats, unit)
     ctx.session.add(lic)
-    ctx.session.flush()
     if lic.status == LicenseStatus.ACTIVE:
         levels.add_order(ctx.session, partner_id, OrderKind.NEW_LICENSE, "license", lic.id, ctx.now)
+    ctx.session.flush()  # the license and its order, before the bill locks the wallet's row
     if lic.status == LicenseStatus.ACTIVE and not usage_billed:
         assert body.term_months is not None and body.seats is not None
         assert lic.ends_at is not None
@@ -233,12 +233,13 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         before=before,
         after={**(ctx.snapshot(lic) or {}), **({"undone": undo.said(undone)} if undone else {})},
     )
-    repository.save(ctx.session, lic)
-    # last: the wallet's row is locked from the debit (or refund) to the commit
-    undo.give_back(ctx, lic, undone)
     if charge is not None:
         kind = OrderKind.EDITION_UPGRADE if lic.edition != old_edition else OrderKind.SEAT_INCREASE
         levels.add_order(ctx.session, partner_id, kind, "license", lic.id, ctx.now)
+    repository.save(ctx.session, lic)  # the license and its order
+    # last: the wallet's row is locked from the debit (or refund) to the commit
+    undo.give_back(ctx, lic, undone)
+    if charge is not None:
         undo.record_increase(ctx, lic, increase, billing.bill(ctx, customer, *charge))
     return lic
 
