@@ -10,10 +10,13 @@ any authenticator app; `pyotp` computes it) and ten recovery codes for a lost ph
   code is accepted once (never the same time step twice), five wrong codes end that sign-in
   (the password is asked again, and the address's sign-in limit counts the attempts).
 - Times are wall-clock times (the business clock does not move a phone's clock).
+- The TOTP key is kept sealed with the server's key (`kit/sealed.py`), bound to its person;
+  the functions that read it take the server's key (`Settings.resolved_secret_key`).
 """
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime
 
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from partnerfleet_backend.accounts import repository
 from partnerfleet_backend.audit.service import own_account_event
+from partnerfleet_backend.kit import sealed
 from partnerfleet_backend.kit.errors import Conflict, ValidationFailed
 from partnerfleet_backend.models import RecoveryCode, SessionStage, User, UserKind, WebSession
 from partnerfleet_backend.operations.clock import utcnow
@@ -32,6 +36,8 @@ STEP_SECONDS = 30
 DRIFT_STEPS = 1  # a code of the step before or after is accepted (a phone's clock drifts)
 CODE_TRIES = 5  # wrong codes per sign-in before the password is asked again
 RECOVERY_CODES = 10
+SEALED_FOR = "totp secret"  # the purpose the key is sealed for (kit/sealed.py)
+log = logging.getLogger("partnerfleet.accounts")
 
 
 class SecondFactorRequired(Conflict):
@@ -69,13 +75,27 @@ def _audit(session: Session, user: User, action: str, **after: object) -> None:
     own_account_event(session, user, action, None, after)
 
 
-def begin(user: User) -> str:
+def _secret(user: User, key: bytes) -> str | None:
+    """The person's TOTP key, opened; None without one, or when it does not open with this
+    server's key (then only a recovery code signs in, and the operator is told in the log)."""
+    if user.totp_secret is None:
+        return None
+    try:
+        return sealed.open_sealed(key, SEALED_FOR, user.totp_secret, user.id)
+    except sealed.Unsealable:
+        log.warning("the second factor of user %s does not open with the server's key", user.id)
+        return None
+
+
+def begin(user: User, key: bytes) -> str:
     """The secret to scan (new, or the one waiting to be confirmed)."""
     if user.totp_enabled_at is not None:
         raise Conflict("the second factor is on already")
-    if user.totp_secret is None:
-        user.totp_secret = pyotp.random_base32()
-    return user.totp_secret
+    secret = _secret(user, key)
+    if secret is None:
+        secret = pyotp.random_base32()
+        user.totp_secret = sealed.seal(key, SEALED_FOR, secret, user.id)
+    return secret
 
 
 def qr_svg(user: User, secret: str) -> tuple[str, str]:
@@ -84,13 +104,16 @@ def qr_svg(user: User, secret: str) -> tuple[str, str]:
     return uri, segno.make(uri, error="m").svg_inline(scale=4, border=2)
 
 
-def _accept(user: User, code: str, now: datetime) -> bool:
+def _accept(user: User, code: str, now: datetime, key: bytes) -> bool:
     """Whether `code` is the user's code now (a step either side), not used before; the step
     is remembered so that it is never accepted again."""
     code = code.strip().replace(" ", "")
-    if user.totp_secret is None or len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not code.isdigit():
         return False
-    totp = pyotp.TOTP(user.totp_secret, interval=STEP_SECONDS)
+    secret = _secret(user, key)
+    if secret is None:
+        return False
+    totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     now_step = int(now.timestamp()) // STEP_SECONDS
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         if user.totp_last_step is not None and step <= user.totp_last_step:
@@ -101,12 +124,12 @@ def _accept(user: User, code: str, now: datetime) -> bool:
     return False
 
 
-def confirm(session: Session, user: User, code: str) -> list[str]:
+def confirm(session: Session, user: User, code: str, key: bytes) -> list[str]:
     """Turn the second factor on with a first code from the app: the recovery codes (shown
     once)."""
     if user.totp_enabled_at is not None:
         raise Conflict("the second factor is on already")
-    if not _accept(user, code, utcnow()):
+    if not _accept(user, code, utcnow(), key):
         raise ValidationFailed(
             "that code is not the one the app shows now; check the phone's time", field="code"
         )
@@ -128,29 +151,29 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
     return codes
 
 
-def renew_recovery_codes(session: Session, user: User, code: str) -> list[str]:
+def renew_recovery_codes(session: Session, user: User, code: str, key: bytes) -> list[str]:
     """New recovery codes, for a person who proves the second factor with a code."""
-    if user.totp_enabled_at is None or not _accept(user, code, utcnow()):
+    if user.totp_enabled_at is None or not _accept(user, code, utcnow(), key):
         raise ValidationFailed("that code is not the one the app shows now", field="code")
     _audit(session, user, "user.recovery_codes_renewed")
     return new_recovery_codes(session, user)
 
 
-def turn_off(session: Session, user: User, code: str) -> None:
+def turn_off(session: Session, user: User, code: str, key: bytes) -> None:
     """Turn it off with a current code; refused where it is required."""
     if required(session, user):
         raise SecondFactorRequired(
             "your account must have a second factor (the operator's people always, a partner's "
             "people when its admin requires it)"
         )
-    if user.totp_enabled_at is None or not _accept(user, code, utcnow()):
+    if user.totp_enabled_at is None or not _accept(user, code, utcnow(), key):
         raise ValidationFailed("that code is not the one the app shows now", field="code")
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     repository.drop_recovery_codes(session, user.id)
     _audit(session, user, "user.second_factor_disabled")
 
 
-def prove(session: Session, web: WebSession, user: User, code: str) -> bool | None:
+def prove(session: Session, web: WebSession, user: User, code: str, key: bytes) -> bool | None:
     """The second step of a sign-in: True (signed in), False (wrong; tries left) or None
     (the last try was wrong: this sign-in is ended). A recovery code works once in place of
     the app's code."""
@@ -160,7 +183,7 @@ def prove(session: Session, web: WebSession, user: User, code: str) -> bool | No
         right = repository.use_recovery_code(session, user.id, _digest(code), utcnow())
         how = "recovery_code"
     else:
-        right = _accept(user, code, utcnow())
+        right = _accept(user, code, utcnow(), key)
         how = "app"
     if right:
         web.stage = SessionStage.FULL
@@ -184,7 +207,7 @@ def set_policy(session: Session, by_user_id: str, partner_id: str, require: bool
     _audit(session, by, "partner.second_factor_policy", partner_id=partner_id, required=require)
 
 
-def page(session: Session, user_id: str) -> dict[str, object]:
+def page(session: Session, user_id: str, key: bytes) -> dict[str, object]:
     """What the person's own page shows: on or off, required or not; to set it up the secret
     (new, or the one waiting) with its QR code; once on, the recovery codes left."""
     user = repository.get_user(session, user_id)
@@ -194,7 +217,7 @@ def page(session: Session, user_id: str) -> dict[str, object]:
         "required": required(session, user),
     }
     if user.totp_enabled_at is None:
-        secret = begin(user)
+        secret = begin(user, key)
         uri, svg = qr_svg(user, secret)
         shown.update(secret=secret, uri=uri, qr=svg)
     else:

@@ -288,6 +288,8 @@ def migrate(settings: Settings) -> None:
                 connection.commit()
             config = alembic_config()
             config.attributes["connection"] = connection
+            # for a migration that seals a secret with it (0020)
+            config.attributes["server_key"] = settings.resolved_secret_key()
             command.upgrade(config, "head")
             connection.commit()
             if connection.dialect.name == "postgresql":

@@ -47,9 +47,10 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     disabled_at: Mapped[datetime | None] = mapped_column()
-    # The second factor (TOTP, RFC 6238): the shared secret (set up, then confirmed with a
-    # code: `totp_enabled_at`), and the last time step a code was accepted for (never twice).
-    totp_secret: Mapped[str | None] = mapped_column(String(64), info={"secret": True})
+    # The second factor (TOTP, RFC 6238): the shared secret, sealed with the server's key
+    # (kit/sealed.py; set up, then confirmed with a code: `totp_enabled_at`), and the last time
+    # step a code was accepted for (never twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(128), info={"secret": True})
     totp_enabled_at: Mapped[datetime | None] = mapped_column()
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -54,10 +54,11 @@ def prove_code(
         web, user = found
         if not hmac.compare_digest(csrf_token, web.csrf_token):
             raise Forbidden("the form is stale or did not come from this site; reload the page")
-        passed = second_factor.prove(session, web, user, code)
+        passed = second_factor.prove(session, web, user, code, settings.resolved_secret_key())
         return passed, web.csrf_token
 
-    done = run_in_transaction(work, get_settings())
+    settings = get_settings()
+    done = run_in_transaction(work, settings)
     if done is None:
         return RedirectResponse("/portal/sign-in", status_code=303)
     passed, token = done
@@ -78,7 +79,8 @@ def prove_code(
 
 
 def _set_up_page(portal: Portal, status: int = 200, **extra: object) -> HTMLResponse:
-    shown = run_in_transaction(lambda s: second_factor.page(s, portal.user.id), portal.settings)
+    key, user_id = portal.settings.resolved_secret_key(), portal.user.id
+    shown = run_in_transaction(lambda s: second_factor.page(s, user_id, key), portal.settings)
     return portal.render("second_factor.html", status_code=status, **shown, **extra)
 
 
@@ -94,6 +96,7 @@ def change_second_factor(
     """Turn it on (a first code), new recovery codes, or off (a current code each)."""
     portal.check_csrf(csrf_token)
     token = request.cookies.get(COOKIE, "")
+    key = portal.settings.resolved_secret_key()
 
     def work(session: Session) -> list[str] | None:
         found = sessions.session_user(session, token)
@@ -101,13 +104,13 @@ def change_second_factor(
             raise Forbidden("sign in again")
         web, user = found
         if action == "confirm":
-            codes = second_factor.confirm(session, user, code)
+            codes = second_factor.confirm(session, user, code, key)
             sessions.signed_in_fully(web)
             return codes
         if action == "renew":
-            return second_factor.renew_recovery_codes(session, user, code)
+            return second_factor.renew_recovery_codes(session, user, code, key)
         if action == "off":
-            second_factor.turn_off(session, user, code)
+            second_factor.turn_off(session, user, code, key)
             return None
         raise NotFound(f"no action {action!r}")
 
