@@ -16,10 +16,11 @@ from sqlalchemy.engine import make_url
 from partnerfleet_backend.db.engines import alembic_config
 from partnerfleet_backend.kit import sealed
 from partnerfleet_backend.settings import Settings
+from tests.portal.test_portal import signed_in
 from tests.portal.test_second_factor import sign_in_with_code
 from tests.support.api import PartnerHandle
 from tests.support.database import execute, query
-from tests.support.portal import browser, make_user, set_up_second_factor, totp_code
+from tests.support.portal import make_user, set_up_second_factor, totp_code
 
 KEY = b"k" * 32
 
@@ -55,9 +56,7 @@ def test_the_key_shown_to_scan_is_stored_sealed_and_opens_for_its_person_only(
     client: TestClient, partner: PartnerHandle, settings: Settings
 ) -> None:
     email = make_user(settings, "partner", "admin", partner_id=partner.id)
-    person = browser(client.app)
-    person.sign_in(email)
-    secret, _ = set_up_second_factor(person)
+    secret, _ = set_up_second_factor(signed_in(client, email))
     row = _stored(settings, email)
     stored = str(row["totp_secret"])
     assert stored.startswith("v1:") and secret not in stored
