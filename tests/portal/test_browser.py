@@ -95,17 +95,18 @@ def sign_in(driver: WebDriver, base: str, email: str) -> None:
     WebDriverWait(driver, 15).until(lambda d: urlparse(d.current_url).path != "/portal/sign-in")
 
 
-def page_text(driver: WebDriver) -> str:
-    """The page's text, read in one script: no element handle that a page load can take away
-    between finding it and reading it (chromium then answers "Node with given id does not
-    belong to the document", not a stale-element error)."""
-    return str(driver.execute_script("return document.body ? document.body.innerText : ''"))
+def page_text(driver: WebDriver, where: str = "body") -> str:
+    """The text of the page's first `where` (a CSS selector), read in one script: no element
+    handle that a page load can take away between finding it and reading it (chromium then
+    answers "Node with given id does not belong to the document", not a stale-element error)."""
+    script = "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';"
+    return str(driver.execute_script(script, where))
 
 
-def wait_for_text(driver: WebDriver, text: str) -> None:
+def wait_for_text(driver: WebDriver, text: str, where: str = "body") -> None:
     """Wait until the page shows the text (while a form's answer loads, a read may fail)."""
     WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
-        lambda d: text in page_text(d)
+        lambda d: text in page_text(d, where)
     )
 
 
@@ -221,7 +222,7 @@ def test_people_in_the_portal(
         "f.querySelector('[name=csrf_token]').remove();"
         "f.querySelector('#billing_email').value = 'forged@example.org'; f.submit();"
     )
-    WebDriverWait(driver, 15).until(lambda d: "403" in d.find_element(By.TAG_NAME, "h1").text)
+    wait_for_text(driver, "403", "h1")
     assert "403" in driver.find_element(By.TAG_NAME, "h1").text
     shot(driver, "3-form-without-token-refused")
     assert p.read.get("/v1/me").json()["billing_email"] != "forged@example.org"
@@ -233,7 +234,7 @@ def test_people_in_the_portal(
     assert driver.find_element(By.ID, "billing_email").get_attribute("readonly") is not None
     shot(driver, "4-read-only-profile")
     driver.execute_script("document.querySelector('main form').submit();")
-    WebDriverWait(driver, 15).until(lambda d: "403" in d.find_element(By.TAG_NAME, "h1").text)
+    wait_for_text(driver, "403", "h1")
     assert "403" in driver.find_element(By.TAG_NAME, "h1").text
 
     # the customer's guest: only its org, the partner's support and logo, no money
