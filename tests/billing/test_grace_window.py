@@ -61,6 +61,14 @@ def big_license(p: PartnerHandle, seats: int = 1_800) -> dict[str, Any]:
     return created
 
 
+def paying_customer(operator: Caller, p: PartnerHandle) -> dict[str, Any]:
+    """A customer of `p` that pays for itself (invoiced, the partner earns cashback)."""
+    org = make_customer(p)
+    grant = f"/v1/partners/{p.id}/customers/{org['id']}/grant"
+    operator.patch(grant, {"payer": "customer"}, expect=200)
+    return org
+
+
 def raised(operator: Caller, set_clock: SetClock) -> tuple[PartnerHandle, str]:
     """A partner whose 100-seat license, bought 100 days before T0, is raised to 120 seats at
     T0 (within the window: the increase; long before it: the term)."""
@@ -210,9 +218,7 @@ class TestCustomersAndAddOns:
     ) -> None:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=55_000)
-        org = make_customer(p)
-        grant = f"/v1/partners/{p.id}/customers/{org['id']}/grant"
-        operator.patch(grant, {"payer": "customer"}, expect=200)
+        org = paying_customer(operator, p)
         lic = p.write.post("/v1/licenses", license_body(org["id"]), expect=201).json()
         (invoice,) = operator.get("/v1/invoices", params={"customer_id": org["id"]}).json()["items"]
         operator.post(f"/v1/invoices/{invoice['id']}/payment", {}, expect=200)
@@ -272,7 +278,7 @@ class TestThePlanSaysIt:
         assert back["refund_cents"] == -increase["amount_cents"]
         assert back["refund_net_cents"] == -increase["net_cents"]
         assert back["notes"] == [
-            "seats 700 -> 100 now, undone; term to 2027-08-27",
+            "seats 700 -> 100 now, within the grace window; term to 2027-08-27",
             f"refund {-increase['amount_cents'] / 100:,.2f} EUR: undoes the purchase of "
             f"2026-12-05 (within 168 hours): {increase['description']}",
         ]

@@ -52,3 +52,20 @@ def test_cancels_racing_set_backs_refund_each_charge_once(live_operator: Caller)
     assert {status for status, _ in answers} <= {200, 409}
     assert sorted(_refunds(p)) == sorted(bought)
     assert _balance(p) == before  # everything given back, nothing more
+
+
+def test_ten_corrections_at_once_buy_the_right_count_once(live_operator: Caller) -> None:
+    p = new_partner(live_operator, top_up_cents=550_000)
+    before = _balance(p)
+    org = make_customer(p)
+    lic = p.write.post("/v1/licenses", license_body(org["id"], seats=1_000), expect=201).json()
+    path = f"/v1/licenses/{lic['id']}"
+    (wrong,) = [e["id"] for e in ledger(p.read) if e["kind"] == "charge"]
+    answers = race(p.write, [lambda c: c.patch(path, {"seats": 100})] * RACERS)
+    # one corrects it; the others find 100 seats already (nothing to do) or lose the row
+    assert (200, "") in answers and set(answers) <= {(200, ""), (409, "version_conflict")}
+    assert _refunds(p) == [wrong]
+    charged = [e for e in ledger(p.read) if e["kind"] == "charge"]
+    assert len(charged) == 2 and "corrects the purchase of" in charged[-1]["description"]
+    assert _balance(p) == before + charged[-1]["amount_cents"]  # only the right count paid
+    assert p.read.get(path).json()["seats"] == 100

@@ -193,6 +193,7 @@ class TestSeatChanges:
     ) -> None:
         set_clock(START)
         lic = school_license(partner, seats=100)
+        set_clock(START + timedelta(days=8))  # after the grace window (within it: corrected)
         updated = partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 80}, expect=200).json()
         assert (updated["seats"], updated["seats_next_term"]) == (100, 80)
         assert charges(partner) == [100 * 28 * 12]
@@ -339,9 +340,11 @@ class TestUsage:
 
 class TestPendingChanges:
     def test_asking_for_the_current_seats_again_withdraws_a_pending_decrease(
-        self, partner: PartnerHandle
+        self, partner: PartnerHandle, set_clock: SetClock
     ) -> None:
+        set_clock(START)
         lic = school_license(partner, seats=100)
+        set_clock(START + timedelta(days=8))  # after the grace window
         partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 80}, expect=200)
         back = partner.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 100}, expect=200).json()
         assert (back["seats"], back["seats_next_term"]) == (100, None)

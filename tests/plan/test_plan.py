@@ -64,6 +64,7 @@ class TestTheReviewersCases:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=550_000)
         lic = school_license(p, seats=650, term=24)
+        set_clock(T0 + timedelta(days=8))  # after the grace window (within it: corrected)
         change = {"key": "l", "action": "update", "type": "license", "id": lic["id"]}
         (planned,) = plan(p, [{**change, "inputs": {"seats": 500}}])["changes"]
         assert planned["charge_now_cents"] == 0 and planned["forfeit_cents"] == 0

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,8 @@ def test_the_scheduled_drift_check_keeps_one_issue(live_operator: Caller, tmp_pa
     """examples/ci/drift.sh with a read key: nothing changed, no issue; a seat count and an
     operator hold changed outside the code open one issue with the differences and the plan
     of putting the code back; more drift updates it; once the code is back, it is closed."""
+    bought = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
+    live_operator.put("/v1/clock", {"now": bought.isoformat()}, expect=200)
     partner: PartnerHandle = make_partner(live_operator, top_up_cents=6_000_000)
     fleet_file = tmp_path / "fleet.yaml"
     example = yaml.safe_load((ROOT / "examples" / "fleet.yaml").read_text())
@@ -159,6 +162,8 @@ def test_the_scheduled_drift_check_keeps_one_issue(live_operator: Caller, tmp_pa
         assert ledger(partner.read) == charged
 
         lowered = f"/v1/licenses/{licenses['crm-1003-dns']['id']}"
+        # past the grace window (within it, fewer seats would correct the purchase now)
+        live_operator.put("/v1/clock", {"now": (bought + timedelta(days=8)).isoformat()})
         partner.write.patch(lowered, {"seats": 9}, expect=200)  # at the next term
         again = run_script(stack, "drift.sh", partner.read.key, **env)
         assert again.returncode == 0

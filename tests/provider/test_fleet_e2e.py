@@ -202,6 +202,8 @@ def test_hundreds_of_resources_and_the_call_economy(live_operator: Caller, tmp_p
 
 
 def test_the_basic_example_runs(live_operator: Caller, tmp_path: Path) -> None:
+    bought = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
+    live_operator.put("/v1/clock", {"now": bought.isoformat()}, expect=200)
     partner = make_partner(live_operator, top_up_cents=110_000)
     stack = PulumiWorkspace(tmp_path / "pulumi").stack(ROOT / "examples" / "basic")
     stack.config("partnerfleet:endpoint", live_operator.base)
@@ -211,6 +213,9 @@ def test_the_basic_example_runs(live_operator: Caller, tmp_path: Path) -> None:
     outputs = stack.outputs()
     assert outputs["license_key"].startswith("PF-") and outputs["seats"] == 100
     assert outputs["level"] == "silver"
+    # past the grace window: fewer seats wait for the renewal (within it they would correct
+    # the purchase now)
+    live_operator.put("/v1/clock", {"now": (bought + timedelta(days=8)).isoformat()})
     stack.config("seats", "80")
     stack.up()
     assert stack.outputs()["seats_next_term"] == 80

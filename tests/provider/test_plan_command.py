@@ -77,9 +77,12 @@ def up_fleet(live_operator: Caller, tmp_path: Path) -> tuple[PartnerHandle, Stac
 
 
 def test_the_reviewers_cases_before_any_up(
-    up_fleet: tuple[PartnerHandle, Stack, Path], tmp_path: Path
+    up_fleet: tuple[PartnerHandle, Stack, Path], tmp_path: Path, live_operator: Caller
 ) -> None:
     partner, stack, fleet_file = up_fleet
+    # a week and a day into the terms: past the grace window (within it a lower seat count
+    # corrects the purchase: tests/billing/test_corrections.py)
+    live_operator.put("/v1/clock", {"now": (T0 + timedelta(days=8)).isoformat()}, expect=200)
     available = partner.read.get("/v1/wallet").json()["available_cents"]
     lic = license_by_reference(partner, "crm-1001-dns")
     product_reports(partner.write, lic["license_key"], 520)
@@ -103,7 +106,7 @@ def test_the_reviewers_cases_before_any_up(
     table = done.stdout
     first_lines = table.splitlines()[:6]
     needed = 800 * 28 * 36  # 8,064.00 EUR
-    increase = 50 * 28 * 12  # on the first day of the term: the whole term
+    increase = 16_432  # 50 x 0.28 x 12 x 357 / 365 days left, half-up: 164.32 EUR
     # independent steps come in the engine's order, which is not fixed: the new license is
     # priced before or after the increase, and the shortfall is against what is left then
     shorts = [needed - available, needed - (available - increase)]
@@ -126,7 +129,7 @@ def test_the_reviewers_cases_before_any_up(
         for line in first_lines
     )
     assert re.search(
-        r"crm-1001\s+crm-1001-dns\s+update license\s+168\.00\s+now\s+\+14\.00", table
+        r"crm-1001\s+crm-1001-dns\s+update license\s+164\.32\s+now\s+\+14\.00", table
     ), table
     assert re.search(
         r"crm-1002\s+crm-1002-dns\s+update license\s+0\.00\s+renewal 2029-02-01", table
@@ -137,7 +140,7 @@ def test_the_reviewers_cases_before_any_up(
 
     # the same plan for a machine: Infracost-like totals, charge now, net at the lots' 50 %
     document: dict[str, Any] = json.loads((tmp_path / "plan.json").read_text())
-    assert document["chargeNow"] == "168" and document["chargeNowNet"] == "84"
+    assert document["chargeNow"] == "164.32" and document["chargeNowNet"] == "82.16"
     assert document["forfeit"] == "0" and document["refused"] is True
 
 

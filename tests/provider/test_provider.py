@@ -1,6 +1,6 @@
 """The provider's methods against the real backend process over HTTP (no engine, no mocks)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -165,7 +165,10 @@ class TestDiff:
 
 
 class TestLifecycle:
-    def test_customer_and_license_create_read_update_delete(self, partner: PartnerHandle) -> None:
+    def test_customer_and_license_create_read_update_delete(
+        self, partner: PartnerHandle, set_clock: Callable[[datetime], None]
+    ) -> None:
+        set_clock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
         org_id, org = created(CustomerOrgProvider(), ORG)
         assert org["reference"] == "crm-77" and org["version"] == 1
         lic_id, lic = created(
@@ -182,6 +185,7 @@ class TestLifecycle:
         assert [-e["amount_cents"] for e in ledger(partner.read)][-1] == 100 * 28 * 12
         up = outs(LicenseProvider().update(lic_id, lic, {**lic, "seats": 150}))
         assert up["seats"] == 150 and up["version"] == 2
+        set_clock(datetime(2026, 3, 9, 9, 0, tzinfo=UTC))  # after the grace window: at renewal
         down = outs(LicenseProvider().update(lic_id, up, {**up, "seats": 120}))
         assert (down["seats"], down["seats_next_term"]) == (150, 120)
         read = LicenseProvider().read(lic_id, down)

@@ -60,6 +60,7 @@ class TestRenewals:
         set_clock(T0)
         p = make_partner(operator, top_up_cents=110_000)
         lic = school_license(p, seats=100)
+        set_clock(T0 + timedelta(days=8))  # after the grace window: waits for the renewal
         p.write.patch(f"/v1/licenses/{lic['id']}", {"seats": 80}, expect=200)
         extend_credit(operator, p, set_clock, T0 + timedelta(days=300))
         set_clock(T0 + timedelta(days=365))

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from partnerfleet_backend.kit.schemas import page_rows
@@ -135,20 +135,22 @@ def invoices_since(
     since: datetime,
     newest: int | None = None,
 ) -> list[Invoice]:
-    """The invoices for these objects issued at `since` or later and not void, newest first
-    (only the `newest` of them when given)."""
+    """The invoices for these objects whose grace window started at `since` or later (issued
+    then, or correcting a purchase made then) and not void, newest first (only the `newest`
+    of them when given)."""
     if not object_ids:
         return []
+    window_from = func.coalesce(Invoice.window_from, Invoice.issued_at)
     return list(
         session.scalars(
             select(Invoice)
             .where(
                 Invoice.object_id.in_(sorted(object_ids)),
                 Invoice.object_type == object_type,
-                Invoice.issued_at >= since,
+                window_from >= since,
                 Invoice.status != InvoiceStatus.VOID,
             )
-            .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+            .order_by(window_from.desc(), Invoice.id.desc())
             .limit(newest)
         )
     )

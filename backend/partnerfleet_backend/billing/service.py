@@ -69,6 +69,7 @@ def invoice_row(
         "voided_at": None,
         "cashback_entry_id": None,
         "reversal_entry_id": None,
+        "window_from": what.window_from,
     }
     ctx.unit.add(INVOICES, row)
     issued = Invoice(**row)

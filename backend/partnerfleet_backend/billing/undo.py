@@ -61,7 +61,7 @@ def purchases(
             Purchase(
                 object_type,
                 entry.object_id,
-                entry.created_at,
+                entry.window_from or entry.created_at,
                 -entry.amount_cents,
                 entry.description,
                 entry_id=entry.id,
@@ -73,7 +73,7 @@ def purchases(
             Purchase(
                 object_type,
                 invoice.object_id,
-                invoice.issued_at,
+                invoice.window_from or invoice.issued_at,
                 invoice.amount_cents,
                 invoice.description,
                 invoice_id=invoice.id,
@@ -85,16 +85,20 @@ def purchases(
     return found
 
 
-def undo(ctx: Ctx, partner_id: str, purchase: Purchase) -> None:
+def undo(ctx: Ctx, partner_id: str, purchase: Purchase, *, made_again: bool = False) -> None:
     """Give the purchase back: the charge refunded to its lots, or the invoice voided; and the
-    order it was for the level is withdrawn (an order undone is no order)."""
+    order it was for the level is withdrawn (an order undone is no order), unless the purchase
+    is `made_again` with fewer seats (the caller buys it again: the order stands)."""
     why = f"{purchase.said} (within {WINDOW.days * 24} hours): {purchase.description}"
     if purchase.entry_id is not None:
         refund(ctx, partner_id, purchase.entry_id, why)
     else:
         assert purchase.invoice_id is not None
         void(ctx, purchase.invoice_id, why)
-    levels.withdraw_order(ctx.session, purchase.object_type, purchase.object_id, purchase.made_at)
+    if not made_again:
+        levels.withdraw_order(
+            ctx.session, purchase.object_type, purchase.object_id, purchase.made_at
+        )
 
 
 def said(purchases: list[Purchase]) -> list[str]:

@@ -121,7 +121,9 @@ def undoable(license_id: str, api: PartnerReadApi) -> list[PurchaseRead]:
 def update_license(license_id: str, body: LicenseUpdate, api: TeamWriteApi) -> JSONResponse:
     """Seats up or edition up: charged now, prorated. Down: at the next renewal, no refund;
     but seats and edition set back to what they were before an increase within the last 168
-    hours undo it: at once, and the charge is given back in full."""
+    hours undo it: at once, and the charge is given back in full; and fewer seats than a
+    purchase of the last 168 hours made (more than it started from) buy it again with the
+    lower count, priced as on its day, the first charge given back in full."""
     pid = api.partner_id
     return api.write(
         lambda ctx: LicenseRead.model_validate(service.update(ctx, pid, license_id, body))

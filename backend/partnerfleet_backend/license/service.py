@@ -5,7 +5,6 @@ from typing import Any
 
 from partnerfleet_backend.billing import service as billing
 from partnerfleet_backend.catalog.pricing import (
-    mid_term_change_cents,
     monthly_cents,
     term_price_cents,
 )
@@ -17,10 +16,10 @@ from partnerfleet_backend.kit.ids import new_id
 from partnerfleet_backend.kit.timeutil import add_months
 from partnerfleet_backend.kit.unique import ensure_unique
 from partnerfleet_backend.level import repository as levels
+from partnerfleet_backend.license import changes as seat_changes
 from partnerfleet_backend.license import repository, undo
 from partnerfleet_backend.license.keys import new_license_key
 from partnerfleet_backend.license.schemas import LicenseCreate, LicenseUpdate
-from partnerfleet_backend.license.terms import term_days
 from partnerfleet_backend.models import (
     CHANGEABLE,
     ENDED,
@@ -81,11 +80,6 @@ def run_rate_of_customer(ctx: Ctx, partner_id: str, customer_id: str) -> int:
 def find_by_reference(ctx: Ctx, partner_id: str, reference: str) -> License | None:
     """The partner's managed license with this `reference`, if any."""
     return repository.by_reference(ctx.session, partner_id, reference)
-
-
-def _unit(catalog: Catalog, segment: str, lic: License, edition: str) -> int:
-    """Price per seat and month of `lic` in `edition` (its customer's segment, its term)."""
-    return catalog.unit_cents(lic.product, segment, edition, lic.term_months)
 
 
 def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
@@ -173,10 +167,10 @@ def create(ctx: Ctx, partner_id: str, body: LicenseCreate) -> License:
 
 
 def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> License:
-    """Seats up and edition up now (prorated); down at the next renewal, or now and refunded
-    when it sets back an increase within the grace window. Two changes at once: the license's
-    row version lets one write (the other is a 409), and a charge is refunded at most once (a
-    unique index)."""
+    """Seats up and edition up now (prorated); down at the next renewal, or now within the
+    grace window: refunded when it sets back an increase, bought again with fewer seats when
+    it corrects a purchase (`changes.py`). Two changes at once: the license's row version lets
+    one write (the other is a 409), and a charge is refunded at most once (a unique index)."""
     lic, customer = get_with_customer(ctx, partner_id, license_id)
     customers.check_access(customer, lic.product)
     ctx.check_version(lic.version)
@@ -208,20 +202,15 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
     new_edition = changes.get("edition") or lic.edition
     old_edition = lic.edition
     catalog.check_edition(lic.product, new_edition)
-    charge: tuple[int, Charge] | None = None
-    undone: undo.Undone = []
-    increase = undo.before_increase(lic)
+    seated = seat_changes.Seated()
     if usage_billed or lic.status == LicenseStatus.TRIAL:
         lic.seats, lic.edition = new_seats, new_edition
     elif "seats" in changes or "edition" in changes:
-        undone = _set_back(ctx, lic, new_seats, new_edition)
-        if not undone:
-            # asking for the current value again also withdraws a pending decrease or downgrade
-            charge = _change_prepaid(ctx, catalog, segment, lic, new_seats, new_edition)
+        seated = seat_changes.apply(ctx, catalog, segment, lic, new_seats, new_edition)
     if not usage_billed and lic.status != LicenseStatus.TRIAL:
         assert lic.seats is not None
         lic.monthly_nominal_cents = monthly_cents(
-            lic.seats, _unit(catalog, segment, lic, lic.edition)
+            lic.seats, seat_changes.unit(catalog, segment, lic, lic.edition)
         )
     lic.updated_at = ctx.now
     lic.version += 1
@@ -231,16 +220,18 @@ def update(ctx: Ctx, partner_id: str, license_id: str, body: LicenseUpdate) -> L
         lic.id,
         partner_id=partner_id,
         before=before,
-        after={**(ctx.snapshot(lic) or {}), **({"undone": undo.said(undone)} if undone else {})},
+        after={**(ctx.snapshot(lic) or {}), **seated.said()},
     )
-    if charge is not None:
+    if seated.charge is not None and seated.redo is None:  # (bought again: its order stands)
         kind = OrderKind.EDITION_UPGRADE if lic.edition != old_edition else OrderKind.SEAT_INCREASE
         levels.add_order(ctx.session, partner_id, kind, "license", lic.id, ctx.now)
     repository.save(ctx.session, lic)  # the license and its order
     # last: the wallet's row is locked from the debit (or refund) to the commit
-    undo.give_back(ctx, lic, undone)
-    if charge is not None:
-        undo.record_increase(ctx, lic, increase, billing.bill(ctx, customer, *charge))
+    undo.give_back(ctx, lic, seated.undone, seated.redo)
+    if seated.charge is not None:
+        billed = billing.bill(ctx, customer, *seated.charge)
+        if seated.before is not None:
+            undo.record_increase(ctx, lic, seated.before, billed)
     return lic
 
 
@@ -252,62 +243,6 @@ def _next_term(catalog: Catalog, lic: License, term: int, *, usage_billed: bool)
         )
     catalog.check_term(lic.product, term)
     lic.term_months_next_term = None if term == lic.term_months else term
-
-
-def _set_back(ctx: Ctx, lic: License, seats: int | None, edition: str) -> undo.Undone:
-    """Seats and edition set back to what they were before increases within the grace window:
-    the license as it was then (the caller gives the charges back), else nothing."""
-    if seats is None or lic.seats is None or seats > lic.seats:
-        return []
-    undone = undo.on_set_back(ctx, lic, seats, edition)
-    undo.restore(lic, undone)
-    return undone
-
-
-def _change_prepaid(
-    ctx: Ctx, catalog: Catalog, segment: str, lic: License, seats: int | None, edition: str
-) -> tuple[int, Charge] | None:
-    """Apply a seat or edition change to a prepaid license; what it charges now, if anything
-    (the caller charges it once the license is written)."""
-    assert lic.seats is not None and seats is not None and lic.term_months is not None
-    assert lic.ends_at is not None
-    old_unit = _unit(catalog, segment, lic, lic.edition)
-    new_unit = _unit(catalog, segment, lic, edition)
-    if lic.term_months == 1:
-        # Monthly licenses change at the next monthly renewal.
-        lic.seats_next_term = None if seats == lic.seats else seats
-        lic.edition_next_term = None if edition == lic.edition else edition
-        return None
-    seats_now = max(seats, lic.seats)
-    edition_now = edition if new_unit >= old_unit else lic.edition
-    unit_now = max(new_unit, old_unit)
-    lic.seats_next_term = None if seats >= lic.seats else seats
-    lic.edition_next_term = None if edition_now == edition else edition
-    days_left, days_in_term = term_days(ctx, lic)
-    amount = mid_term_change_cents(
-        seats=lic.seats,
-        unit_cents=old_unit,
-        new_seats=seats_now,
-        new_unit_cents=unit_now,
-        term_months=lic.term_months,
-        days_left=days_left,
-        days_in_term=days_in_term,
-    )
-    charge = None
-    if seats_now != lic.seats or edition_now != lic.edition:
-        charge = (
-            amount,
-            Charge(
-                f"{lic.product}: {lic.seats} {lic.edition} -> {seats_now} {edition_now}, "
-                f"{days_left} of {days_in_term} days left",
-                "license",
-                lic.id,
-                covers=(ctx.now, lic.ends_at),
-                units=seats_now - lic.seats,  # an edition upgrade alone: none more
-            ),
-        )
-    lic.seats, lic.edition = seats_now, edition_now
-    return charge
 
 
 def cancel(ctx: Ctx, partner_id: str, license_id: str) -> License:

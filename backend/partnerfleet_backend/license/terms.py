@@ -2,6 +2,7 @@
 per seat and month, and what its renewal renews into and charges."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from partnerfleet_backend.catalog.pricing import term_price_cents
 from partnerfleet_backend.catalog.service import load_catalog
@@ -11,11 +12,12 @@ from partnerfleet_backend.license import repository
 from partnerfleet_backend.models import License
 
 
-def term_days(ctx: Ctx, lic: License) -> tuple[int, int]:
-    """(whole days left, whole days in the term) of a prepaid license's current term."""
+def term_days(ctx: Ctx, lic: License, *, at: datetime | None = None) -> tuple[int, int]:
+    """(whole days left, whole days in the term) of a prepaid license's current term, now
+    (or `at`: a purchase bought again as on its day)."""
     assert lic.ends_at is not None
     return (
-        whole_days(ctx.now.date(), lic.ends_at.date()),
+        whole_days((at or ctx.now).date(), lic.ends_at.date()),
         whole_days(lic.starts_at.date(), lic.ends_at.date()),
     )
 

@@ -3,6 +3,7 @@ undoes all of them; setting the seats and edition back to what they were before 
 or edition upgrade undoes that increase and every one after it. A term bought (new, renewed,
 converted from a trial) is undone only by cancelling; a usage bill is never a purchase."""
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -55,18 +56,38 @@ def on_cancel(ctx: Ctx, lic: License) -> Undone:
     return _of(ctx, [lic]).get(lic.id, [])
 
 
-def on_set_back(ctx: Ctx, lic: License, seats: int | None, edition: str) -> Undone:
-    """What setting `lic` to `seats` and `edition` now undoes: the increases since the one that
-    started from exactly these (newest first), or nothing (a term bought after it, or no
-    increase started there: the seats lower at the renewal, as outside the window)."""
+@dataclass(frozen=True)
+class Redo:
+    """The oldest purchase a lowered seat count undoes, bought again with `seats` (fewer than
+    it made): in its own grace window (`purchase.made_at`), priced as at that moment."""
+
+    purchase: Purchase
+    increase: LicenseIncrease | None  # None: a term bought
+    seats: int
+
+
+def on_set_back(
+    ctx: Ctx, lic: License, seats: int | None, edition: str
+) -> tuple[Undone, Redo | None]:
+    """What setting `lic` to `seats` and `edition` now undoes, newest first: the increases
+    since the one that started from exactly these; else, for fewer seats in the same edition,
+    the purchases back to the newest one that started below them, which is bought again with
+    these seats (a wrong digit corrected). Nothing when neither holds (a term bought after the
+    increase, an edition lowered): the seats lower at the renewal, as outside the window."""
     walked: Undone = []
+    left_in = lic.edition  # the edition the purchase looked at left the license in
     for purchase, increase in on_cancel(ctx, lic):
-        if increase is None:
-            return []
         walked.append((purchase, increase))
-        if (increase.seats, increase.edition) == (seats, edition):
-            return walked
-    return []
+        if increase is not None and (increase.seats, increase.edition) == (seats, edition):
+            return walked, None
+        if seats is not None and lic.seats is not None and seats < lic.seats:
+            started = 0 if increase is None else increase.seats or 0
+            if started < seats and edition == left_in:
+                return walked, Redo(purchase, increase, seats)
+        if increase is None:
+            return [], None
+        left_in = increase.edition
+    return [], None
 
 
 def restore(lic: License, undone: Undone) -> None:
@@ -79,10 +100,12 @@ def restore(lic: License, undone: Undone) -> None:
         lic.edition_next_term = oldest.edition_next_term
 
 
-def give_back(ctx: Ctx, lic: License, undone: Undone) -> None:
-    """Refund (or void) each purchase undone, newest first."""
+def give_back(ctx: Ctx, lic: License, undone: Undone, redo: Redo | None = None) -> None:
+    """Refund (or void) each purchase undone, newest first (the one bought again keeps its
+    order for the level)."""
     for purchase, _ in undone:
-        undo.undo(ctx, lic.partner_id, purchase)
+        made_again = redo is not None and purchase == redo.purchase
+        undo.undo(ctx, lic.partner_id, purchase, made_again=made_again)
 
 
 def said(undone: Undone) -> list[str]:

@@ -46,3 +46,6 @@ class Invoice(Base):
     # The ledger entry that credited the cashback (and the one that took it back on a void).
     cashback_entry_id: Mapped[str | None] = mapped_column(String(40))
     reversal_entry_id: Mapped[str | None] = mapped_column(String(40))
+    # As a ledger entry's: the grace window of a corrected purchase runs from here (None: from
+    # `issued_at`).
+    window_from: Mapped[datetime | None] = mapped_column()

@@ -50,6 +50,9 @@ class LedgerEntry(Base):
     covers_from: Mapped[datetime | None] = mapped_column()
     covers_to: Mapped[datetime | None] = mapped_column()
     units: Mapped[int | None] = mapped_column(BigInteger)
+    # A purchase made again with fewer seats within the grace window keeps the window of the
+    # purchase it corrects: the window runs from here (None: from `created_at`).
+    window_from: Mapped[datetime | None] = mapped_column()
 
 
 class LotConsumption(Base):

@@ -155,8 +155,9 @@ class Outcome:
         before = self.before
         assert before is not None
         end = lic.ends_at.date() if lic.ends_at else None
-        # lower now only by undoing an increase within the grace window (`undone` says more)
-        how = "prorated to" if (lic.seats or 0) >= (before.seats or 0) else "undone; term to"
+        # lower now only within the grace window: undone, or bought again (`undone` says more)
+        up = (lic.seats or 0) >= (before.seats or 0)
+        how = "prorated to" if up else "within the grace window; term to"
         if lic.seats != before.seats:
             self.note(f"seats {before.seats} -> {lic.seats} now, {how} {end}")
         if lic.edition != before.edition:

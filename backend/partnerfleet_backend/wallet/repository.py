@@ -4,7 +4,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -266,12 +266,14 @@ def charges_since(
     since: datetime,
     newest: int | None = None,
 ) -> list[LedgerEntry]:
-    """The charges for these objects made at `since` or later and not refunded, newest first
-    (only the `newest` of them when given)."""
+    """The charges for these objects whose grace window started at `since` or later (made
+    then, or correcting a purchase made then) and not refunded, newest first (only the
+    `newest` of them when given)."""
     if not object_ids:
         return []
     refund = aliased(LedgerEntry)  # found through its unique index on refunds_entry_id
     refunded = exists().where(refund.refunds_entry_id == LedgerEntry.id)
+    window_from = func.coalesce(LedgerEntry.window_from, LedgerEntry.created_at)
     return list(
         session.scalars(
             select(LedgerEntry)
@@ -279,10 +281,10 @@ def charges_since(
                 LedgerEntry.object_id.in_(sorted(object_ids)),
                 LedgerEntry.object_type == object_type,
                 LedgerEntry.kind == EntryKind.CHARGE,
-                LedgerEntry.created_at >= since,
+                window_from >= since,
                 ~refunded,
             )
-            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+            .order_by(window_from.desc(), LedgerEntry.id.desc())
             .limit(newest)
         )
     )

@@ -33,13 +33,15 @@ class FirstTopUpTooSmall(ValidationFailed):
 @dataclass(frozen=True)
 class Charge:
     """Where a charge came from, for the ledger; a license's charge also says what it pays for
-    (`covers`: from, to; `units`: seats or usage units), what resale billing spreads."""
+    (`covers`: from, to; `units`: seats or usage units), what resale billing spreads; a
+    purchase made again with fewer seats, when its grace window started (`billing/undo.py`)."""
 
     description: str
     object_type: str | None = None
     object_id: str | None = None
     covers: tuple[datetime, datetime] | None = None
     units: int | None = None
+    window_from: datetime | None = None  # a corrected purchase: the window it keeps
 
 
 def lock_wallet(ctx: Ctx, partner_id: str) -> Wallet:
@@ -79,6 +81,7 @@ def ledger_row(
         "covers_from": charge.covers[0] if charge.covers else None,
         "covers_to": charge.covers[1] if charge.covers else None,
         "units": charge.units,
+        "window_from": charge.window_from,
     }
 
 
