@@ -196,6 +196,20 @@ class TestLifecycle:
         CustomerOrgProvider().delete(org_id, org)
         assert CustomerOrgProvider().read(org_id, org).id == ""
 
+    def test_fewer_seats_within_the_grace_window_correct_the_purchase_and_read_clean(
+        self, partner: PartnerHandle
+    ) -> None:
+        org_id, _ = created(CustomerOrgProvider(), {**ORG, "reference": "crm-78"})
+        body = {"customer_id": org_id, "product": "dns-filter", "edition": "proplus"}
+        lic_id, lic = created(LicenseProvider(), {**body, "term_months": 12, "seats": 300})
+        fixed = outs(LicenseProvider().update(lic_id, lic, {**lic, "seats": 30}))  # meant: 30
+        assert (fixed["seats"], fixed.get("seats_next_term")) == (30, None)  # now
+        read = LicenseProvider().read(lic_id, fixed)
+        assert inputs(read)["seats"] == 30 and outs(read)["seats"] == 30  # no drift
+        kinds = [e["kind"] for e in ledger(partner.read)]
+        assert kinds[-2:] == ["refund", "charge"]
+        assert [-e["amount_cents"] for e in ledger(partner.read)][-1] == 30 * 28 * 12
+
     def test_access_the_customer_narrowed_is_no_diff_and_never_sent(
         self, partner: PartnerHandle, settings: Settings
     ) -> None:
