@@ -1,7 +1,9 @@
 """A license's purchases within the grace window (the rule: `billing/undo.py`). Cancelling
 undoes all of them; setting the seats and edition back to what they were before a seat increase
-or edition upgrade undoes that increase and every one after it. A term bought (new, renewed,
-converted from a trial) is undone only by cancelling; a usage bill is never a purchase."""
+or edition upgrade undoes that increase and every one after it; fewer seats than a purchase
+made (more than it started from) undo it and every one after it, and it is bought again with
+them (`Redo`, priced by `changes.py`). A term bought (new, renewed, converted from a trial) is
+otherwise undone only by cancelling; a usage bill is never a purchase."""
 
 from dataclasses import dataclass
 from typing import Any, cast
